@@ -1,0 +1,1 @@
+"""Exporters: Schedule → bytes, one module per output family."""

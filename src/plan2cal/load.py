@@ -1,0 +1,222 @@
+"""Read a plan file (YAML, TOML or JSON) into a Plan, naming file, line and field in every error."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from plan2cal.errors import PlanError
+from plan2cal.model import (
+    Defaults,
+    Location,
+    Milestone,
+    Phase,
+    Plan,
+    PlanProblems,
+    Session,
+    Task,
+    location_text,
+    suggest,
+)
+
+LineMap = dict[Location, int]
+
+# Which model a nested field holds, so an unknown key can be matched against its siblings.
+_NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
+    (Plan, "defaults"): Defaults,
+    (Plan, "phases"): Phase,
+    (Plan, "milestones"): Milestone,
+    (Defaults, "session"): Session,
+    (Phase, "tasks"): Task,
+}
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read and validate a plan file; raise PlanError with ``file:line: field: message`` lines."""
+    path = Path(path)
+    data, lines = read_document(path)
+    if not isinstance(data, dict):
+        raise PlanError(f"{path}: the plan must be a mapping with plan, title and phases at the top")
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        raise PlanError(_describe(path, exc, lines)) from None
+
+
+def read_document(path: Path) -> tuple[Any, LineMap]:
+    """Parse a YAML, TOML or JSON file into plain data and a map from field location to line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PlanError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PlanError(f"{path}:{line}: the file is not UTF-8 text") from None
+    if not text.strip():
+        raise PlanError(f"{path}: the file is empty")
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return _read_toml(path, text)
+    if suffix == ".json":
+        return _read_json(path, text)
+    return _read_yaml(path, text)
+
+
+def _read_yaml(path: Path, text: str) -> tuple[Any, LineMap]:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise PlanError(f"{path}: the file is empty")
+        lines: LineMap = {}
+        _map_yaml_lines(path, node, (), lines)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise PlanError(f"{where}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise PlanError(f"{path}: YAML syntax error: {exc}") from None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _map_yaml_lines(path: Path, node: yaml.Node, loc: Location, lines: LineMap) -> None:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise PlanError(
+                    f"{path}:{key_node.start_mark.line + 1}: {location_text((*loc, key))}: "
+                    "this key appears twice; keep one"
+                )
+            seen.add(key)
+            _map_yaml_lines(path, value_node, (*loc, key), lines)
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _map_yaml_lines(path, item, (*loc, index), lines)
+
+
+def _read_json(path: Path, text: str) -> tuple[Any, LineMap]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"{path}:{exc.lineno}: JSON syntax error: {exc.msg}") from None
+    # JSON is YAML flow syntax, so the YAML composer can tell where each field is.
+    try:
+        _, lines = _read_yaml(path, text)
+    except PlanError:
+        lines = {}
+    return data, lines
+
+
+_TOML_HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.\-\s\"']+?)\s*\]\]?\s*(#.*)?$")
+_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+
+
+def _read_toml(path: Path, text: str) -> tuple[Any, LineMap]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+)", str(exc))
+        where = f"{path}:{match.group(1)}" if match else str(path)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise PlanError(f"{where}: TOML syntax error: {message}") from None
+    return data, _toml_lines(text)
+
+
+def _toml_lines(text: str) -> LineMap:
+    """Where each table, array-of-tables entry and key starts (inline tables map to their key)."""
+    lines: LineMap = {}
+    counters: dict[tuple[str, ...], int] = {}
+    table: Location = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TOML_HEADER.match(line)
+        if header and not _TOML_KEY.match(line):
+            names = tuple(part.strip().strip("\"'") for part in header.group(2).split("."))
+            loc: list[str | int] = []
+            for depth, name in enumerate(names):
+                loc.append(name)
+                prefix = names[: depth + 1]
+                is_last = depth == len(names) - 1
+                if header.group(1) and is_last:
+                    counters[prefix] = counters.get(prefix, -1) + 1
+                    # a new entry resets the counters of arrays nested under it
+                    for other in [k for k in counters if k[: len(prefix)] == prefix and k != prefix]:
+                        del counters[other]
+                if prefix in counters:
+                    loc.append(counters[prefix])
+            table = tuple(loc)
+            lines.setdefault(table, number)
+            continue
+        key = _TOML_KEY.match(line)
+        if key:
+            lines.setdefault((*table, key.group(1).strip('"')), number)
+    return lines
+
+
+def _describe(path: Path, exc: ValidationError, lines: LineMap) -> str:
+    messages: list[str] = []
+    for error in exc.errors(include_url=False):
+        problems = error.get("ctx", {}).get("error")
+        if isinstance(problems, PlanProblems):
+            for loc, text in problems.problems:
+                messages.append(_line(path, loc, text, lines))
+            continue
+        loc = tuple(error["loc"])
+        messages.append(_line(path, loc, _message(error, loc), lines))
+    return "the plan is not valid:\n" + "\n".join(f"  {m}" for m in messages) if len(
+        messages
+    ) > 1 else messages[0]
+
+
+def _line(path: Path, loc: Location, text: str, lines: LineMap) -> str:
+    for size in range(len(loc), -1, -1):
+        if loc[:size] in lines:
+            return f"{path}:{lines[loc[:size]]}: {location_text(loc) or 'plan'}: {text}"
+    return f"{path}: {location_text(loc) or 'plan'}: {text}"
+
+
+def _message(error: Any, loc: Location) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        field = str(loc[-1])
+        return f"unknown field '{field}'" + suggest(field, _siblings(loc[:-1]))
+    if kind == "missing":
+        return "this field is required"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch" and loc and loc[-1] in ("id", "plan", "after") or (
+        kind == "string_pattern_mismatch" and len(loc) > 1 and isinstance(loc[-1], int)
+    ):
+        return f"'{error['input']}' is not a valid id: use lower-case letters, digits and hyphens"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "link":
+        return f"'{error['input']}' is not a web address starting with http:// or https://"
+    message = str(error["msg"])
+    message = message[0].lower() + message[1:]
+    return message.replace("input should be", "must be")
+
+
+def _siblings(loc: Location) -> list[str]:
+    model: type[BaseModel] = Plan
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        nested = _NESTED.get((model, part))
+        if nested is None:
+            return []
+        model = nested
+    return [field.alias or name for name, field in model.model_fields.items()]

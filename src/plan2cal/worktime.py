@@ -1,0 +1,182 @@
+"""When work can happen: the weekly budget spread over the weekday windows, as dated work blocks.
+
+All lengths here are in minutes and on the 15-minute grid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from plan2cal.errors import UnschedulableError
+from plan2cal.model import WEEKDAYS
+
+QUANTUM = 15
+UTC = dt.UTC
+
+Windows = dict[int, tuple[tuple[int, int], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """The resolved working pattern: budget, zone, windows and session limits."""
+
+    hours_per_week: float
+    timezone: str
+    windows: Windows
+    session_min: int
+    session_max: int
+
+    @property
+    def budget(self) -> int:
+        """The weekly budget in minutes, rounded down to the grid."""
+        return int(self.hours_per_week * 60) // QUANTUM * QUANTUM
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPattern:
+    """The blocks of one ordinary week: weekday → ``(start minute, length)`` in local time."""
+
+    blocks: tuple[tuple[tuple[int, int], ...], ...]
+    window_capacity: int
+
+    @property
+    def weekly_minutes(self) -> int:
+        """Minutes of work an ordinary week holds."""
+        return sum(length for day in self.blocks for _, length in day)
+
+    def day_minutes(self, weekday: int) -> int:
+        """Minutes of work on that weekday."""
+        return sum(length for _, length in self.blocks[weekday])
+
+
+def week_pattern(availability: Availability) -> WeekPattern:
+    """Spread the budget evenly over the weekdays that have room, then lay it out in blocks.
+
+    A day is used only if it can hold a block of at least ``session_min``; when the budget is too
+    small to give every such day ``session_min``, it goes to fewer days spread across the week.
+    """
+    smin, smax = availability.session_min, availability.session_max
+    budget = availability.budget
+    if budget < smin:
+        raise UnschedulableError(
+            f"the weekly budget of {availability.hours_per_week:g} h is less than the shortest "
+            f"session ({_hm(smin)}); raise hours_per_week or lower session.min"
+        )
+    capacity = {day: _total(_layout(10**9, spans, smin, smax)) for day, spans in
+                availability.windows.items()}
+    usable = [day for day in range(7) if capacity.get(day, 0) >= smin]
+    if not usable:
+        raise UnschedulableError(
+            "no window can hold a session: give defaults.windows at least one time range as "
+            f"long as session.min ({_hm(smin)}), e.g. mon-fri: \"19:00-21:00\""
+        )
+    allotment: dict[int, int] = {}
+    for count in range(len(usable), 0, -1):
+        chosen = [usable[(i * len(usable)) // count] for i in range(count)]
+        allotment = _spread(budget, {day: capacity[day] for day in chosen})
+        if all(minutes >= smin for minutes in allotment.values()):
+            break
+    blocks = tuple(
+        tuple(_layout(allotment.get(day, 0), availability.windows.get(day, ()), smin, smax))
+        for day in range(7)
+    )
+    return WeekPattern(blocks=blocks, window_capacity=sum(capacity.values()))
+
+
+def _spread(budget: int, capacity: dict[int, int]) -> dict[int, int]:
+    """Share ``budget`` evenly over the days, one quantum at a time, never past a day's capacity."""
+    allotment = dict.fromkeys(capacity, 0)
+    left = budget
+    while left >= QUANTUM:
+        open_days = [day for day in capacity if allotment[day] < capacity[day]]
+        if not open_days:
+            break
+        share = max(QUANTUM, (left // len(open_days)) // QUANTUM * QUANTUM)
+        for day in open_days:
+            give = min(share, capacity[day] - allotment[day], left)
+            allotment[day] += give
+            left -= give
+            if left < QUANTUM:
+                break
+    return allotment
+
+
+def _layout(minutes: int, spans: tuple[tuple[int, int], ...], smin: int, smax: int) -> list[
+    tuple[int, int]
+]:
+    """Lay a day's minutes into blocks of at most ``smax`` inside the windows, earliest first.
+
+    Consecutive blocks are separated by a quarter-hour break when the window has room for it.
+    A block is shortened when that leaves the next one at least ``smin`` long.
+    """
+    blocks: list[tuple[int, int]] = []
+    left = minutes
+    for start, end in spans:
+        # Windows may start off the grid (19:10); blocks start at the window's opening.
+        t = start
+        while left >= QUANTUM and end - t >= min(smin, left):
+            room = (end - t) // QUANTUM * QUANTUM
+            size = min(smax, left, room)
+            if size < QUANTUM:
+                break
+            rest = left - size
+            if 0 < rest < smin and size - (smin - rest) >= smin:
+                size -= smin - rest
+            blocks.append((t, size))
+            left -= size
+            t += size + QUANTUM
+    return blocks
+
+
+def _total(blocks: list[tuple[int, int]]) -> int:
+    return sum(length for _, length in blocks)
+
+
+def _hm(minutes: int) -> str:
+    hours, mins = divmod(minutes, 60)
+    return f"{hours}h{mins:02d}m" if hours and mins else (f"{hours}h" if hours else f"{mins}m")
+
+
+def work_blocks(
+    pattern: WeekPattern, zone: ZoneInfo, start: dt.date, until: dt.date
+) -> Iterator[tuple[dt.datetime, int]]:
+    """Yield ``(UTC start, minutes)`` for every block from ``start`` to ``until``, in order.
+
+    A block whose wall-clock times do not exist or repeat because of a daylight-saving change is
+    skipped: it would not be as long as it says, or not inside its window.
+    """
+    day = start
+    one_day = dt.timedelta(days=1)
+    while day <= until:
+        for minute, length in pattern.blocks[day.weekday()]:
+            local = dt.datetime(day.year, day.month, day.day, tzinfo=zone) + dt.timedelta(
+                minutes=minute
+            )
+            begin = local.astimezone(UTC)
+            end_wall = dt.datetime(day.year, day.month, day.day, tzinfo=zone) + dt.timedelta(
+                minutes=minute + length
+            )
+            if (
+                end_wall.astimezone(UTC) - begin != dt.timedelta(minutes=length)
+                or begin.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None)
+            ):
+                continue
+            yield begin, length
+        day += one_day
+
+
+def describe_pattern(pattern: WeekPattern) -> list[str]:
+    """One line per working weekday: its blocks as wall-clock ranges."""
+    lines = []
+    for day, blocks in enumerate(pattern.blocks):
+        if blocks:
+            ranges = ", ".join(f"{_clock(s)}-{_clock(s + n)}" for s, n in blocks)
+            lines.append(f"{WEEKDAYS[day]}  {ranges}  ({_hm(_total(list(blocks)))})")
+    return lines
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
