@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -20,18 +21,20 @@ from plan2cal.report import check_report, schedule_summary
 from plan2cal.schedule import Schedule, availability_for, build_schedule
 
 
-class _DateType(click.ParamType):
+class _DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
     name = "YYYY-MM-DD"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> dt.date:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            self.fail(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2027-01-04", param,
-                      ctx)
+            self.fail(
+                f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2027-01-04", param, ctx
+            )
 
 
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -59,8 +62,11 @@ class _Commands(click.Group):
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(f"Error: unexpected failure: {exc!r}. Rerun with --debug to see where it "
-                       "happened, and please report it.", err=True)
+            click.echo(
+                f"Error: unexpected failure: {exc!r}. Rerun with --debug to see where it "
+                "happened, and please report it.",
+                err=True,
+            )
             ctx.exit(1)
 
 
@@ -78,25 +84,44 @@ def cli(debug: bool) -> None:
 
 def _schedule_options(function: Any) -> Any:
     options = [
-        click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path)),
-        click.option("--start", type=_DateType(),
-                     help="First day of work [default: defaults.start, else next Monday]."),
-        click.option("--hours-per-week", type=click.FloatRange(min=0, min_open=True, max=168),
-                     help="Weekly budget in hours [default: defaults.hours_per_week]."),
-        click.option("--timezone", callback=_zone,
-                     help="IANA zone of the windows [default: defaults.timezone, else this "
-                          "machine's zone]."),
-        click.option("--horizon-years", type=click.IntRange(min=1, max=1000), default=30,
-                     show_default=True,
-                     help="Give up when the work would not end within this many years."),
+        click.argument(
+            "plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path)
+        ),
+        click.option(
+            "--start",
+            type=_DateType(),
+            help="First day of work [default: defaults.start, else next Monday].",
+        ),
+        click.option(
+            "--hours-per-week",
+            type=click.FloatRange(min=0, min_open=True, max=168),
+            help="Weekly budget in hours [default: defaults.hours_per_week].",
+        ),
+        click.option(
+            "--timezone",
+            callback=_zone,
+            help="IANA zone of the windows [default: defaults.timezone, else this machine's zone].",
+        ),
+        click.option(
+            "--horizon-years",
+            type=click.IntRange(min=1, max=1000),
+            default=30,
+            show_default=True,
+            help="Give up when the work would not end within this many years.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def _build(plan_file: Path, start: dt.date | None, hours_per_week: float | None,
-           timezone: str | None, horizon_years: int) -> Schedule:
+def _build(
+    plan_file: Path,
+    start: dt.date | None,
+    hours_per_week: float | None,
+    timezone: str | None,
+    horizon_years: int,
+) -> Schedule:
     plan = load_plan(plan_file)
     zone = timezone or plan.defaults.timezone or _system_zone()
     availability = availability_for(plan, hours_per_week=hours_per_week, timezone=zone)
@@ -106,10 +131,22 @@ def _build(plan_file: Path, start: dt.date | None, hours_per_week: float | None,
 
 @cli.command()
 @_schedule_options
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("out"), show_default=True, help="Folder for the output files.")
-def schedule(plan_file: Path, start: dt.date | None, hours_per_week: float | None,
-             timezone: str | None, horizon_years: int, output: Path) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Folder for the output files.",
+)
+def schedule(
+    plan_file: Path,
+    start: dt.date | None,
+    hours_per_week: float | None,
+    timezone: str | None,
+    horizon_years: int,
+    output: Path,
+) -> None:
     """Schedule PLAN and write OUTPUT/<plan>.ics.
 
     Prints each phase's start, end (its milestone), nominal end, the difference and its hours,
@@ -128,18 +165,28 @@ def schedule(plan_file: Path, start: dt.date | None, hours_per_week: float | Non
     for line in schedule_summary(result):
         click.echo(line)
     click.echo("")
-    click.echo(f"Wrote {target} ({len(result.sessions)} sessions, "
-               f"{len(result.phases) + len(result.milestones)} milestones, "
-               f"{len(data) / 1024:.0f} KB).")
+    click.echo(
+        f"Wrote {target} ({len(result.sessions)} sessions, "
+        f"{len(result.phases) + len(result.milestones)} milestones, "
+        f"{len(data) / 1024:.0f} KB)."
+    )
     if len(data) > SIZE_WARNING:
-        click.echo("Note: Google Calendar imports files of up to about 1 MB; import this one "
-                   "in parts or subscribe to it instead.", err=True)
+        click.echo(
+            "Note: Google Calendar imports files of up to about 1 MB; import this one "
+            "in parts or subscribe to it instead.",
+            err=True,
+        )
 
 
 @cli.command()
 @_schedule_options
-def check(plan_file: Path, start: dt.date | None, hours_per_week: float | None,
-          timezone: str | None, horizon_years: int) -> None:
+def check(
+    plan_file: Path,
+    start: dt.date | None,
+    hours_per_week: float | None,
+    timezone: str | None,
+    horizon_years: int,
+) -> None:
     """Validate PLAN and print what the schedule will assume.
 
     Shows the weekly capacity and its blocks, each task's id and effort (and which were derived),
@@ -187,10 +234,8 @@ def _dtstamp() -> dt.datetime:
 def _system_zone() -> str:
     """This machine's IANA zone name, from TZ or /etc/localtime; UTC when neither tells."""
     candidates = [os.environ.get("TZ", "").lstrip(":")]
-    try:
+    with contextlib.suppress(OSError, IndexError):
         candidates.append(str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1])
-    except (OSError, IndexError):
-        pass
     for name in candidates:
         if name:
             try:

@@ -45,7 +45,8 @@ def check_acyclic(graph: dict[str, list[str]]) -> None:
         # other way round so that each arrow points to what comes next.
         cycle = list(reversed(exc.args[1]))
         raise UnschedulableError(
-            "the plan has a dependency cycle: " + " → ".join(cycle)
+            "the plan has a dependency cycle: "
+            + " → ".join(cycle)
             + "; remove one of these 'after' links (a phase waits for the previous phase "
             "unless it says otherwise)"
         ) from None

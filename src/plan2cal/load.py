@@ -42,7 +42,9 @@ def load_plan(path: str | Path) -> Plan:
     path = Path(path)
     data, lines = read_document(path)
     if not isinstance(data, dict):
-        raise PlanError(f"{path}: the plan must be a mapping with plan, title and phases at the top")
+        raise PlanError(
+            f"{path}: the plan must be a mapping with plan, title and phases at the top"
+        )
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
@@ -155,7 +157,9 @@ def _toml_lines(text: str) -> LineMap:
                 if header.group(1) and is_last:
                     counters[prefix] = counters.get(prefix, -1) + 1
                     # a new entry resets the counters of arrays nested under it
-                    for other in [k for k in counters if k[: len(prefix)] == prefix and k != prefix]:
+                    for other in [
+                        k for k in counters if k[: len(prefix)] == prefix and k != prefix
+                    ]:
                         del counters[other]
                 if prefix in counters:
                     loc.append(counters[prefix])
@@ -178,9 +182,11 @@ def _describe(path: Path, exc: ValidationError, lines: LineMap) -> str:
             continue
         loc = tuple(error["loc"])
         messages.append(_line(path, loc, _message(error, loc), lines))
-    return "the plan is not valid:\n" + "\n".join(f"  {m}" for m in messages) if len(
-        messages
-    ) > 1 else messages[0]
+    return (
+        "the plan is not valid:\n" + "\n".join(f"  {m}" for m in messages)
+        if len(messages) > 1
+        else messages[0]
+    )
 
 
 def _line(path: Path, loc: Location, text: str, lines: LineMap) -> str:
@@ -199,7 +205,7 @@ def _message(error: Any, loc: Location) -> str:
         return "this field is required"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
-    if kind == "string_pattern_mismatch" and loc and loc[-1] in ("id", "plan", "after") or (
+    if (kind == "string_pattern_mismatch" and loc and loc[-1] in ("id", "plan", "after")) or (
         kind == "string_pattern_mismatch" and len(loc) > 1 and isinstance(loc[-1], int)
     ):
         return f"'{error['input']}' is not a valid id: use lower-case letters, digits and hyphens"

@@ -1,9 +1,10 @@
-"""The plan file as strict pydantic models: phases, tasks, milestones and the default availability."""
+"""The plan file as strict pydantic models: phases, tasks, milestones, default availability."""
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
 import unicodedata
 from typing import Annotated, Any, Literal
@@ -123,7 +124,9 @@ _DEADLINE_SCHEMA: dict[str, Any] = {
 }
 
 Duration = Annotated[int, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
-Deadline = Annotated[dt.date | str, BeforeValidator(_parse_deadline), WithJsonSchema(_DEADLINE_SCHEMA)]
+Deadline = Annotated[
+    dt.date | str, BeforeValidator(_parse_deadline), WithJsonSchema(_DEADLINE_SCHEMA)
+]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
 IdList = Annotated[list[Slug], BeforeValidator(_as_list)]
 
@@ -175,7 +178,9 @@ class Defaults(_Strict):
 
     @field_validator("windows")
     @classmethod
-    def _valid_windows(cls, value: dict[str, str | list[str]] | None) -> dict[str, str | list[str]] | None:
+    def _valid_windows(
+        cls, value: dict[str, str | list[str]] | None
+    ) -> dict[str, str | list[str]] | None:
         if value is not None:
             parse_windows(value)
         return value
@@ -190,7 +195,8 @@ def check_timezone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin or America/New_York"
+            f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin or "
+            "America/New_York"
         ) from None
 
 
@@ -211,14 +217,16 @@ def _weekday_span(key: str) -> list[int]:
 
 
 def parse_windows(windows: dict[str, str | list[str]]) -> dict[int, tuple[tuple[int, int], ...]]:
-    """Weekday (0 = Monday) → sorted ``(start, end)`` minutes after midnight, checked for overlaps."""
+    """Weekday (0 = Monday) → sorted ``(start, end)`` minutes after midnight; overlaps fail."""
     days: dict[int, list[tuple[int, int]]] = {}
     for key, spec in windows.items():
         texts = [spec] if isinstance(spec, str) else spec
         for text in texts:
             match = _WINDOW.match(text) if isinstance(text, str) else None
             if match is None:
-                raise ValueError(f"windows: {key}: '{text}' is not a time range such as 19:00-21:00")
+                raise ValueError(
+                    f"windows: {key}: '{text}' is not a time range such as 19:00-21:00"
+                )
             h1, m1, h2, m2 = (int(g) for g in match.groups())
             if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
                 raise ValueError(f"windows: {key}: '{text}' has a time that does not exist")
@@ -233,7 +241,7 @@ def parse_windows(windows: dict[str, str | list[str]]) -> dict[int, tuple[tuple[
     result: dict[int, tuple[tuple[int, int], ...]] = {}
     for day, spans in sorted(days.items()):
         spans.sort()
-        for (_, end_a), (start_b, _) in zip(spans, spans[1:], strict=False):
+        for (_, end_a), (start_b, _) in itertools.pairwise(spans):
             if start_b < end_a:
                 raise ValueError(f"windows: two windows on {WEEKDAYS[day]} overlap")
         result[day] = tuple(spans)
@@ -320,8 +328,13 @@ class Plan(_Strict):
         def claim(key: str, where: Location, kind: str) -> None:
             if key in seen:
                 first = _dotted(seen[key])
-                problems.append((where, f"duplicate id '{key}' (already used by {first}); {kind} ids "
-                                        "must be unique across phases and tasks"))
+                problems.append(
+                    (
+                        where,
+                        f"duplicate id '{key}' (already used by {first}); {kind} ids "
+                        "must be unique across phases and tasks",
+                    )
+                )
             else:
                 seen[key] = where
 
@@ -336,8 +349,9 @@ class Plan(_Strict):
                 if ref == own:
                     problems.append(((*where, i), f"'{ref}' cannot come after itself"))
                 elif ref not in seen:
-                    problems.append(((*where, i), f"unknown task or phase id '{ref}'"
-                                     + suggest(ref, known)))
+                    problems.append(
+                        ((*where, i), f"unknown task or phase id '{ref}'" + suggest(ref, known))
+                    )
 
         for p, phase in enumerate(self.phases):
             check_refs(phase.after, ("phases", p, "after"), phase.key)
@@ -348,7 +362,9 @@ class Plan(_Strict):
         milestone_keys: dict[str, int] = {}
         for m, milestone in enumerate(self.milestones):
             if milestone.key in milestone_keys:
-                problems.append((("milestones", m, "id"), f"duplicate milestone id '{milestone.key}'"))
+                problems.append(
+                    (("milestones", m, "id"), f"duplicate milestone id '{milestone.key}'")
+                )
             milestone_keys[milestone.key] = m
         if problems:
             raise PlanProblems(problems)

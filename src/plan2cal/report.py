@@ -21,15 +21,25 @@ def difference_text(days: int) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-            for row in [header, *rows]]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
 
 
 def phase_table(schedule: Schedule) -> list[str]:
     """One row per phase: start, milestone date, nominal date, the difference and the hours."""
-    rows = [[phase.name, phase.start.isoformat(), phase.end.isoformat(),
-             phase.nominal_end.isoformat(), difference_text(phase.slip_days),
-             hours_text(phase.effort)] for phase in schedule.phases]
+    rows = [
+        [
+            phase.name,
+            phase.start.isoformat(),
+            phase.end.isoformat(),
+            phase.nominal_end.isoformat(),
+            difference_text(phase.slip_days),
+            hours_text(phase.effort),
+        ]
+        for phase in schedule.phases
+    ]
     return _table(["Phase", "Start", "End", "Nominal end", "Difference", "Hours"], rows)
 
 
@@ -74,8 +84,11 @@ def check_report(schedule: Schedule) -> list[str]:
     phases = {phase.key: phase for phase in schedule.phases}
     for phase_key in phases:
         phase = phases[phase_key]
-        nominal = (f", nominal {hours_text(phase.nominal_effort)}"
-                   if phase.nominal_effort is not None else "")
+        nominal = (
+            f", nominal {hours_text(phase.nominal_effort)}"
+            if phase.nominal_effort is not None
+            else ""
+        )
         lines.append(f"{phase.name} [{phase.key}]: {hours_text(phase.effort)}{nominal}")
         for task in schedule.tasks:
             if task.phase != phase_key:
@@ -84,8 +97,9 @@ def check_report(schedule: Schedule) -> list[str]:
             if task.effort_derived:
                 notes.append("effort shared from the phase's weeks")
             if task.id_derived:
-                notes.append("id derived from the name: renaming the task changes its calendar "
-                             "UIDs")
+                notes.append(
+                    "id derived from the name: renaming the task changes its calendar UIDs"
+                )
             suffix = f"  ({'; '.join(notes)})" if notes else ""
             lines.append(f"  {task.key:<40} {hours_text(task.effort):>7}{suffix}")
     lines += warning_lines(schedule)

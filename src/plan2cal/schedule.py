@@ -313,8 +313,9 @@ def build_schedule(
             use = min(length - offset, remaining[key])
             ordinal = ordinals.get(key, 0) + 1
             ordinals[key] = ordinal
-            sessions.append(Session(key, ordinal, begin + offset * minute,
-                                    begin + (offset + use) * minute))
+            sessions.append(
+                Session(key, ordinal, begin + offset * minute, begin + (offset + use) * minute)
+            )
             offset += use
             remaining[key] -= use
             left_total -= use
@@ -360,13 +361,24 @@ def _assemble(
                 f"task '{task.key}' finishes on {local_day(last[task.key].start)}, {late} days "
                 f"after its deadline {deadline}"
             )
-        tasks.append(TaskPlan(
-            key=task.key, name=task.name, phase=phase.key, effort=efforts[task.key],
-            effort_derived=task.hours is None, id_derived=task.id is None,
-            priority=task.priority, start=first[task.key].start, finish=finish,
-            sessions=last[task.key].ordinal, deadline=deadline, description=task.description,
-            link=task.link, after=tuple(task.after),
-        ))
+        tasks.append(
+            TaskPlan(
+                key=task.key,
+                name=task.name,
+                phase=phase.key,
+                effort=efforts[task.key],
+                effort_derived=task.hours is None,
+                id_derived=task.id is None,
+                priority=task.priority,
+                start=first[task.key].start,
+                finish=finish,
+                sessions=last[task.key].ordinal,
+                deadline=deadline,
+                description=task.description,
+                link=task.link,
+                after=tuple(task.after),
+            )
+        )
 
     by_key = {task.key: task for task in tasks}
     prerequisites = phase_prerequisites(plan)
@@ -377,11 +389,20 @@ def _assemble(
         own = [by_key[task.key] for task in phase.tasks]
         effort = sum(task.effort for task in own)
         nominal_start = max(
-            [start, *(nominal_end[phase_of_task.get(dep, dep)] for dep in prerequisites[phase.key]
-                      if phase_of_task.get(dep, dep) in nominal_end)]
+            [
+                start,
+                *(
+                    nominal_end[phase_of_task.get(dep, dep)]
+                    for dep in prerequisites[phase.key]
+                    if phase_of_task.get(dep, dep) in nominal_end
+                ),
+            ]
         )
-        days = round((phase.weeks * 7) if phase.weeks is not None
-                     else effort / 60 / availability.hours_per_week * 7)
+        days = round(
+            (phase.weeks * 7)
+            if phase.weeks is not None
+            else effort / 60 / availability.hours_per_week * 7
+        )
         nominal_end[phase.key] = nominal_start + dt.timedelta(days=days)
         end = max(local_day(last[task.key].start) for task in phase.tasks)
         deadline = resolve_date(phase.deadline, start) if phase.deadline is not None else None
@@ -390,20 +411,31 @@ def _assemble(
                 f"phase '{phase.key}' ends on {end}, {(end - deadline).days} days after its "
                 f"deadline {deadline}"
             )
-        nominal = (round(phase.weeks * availability.hours_per_week * 60)
-                   if phase.weeks is not None else None)
+        nominal = (
+            round(phase.weeks * availability.hours_per_week * 60)
+            if phase.weeks is not None
+            else None
+        )
         if nominal is not None and effort > nominal + QUANTUM * len(phase.tasks):
             warnings.append(
                 f"phase '{phase.key}' holds {effort / 60:g} h of work, more than its "
                 f"{phase.weeks:g} weeks at {availability.hours_per_week:g} h a week "
                 f"({nominal / 60:g} h)"
             )
-        phases.append(PhasePlan(
-            key=phase.key, name=phase.name, description=phase.description, effort=effort,
-            nominal_effort=nominal, start=min(local_day(first[t.key].start) for t in phase.tasks),
-            end=end, nominal_start=nominal_start, nominal_end=nominal_end[phase.key],
-            deadline=deadline,
-        ))
+        phases.append(
+            PhasePlan(
+                key=phase.key,
+                name=phase.name,
+                description=phase.description,
+                effort=effort,
+                nominal_effort=nominal,
+                start=min(local_day(first[t.key].start) for t in phase.tasks),
+                end=end,
+                nominal_start=nominal_start,
+                nominal_end=nominal_end[phase.key],
+                deadline=deadline,
+            )
+        )
 
     milestones: list[FixedMilestone] = []
     phase_end = {phase.key: phase.end for phase in phases}
@@ -415,10 +447,18 @@ def _assemble(
                     f"milestone '{milestone.key}' on {milestone.date} waits for '{dep}', which "
                     f"ends on {done}"
                 )
-        milestones.append(FixedMilestone(milestone.key, milestone.name, milestone.date,
-                                         milestone.description))
+        milestones.append(
+            FixedMilestone(milestone.key, milestone.name, milestone.date, milestone.description)
+        )
     return Schedule(
-        plan=plan.plan, title=plan.title, start=start, availability=availability,
-        pattern=pattern, sessions=tuple(sessions), tasks=tuple(tasks), phases=tuple(phases),
-        milestones=tuple(milestones), warnings=tuple(warnings),
+        plan=plan.plan,
+        title=plan.title,
+        start=start,
+        availability=availability,
+        pattern=pattern,
+        sessions=tuple(sessions),
+        tasks=tuple(tasks),
+        phases=tuple(phases),
+        milestones=tuple(milestones),
+        warnings=tuple(warnings),
     )

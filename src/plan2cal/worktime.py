@@ -65,13 +65,15 @@ def week_pattern(availability: Availability) -> WeekPattern:
             f"the weekly budget of {availability.hours_per_week:g} h is less than the shortest "
             f"session ({_hm(smin)}); raise hours_per_week or lower session.min"
         )
-    capacity = {day: _total(_layout(10**9, spans, smin, smax)) for day, spans in
-                availability.windows.items()}
+    capacity = {
+        day: _total(_layout(10**9, spans, smin, smax))
+        for day, spans in availability.windows.items()
+    }
     usable = [day for day in range(7) if capacity.get(day, 0) >= smin]
     if not usable:
         raise UnschedulableError(
             "no window can hold a session: give defaults.windows at least one time range as "
-            f"long as session.min ({_hm(smin)}), e.g. mon-fri: \"19:00-21:00\""
+            f'long as session.min ({_hm(smin)}), e.g. mon-fri: "19:00-21:00"'
         )
     allotment: dict[int, int] = {}
     for count in range(len(usable), 0, -1):
@@ -104,9 +106,9 @@ def _spread(budget: int, capacity: dict[int, int]) -> dict[int, int]:
     return allotment
 
 
-def _layout(minutes: int, spans: tuple[tuple[int, int], ...], smin: int, smax: int) -> list[
-    tuple[int, int]
-]:
+def _layout(
+    minutes: int, spans: tuple[tuple[int, int], ...], smin: int, smax: int
+) -> list[tuple[int, int]]:
     """Lay a day's minutes into blocks of at most ``smax`` inside the windows, earliest first.
 
     Consecutive blocks are separated by a quarter-hour break when the window has room for it.
@@ -159,10 +161,9 @@ def work_blocks(
             end_wall = dt.datetime(day.year, day.month, day.day, tzinfo=zone) + dt.timedelta(
                 minutes=minute + length
             )
-            if (
-                end_wall.astimezone(UTC) - begin != dt.timedelta(minutes=length)
-                or begin.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None)
-            ):
+            if end_wall.astimezone(UTC) - begin != dt.timedelta(minutes=length) or begin.astimezone(
+                zone
+            ).replace(tzinfo=None) != local.replace(tzinfo=None):
                 continue
             yield begin, length
         day += one_day

@@ -83,8 +83,10 @@ def _hours(minutes: int) -> str:
 
 def _task_description(task: TaskPlan, phase: str) -> str:
     source = "shared from the phase's weeks" if task.effort_derived else "from the plan"
-    lines = [f"Phase: {phase}", f"Effort: {_hours(task.effort)} in {task.sessions} sessions "
-             f"({source})"]
+    lines = [
+        f"Phase: {phase}",
+        f"Effort: {_hours(task.effort)} in {task.sessions} sessions ({source})",
+    ]
     if task.deadline is not None:
         lines.append(f"Deadline: {task.deadline.isoformat()}")
     if task.link:
@@ -96,9 +98,14 @@ def _task_description(task: TaskPlan, phase: str) -> str:
 
 def _phase_description(phase: PhasePlan) -> str:
     slip = phase.slip_days
-    versus = "on its nominal date" if slip == 0 else (
-        f"{abs(slip)} days {'after' if slip > 0 else 'before'} its nominal date "
-        f"{phase.nominal_end.isoformat()}")
+    versus = (
+        "on its nominal date"
+        if slip == 0
+        else (
+            f"{abs(slip)} days {'after' if slip > 0 else 'before'} its nominal date "
+            f"{phase.nominal_end.isoformat()}"
+        )
+    )
     lines = [f"End of phase: {phase.name}", f"Work: {_hours(phase.effort)}, {versus}"]
     if phase.description:
         lines += ["", phase.description.strip()]
@@ -110,33 +117,49 @@ def calendar_events(schedule: Schedule) -> list[EventData]:
     namespace = plan_namespace(schedule.plan)
     tasks = {task.key: task for task in schedule.tasks}
     phase_names = {phase.key: phase.name for phase in schedule.phases}
-    descriptions = {key: clean_text(_task_description(task, phase_names[task.phase]))
-                    for key, task in tasks.items()}
+    descriptions = {
+        key: clean_text(_task_description(task, phase_names[task.phase]))
+        for key, task in tasks.items()
+    }
     names = {key: clean_text(task.name) for key, task in tasks.items()}
     events = [
         EventData(
-            uid=event_uid(namespace, f"{s.task}#{s.ordinal}"), item=s.task,
+            uid=event_uid(namespace, f"{s.task}#{s.ordinal}"),
+            item=s.task,
             summary=f"{names[s.task]} ({s.ordinal}/{tasks[s.task].sessions})",
-            start=s.start, end=s.end, description=descriptions[s.task], transparent=False,
+            start=s.start,
+            end=s.end,
+            description=descriptions[s.task],
+            transparent=False,
             url=tasks[s.task].link,
         )
         for s in schedule.sessions
     ]
     one_day = dt.timedelta(days=1)
     for phase in schedule.phases:
-        events.append(EventData(
-            uid=event_uid(namespace, f"phase:{phase.key}"), item=f"phase:{phase.key}",
-            summary=clean_text(f"Milestone: {phase.name}"), start=phase.end,
-            end=phase.end + one_day, description=clean_text(_phase_description(phase)),
-            transparent=True,
-        ))
+        events.append(
+            EventData(
+                uid=event_uid(namespace, f"phase:{phase.key}"),
+                item=f"phase:{phase.key}",
+                summary=clean_text(f"Milestone: {phase.name}"),
+                start=phase.end,
+                end=phase.end + one_day,
+                description=clean_text(_phase_description(phase)),
+                transparent=True,
+            )
+        )
     for milestone in schedule.milestones:
-        events.append(EventData(
-            uid=event_uid(namespace, f"milestone:{milestone.key}"),
-            item=f"milestone:{milestone.key}", summary=clean_text(f"Milestone: {milestone.name}"),
-            start=milestone.date, end=milestone.date + one_day,
-            description=clean_text(milestone.description or milestone.name), transparent=True,
-        ))
+        events.append(
+            EventData(
+                uid=event_uid(namespace, f"milestone:{milestone.key}"),
+                item=f"milestone:{milestone.key}",
+                summary=clean_text(f"Milestone: {milestone.name}"),
+                start=milestone.date,
+                end=milestone.date + one_day,
+                description=clean_text(milestone.description or milestone.name),
+                transparent=True,
+            )
+        )
     events.sort(key=lambda event: event.sort_key)
     return events
 
@@ -144,7 +167,10 @@ def calendar_events(schedule: Schedule) -> list[EventData]:
 def _frame(schedule: Schedule) -> Calendar:
     name = clean_text(f"plan2cal: {schedule.title}")
     calendar = Calendar.new(
-        prodid=PRODID, calscale="GREGORIAN", method="PUBLISH", name=name,
+        prodid=PRODID,
+        calscale="GREGORIAN",
+        method="PUBLISH",
+        name=name,
         uid=str(plan_namespace(schedule.plan)),
     )
     # RFC 7986 §5.7 requires VALUE=DURATION on REFRESH-INTERVAL.
@@ -193,7 +219,7 @@ def ics_bytes(
     revisions: Mapping[str, Revision] | None = None,
 ) -> bytes:
     """The same bytes as ``build_calendar(...).to_ical()``, fast enough for 50,000 sessions."""
-    frame = _frame(schedule).to_ical().decode()
+    frame: str = _frame(schedule).to_ical().decode()
     head, _, tail = frame.rpartition("END:VCALENDAR")
     stamp = _utc(dtstamp)
     namespace = _text(str(plan_namespace(schedule.plan)))
@@ -206,20 +232,27 @@ def ics_bytes(
     return (head + body + "\r\nEND:VCALENDAR" + tail).encode()
 
 
-def _event_lines(data: EventData, stamp: str, namespace: str, revision: Revision | None
-                 ) -> Iterable[str]:
+def _event_lines(
+    data: EventData, stamp: str, namespace: str, revision: Revision | None
+) -> Iterable[str]:
     # icalendar's canonical property order: SUMMARY DTSTART DTEND DTSTAMP UID SEQUENCE, then
     # the others alphabetically.
-    lines = ["BEGIN:VEVENT", "SUMMARY:" + _text(data.summary), *_when(data), "DTSTAMP:" + stamp,
-             "UID:" + _text(data.uid), f"SEQUENCE:{revision.sequence if revision else 0}",
-             "CATEGORIES:plan2cal", "DESCRIPTION:" + _text(data.description)]
+    lines = [
+        "BEGIN:VEVENT",
+        "SUMMARY:" + _text(data.summary),
+        *_when(data),
+        "DTSTAMP:" + stamp,
+        "UID:" + _text(data.uid),
+        f"SEQUENCE:{revision.sequence if revision else 0}",
+        "CATEGORIES:plan2cal",
+        "DESCRIPTION:" + _text(data.description),
+    ]
     if revision is not None and revision.last_modified is not None:
         lines.append("LAST-MODIFIED:" + _utc(revision.last_modified))
     lines += ["STATUS:CONFIRMED", "TRANSP:TRANSPARENT" if data.transparent else "TRANSP:OPAQUE"]
     if data.url:
         lines.append("URL:" + data.url)
-    lines += ["X-PLAN2CAL-ITEM:" + _text(data.item), "X-PLAN2CAL-PLAN:" + namespace,
-              "END:VEVENT"]
+    lines += ["X-PLAN2CAL-ITEM:" + _text(data.item), "X-PLAN2CAL-PLAN:" + namespace, "END:VEVENT"]
     return lines
 
 
@@ -227,8 +260,10 @@ def _when(data: EventData) -> tuple[str, str]:
     if isinstance(data.start, dt.datetime):
         assert isinstance(data.end, dt.datetime)
         return "DTSTART:" + _utc(data.start), "DTEND:" + _utc(data.end)
-    return ("DTSTART;VALUE=DATE:" + data.start.strftime("%Y%m%d"),
-            "DTEND;VALUE=DATE:" + data.end.strftime("%Y%m%d"))
+    return (
+        "DTSTART;VALUE=DATE:" + data.start.strftime("%Y%m%d"),
+        "DTEND;VALUE=DATE:" + data.end.strftime("%Y%m%d"),
+    )
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -238,8 +273,8 @@ def _utc(moment: dt.datetime) -> str:
 @lru_cache(maxsize=4096)
 def _text(value: str) -> str:
     """A TEXT value escaped by icalendar (RFC 5545 §3.3.11)."""
-    escaped: bytes = vText(value).to_ical()
-    return escaped.decode()
+    escaped = vText(value).to_ical()
+    return str(escaped.decode())
 
 
 def _fold(line: str) -> str:

@@ -1,0 +1,91 @@
+"""Time ``plan2cal schedule`` as a whole process on synthetic plans of growing size.
+
+Each plan has P sequential phases of 20 tasks, efforts uniform in 2–40 h (fixed seed), 10 h a
+week on weekday evenings and Saturday mornings. Prints wall time and peak memory (max RSS of the
+child) per size, and the time per task so that linear growth is visible.
+
+    python bench/bench.py                 # 1,000 and 5,000 tasks, plus the bundled plan
+    python bench/bench.py --tasks 200 1000 5000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "plans" / "ai-pm-transition.yaml"
+
+
+def synthetic_plan(tasks: int, seed: int = 7) -> dict[str, object]:
+    """A plan of ``tasks // 20`` sequential phases × 20 tasks with efforts in 2–40 h."""
+    rng = random.Random(seed)
+    phases = []
+    for p in range(tasks // 20):
+        phases.append({
+            "id": f"phase-{p}",
+            "name": f"Phase {p}",
+            "tasks": [{"id": f"t{p}-{t}", "name": f"Task {t} of phase {p}",
+                       "hours": rng.randint(8, 160) / 4} for t in range(20)],
+        })
+    return {
+        "plan": f"bench-{tasks}",
+        "title": f"Benchmark, {tasks} tasks",
+        "defaults": {"start": "2027-01-04", "hours_per_week": 10, "timezone": "Europe/Berlin",
+                     "windows": {"mon-fri": "19:00-21:00", "sat": "09:00-13:00"}},
+        "phases": phases,
+    }
+
+
+def run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak resident megabytes of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    began = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - began
+    if done.returncode:
+        sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest child so far (kilobytes on Linux): run sizes in
+    # increasing order so that each figure is its own.
+    return wall, max(peak, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best counts")
+    args = parser.parse_args()
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")
+    exe = [sys.executable, "-m", "plan2cal"]
+    with tempfile.TemporaryDirectory() as work:
+        out = Path(work) / "out"
+        print(f"{'plan':<22}{'sessions':>10}{'wall s':>9}{'ms/task':>9}{'peak MB':>9}")
+        cases: list[tuple[str, Path, int]] = []
+        if BUNDLED.exists():
+            cases.append(("bundled plan", BUNDLED, 0))
+        for size in sorted(args.tasks):
+            path = Path(work) / f"bench-{size}.json"
+            path.write_text(json.dumps(synthetic_plan(size)))
+            cases.append((f"{size} tasks", path, size))
+        for label, path, size in cases:
+            command = [*exe, "schedule", str(path), "-o", str(out), "--horizon-years", "1000"]
+            if not size:
+                command += ["--start", "2027-01-04"]
+            best, peak = min(run(command, env) for _ in range(args.repeat))
+            ics = next(out.glob(f"{'bench-' + str(size) if size else 'ai-pm'}*.ics"))
+            sessions = ics.read_bytes().count(b"BEGIN:VEVENT")
+            per_task = f"{best / size * 1000:.2f}" if size else "-"
+            print(f"{label:<22}{sessions:>10}{best:>9.2f}{per_task:>9}{peak:>9.0f}")
+
+
+if __name__ == "__main__":
+    main()

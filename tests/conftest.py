@@ -1,0 +1,63 @@
+"""Shared fixtures: plan files written to tmp_path and the command line run in-process."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from plan2cal.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_PLAN = ROOT / "plans" / "ai-pm-transition.yaml"
+
+DEMO_PLAN = """\
+plan: demo
+title: Demo roadmap
+defaults:
+  timezone: Europe/Berlin
+  hours_per_week: 10
+  windows: {mon-thu: "19:00-21:00", sat: "09:00-13:00"}
+phases:
+  - id: one
+    name: Phase One
+    weeks: 2
+    tasks:
+      - id: a
+        name: Task A
+        hours: 3
+      - Task B
+      - name: Task C
+        weight: 2
+  - id: two
+    name: Phase Two
+    weeks: 1
+    mode: interleave
+    tasks: [X, Y, Z]
+"""
+
+
+@pytest.fixture
+def write_plan(tmp_path: Path) -> Callable[..., Path]:
+    """Write plan text (dedented) to a file in tmp_path and return its path."""
+
+    def write(text: str, name: str = "plan.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run ``plan2cal ARGS`` in-process with a fixed SOURCE_DATE_EPOCH; stderr kept apart."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return run
