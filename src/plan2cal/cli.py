@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ class _Commands(click.Group):
                 raise
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
         except Exception as exc:
             if ctx.params.get("debug"):
@@ -248,4 +249,10 @@ def _system_zone() -> str:
 
 def main() -> None:
     """Entry point of the ``plan2cal`` command."""
-    cli(prog_name="plan2cal")
+    try:
+        cli(prog_name="plan2cal")
+    except BrokenPipeError:
+        # The reader went away (``plan2cal check … | head``): stop quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

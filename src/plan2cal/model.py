@@ -279,6 +279,16 @@ class Phase(_Strict):
     deadline: Deadline | None = None
     description: str | None = None
 
+    @model_validator(mode="after")
+    def _sized_without_weeks(self) -> Phase:
+        if self.weeks is None:
+            for task in self.tasks:
+                if task.hours is None:
+                    raise ValueError(
+                        f"the phase has no weeks, so each task needs hours; '{task.key}' has none"
+                    )
+        return self
+
     @property
     def key(self) -> str:
         """The phase's id, given or derived from its name."""

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from plan2cal.schedule import Schedule
-from plan2cal.worktime import describe_pattern
-
-
-def hours_text(minutes: int) -> str:
-    """``90`` → ``1h30m``; ``600`` → ``10h``."""
-    hours, mins = divmod(minutes, 60)
-    return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
+from plan2cal.worktime import describe_pattern, hours_text
 
 
 def difference_text(days: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import math
@@ -14,7 +15,14 @@ from dateutil.relativedelta import relativedelta
 from plan2cal.errors import Plan2CalError, UnschedulableError
 from plan2cal.graph import check_acyclic, dependency_graph, phase_prerequisites
 from plan2cal.model import PRIORITIES, Plan, check_timezone, parse_windows, resolve_date
-from plan2cal.worktime import QUANTUM, Availability, WeekPattern, week_pattern, work_blocks
+from plan2cal.worktime import (
+    QUANTUM,
+    Availability,
+    WeekPattern,
+    hours_text,
+    week_pattern,
+    work_blocks,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,40 +148,31 @@ def _default_windows() -> dict[str, str | list[str]]:
 def task_efforts(plan: Plan, hours_per_week: float) -> tuple[dict[str, int], list[str]]:
     """Task id → effort in minutes on the 15-minute grid, and warnings about the derivation.
 
-    A task's ``hours`` if given; the others share what is left of their phase's nominal budget
-    (``weeks × hours_per_week`` minus the explicit hours) by weight, with the largest-remainder
-    rule so that the shares add up exactly to that budget.
+    A task's ``hours`` if given. The others share what is left of their phase's nominal budget
+    (``weeks × hours_per_week`` minus the explicit hours) by weight, but never less than they
+    would share if no task had hours: a course with a published workload that overflows its
+    phase stretches the phase instead of squeezing the rest of its work to nothing. Shares are
+    whole quarter-hours by the largest-remainder rule, so they add up exactly.
     """
     efforts: dict[str, int] = {}
     warnings: list[str] = []
     for phase in plan.phases:
-        sized = [t for t in phase.tasks if t.hours is not None]
         unsized = [t for t in phase.tasks if t.hours is None]
-        for task in sized:
-            assert task.hours is not None
-            efforts[task.key] = max(1, round(task.hours / QUANTUM)) * QUANTUM
+        for task in phase.tasks:
+            if task.hours is not None:
+                efforts[task.key] = max(1, round(task.hours / QUANTUM)) * QUANTUM
         if not unsized:
             continue
-        if phase.weeks is None:
-            raise UnschedulableError(
-                f"phase '{phase.key}' has no weeks, so task '{unsized[0].key}' needs hours"
-            )
-        explicit = sum(efforts[t.key] for t in sized) // QUANTUM
-        nominal = round(phase.weeks * hours_per_week * 60 / QUANTUM)
-        left = nominal - explicit
-        if left < len(unsized):
-            warnings.append(
-                f"phase '{phase.key}': the tasks with hours already fill its {phase.weeks:g} weeks;"
-                f" the {len(unsized)} task(s) without hours get 30 minutes each"
-            )
-            for task in unsized:
-                efforts[task.key] = 2 * QUANTUM
-            continue
-        total_weight = sum(t.weight for t in unsized)
-        exact = [left * t.weight / total_weight for t in unsized]
+        assert phase.weeks is not None  # the model requires weeks when a task has no hours
+        nominal = phase.weeks * hours_per_week * 60 / QUANTUM
+        explicit = sum(efforts.get(t.key, 0) for t in phase.tasks) / QUANTUM
+        unsized_weight = sum(t.weight for t in unsized)
+        as_if_unsized = nominal * unsized_weight / sum(t.weight for t in phase.tasks)
+        pool = max(len(unsized), round(max(nominal - explicit, as_if_unsized)))
+        exact = [pool * t.weight / unsized_weight for t in unsized]
         shares = [math.floor(x) for x in exact]
         order = sorted(range(len(unsized)), key=lambda i: (-(exact[i] - shares[i]), i))
-        for i in order[: left - sum(shares)]:
+        for i in order[: pool - sum(shares)]:
             shares[i] += 1
         for task, share in zip(unsized, shares, strict=True):
             efforts[task.key] = max(1, share) * QUANTUM
@@ -181,26 +180,24 @@ def task_efforts(plan: Plan, hours_per_week: float) -> tuple[dict[str, int], lis
 
 
 class _PhaseQueue:
-    """The ready tasks of one phase, in the order the phase's mode takes them."""
+    """The ready tasks of one phase, in the order the phase's mode takes them.
 
-    __slots__ = ("current", "interleave", "ready", "turn")
+    Sequential: the current task until it is done, then the best ready one by priority and file
+    order. Interleave: the ready tasks of the best priority present take turns, in file order.
+    """
+
+    __slots__ = ("current", "interleave", "last", "ready")
 
     def __init__(self, interleave: bool) -> None:
         self.interleave = interleave
-        self.ready: list[tuple[int, int, str]] = []  # heap of (priority rank, file index, id)
+        # (priority rank, file index, id): a heap when sequential, a sorted list when interleaved
+        self.ready: list[tuple[int, int, str]] = []
         self.current: str | None = None
-        self.turn: deque[str] = deque()
+        self.last = -1  # file index of the task that had the last turn
 
     def add(self, rank: int, index: int, key: str) -> None:
         if self.interleave:
-            # Keep the rotation in priority and file order; a newcomer joins at its place.
-            entries = sorted([*self.ready, (rank, index, key)])
-            self.ready = entries
-            head = self.turn[0] if self.turn else None
-            self.turn = deque(k for _, _, k in entries)
-            if head is not None:
-                while self.turn[0] != head:
-                    self.turn.rotate(-1)
+            bisect.insort(self.ready, (rank, index, key))
         else:
             heapq.heappush(self.ready, (rank, index, key))
 
@@ -208,18 +205,19 @@ class _PhaseQueue:
         return self.current is not None or bool(self.ready)
 
     def take(self) -> str:
-        if self.interleave:
-            key = self.turn[0]
-            self.turn.rotate(-1)
-            return key
-        if self.current is None:
-            self.current = heapq.heappop(self.ready)[2]
-        return self.current
+        if not self.interleave:
+            if self.current is None:
+                self.current = heapq.heappop(self.ready)[2]
+            return self.current
+        best = self.ready[0][0]
+        group = [entry for entry in self.ready if entry[0] == best]
+        chosen = next((entry for entry in group if entry[1] > self.last), group[0])
+        self.last = chosen[1]
+        return chosen[2]
 
     def finished(self, key: str) -> None:
         if self.interleave:
             self.ready = [entry for entry in self.ready if entry[2] != key]
-            self.turn.remove(key)
         elif self.current == key:
             self.current = None
 
@@ -418,9 +416,10 @@ def _assemble(
         )
         if nominal is not None and effort > nominal + QUANTUM * len(phase.tasks):
             warnings.append(
-                f"phase '{phase.key}' holds {effort / 60:g} h of work, more than its "
-                f"{phase.weeks:g} weeks at {availability.hours_per_week:g} h a week "
-                f"({nominal / 60:g} h)"
+                f"phase '{phase.key}' holds {hours_text(effort)} of work, "
+                f"{hours_text(effort - nominal)} more than its {phase.weeks:g} weeks at "
+                f"{availability.hours_per_week:g} h a week: the hours given to its tasks need "
+                "more than the phase's weeks"
             )
         phases.append(
             PhasePlan(

@@ -22,6 +22,7 @@ from icalendar import Calendar, Event, vText
 
 from plan2cal import __version__
 from plan2cal.schedule import PhasePlan, Schedule, TaskPlan
+from plan2cal.worktime import hours_text
 
 # Namespace of all plan2cal UIDs; a plan's own namespace is derived from it and the plan id.
 PROJECT_NAMESPACE = uuid.UUID("6f1c9a52-3d0e-4b8f-9a57-0e2f8c4d71b3")
@@ -76,16 +77,11 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _hours(minutes: int) -> str:
-    hours, mins = divmod(minutes, 60)
-    return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
-
-
 def _task_description(task: TaskPlan, phase: str) -> str:
     source = "shared from the phase's weeks" if task.effort_derived else "from the plan"
     lines = [
         f"Phase: {phase}",
-        f"Effort: {_hours(task.effort)} in {task.sessions} sessions ({source})",
+        f"Effort: {hours_text(task.effort)} in {task.sessions} sessions ({source})",
     ]
     if task.deadline is not None:
         lines.append(f"Deadline: {task.deadline.isoformat()}")
@@ -106,7 +102,7 @@ def _phase_description(phase: PhasePlan) -> str:
             f"{phase.nominal_end.isoformat()}"
         )
     )
-    lines = [f"End of phase: {phase.name}", f"Work: {_hours(phase.effort)}, {versus}"]
+    lines = [f"End of phase: {phase.name}", f"Work: {hours_text(phase.effort)}, {versus}"]
     if phase.description:
         lines += ["", phase.description.strip()]
     return "\n".join(lines)
