@@ -75,26 +75,28 @@ def check_report(schedule: Schedule) -> list[str]:
         *(f"  {line}" for line in describe_pattern(schedule.pattern)),
         "",
     ]
-    phases = {phase.key: phase for phase in schedule.phases}
-    for phase_key in phases:
-        phase = phases[phase_key]
+    derived_ids = False
+    for phase in schedule.phases:
         nominal = (
-            f", nominal {hours_text(phase.nominal_effort)}"
+            f" (nominal {hours_text(phase.nominal_effort)})"
             if phase.nominal_effort is not None
             else ""
         )
         lines.append(f"{phase.name} [{phase.key}]: {hours_text(phase.effort)}{nominal}")
+        rows = []
         for task in schedule.tasks:
-            if task.phase != phase_key:
-                continue
-            notes = []
-            if task.effort_derived:
-                notes.append("effort shared from the phase's weeks")
-            if task.id_derived:
-                notes.append(
-                    "id derived from the name: renaming the task changes its calendar UIDs"
-                )
-            suffix = f"  ({'; '.join(notes)})" if notes else ""
-            lines.append(f"  {task.key:<40} {hours_text(task.effort):>7}{suffix}")
+            if task.phase == phase.key:
+                marker = "*" if task.id_derived else ""
+                derived_ids = derived_ids or task.id_derived
+                source = "share of the weeks" if task.effort_derived else "hours"
+                deadline = f"due {task.deadline.isoformat()}" if task.deadline else ""
+                rows.append([f"  {task.key}{marker}", hours_text(task.effort), source, deadline])
+        lines += _table(["  task", "effort", "from", "deadline"], rows)[1:]
+    if derived_ids:
+        lines += [
+            "",
+            "* id derived from the name: renaming the task changes the UIDs of its calendar "
+            "events; give it an id to keep them.",
+        ]
     lines += warning_lines(schedule)
     return lines
