@@ -68,7 +68,7 @@ def main() -> None:
     exe = [sys.executable, "-m", "plan2cal"]
     with tempfile.TemporaryDirectory() as work:
         out = Path(work) / "out"
-        print(f"{'plan':<22}{'sessions':>10}{'wall s':>9}{'ms/task':>9}{'peak MB':>9}")
+        print(f"{'plan':<22}{'events':>10}{'wall s':>9}{'ms/task':>9}{'peak MB':>9}")
         cases: list[tuple[str, Path, int]] = []
         if BUNDLED.exists():
             cases.append(("bundled plan", BUNDLED, 0))

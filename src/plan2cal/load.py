@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +49,15 @@ def load_plan(path: str | Path) -> Plan:
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
-        raise PlanError(_describe(path, exc, lines)) from None
+        raise PlanError(_describe(path, exc, lines())) from None
 
 
-def read_document(path: Path) -> tuple[Any, LineMap]:
-    """Parse a YAML, TOML or JSON file into plain data and a map from field location to line."""
+def read_document(path: Path) -> tuple[Any, Callable[[], LineMap]]:
+    """Parse a YAML, TOML or JSON file into plain data and a way to find each field's line.
+
+    The line map is built only when asked for: for large JSON files it costs more than the
+    parse itself.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -72,7 +77,7 @@ def read_document(path: Path) -> tuple[Any, LineMap]:
     return _read_yaml(path, text)
 
 
-def _read_yaml(path: Path, text: str) -> tuple[Any, LineMap]:
+def _read_yaml(path: Path, text: str) -> tuple[Any, Callable[[], LineMap]]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -90,7 +95,7 @@ def _read_yaml(path: Path, text: str) -> tuple[Any, LineMap]:
         raise PlanError(f"{path}: YAML syntax error: {exc}") from None
     finally:
         loader.dispose()
-    return data, lines
+    return data, lambda: lines
 
 
 def _map_yaml_lines(path: Path, node: yaml.Node, loc: Location, lines: LineMap) -> None:
@@ -112,24 +117,27 @@ def _map_yaml_lines(path: Path, node: yaml.Node, loc: Location, lines: LineMap) 
             _map_yaml_lines(path, item, (*loc, index), lines)
 
 
-def _read_json(path: Path, text: str) -> tuple[Any, LineMap]:
+def _read_json(path: Path, text: str) -> tuple[Any, Callable[[], LineMap]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PlanError(f"{path}:{exc.lineno}: JSON syntax error: {exc.msg}") from None
+    return data, lambda: _json_lines(path, text)
+
+
+def _json_lines(path: Path, text: str) -> LineMap:
     # JSON is YAML flow syntax, so the YAML composer can tell where each field is.
     try:
-        _, lines = _read_yaml(path, text)
+        return _read_yaml(path, text)[1]()
     except PlanError:
-        lines = {}
-    return data, lines
+        return {}
 
 
 _TOML_HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.\-\s\"']+?)\s*\]\]?\s*(#.*)?$")
 _TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
 
 
-def _read_toml(path: Path, text: str) -> tuple[Any, LineMap]:
+def _read_toml(path: Path, text: str) -> tuple[Any, Callable[[], LineMap]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -137,7 +145,7 @@ def _read_toml(path: Path, text: str) -> tuple[Any, LineMap]:
         where = f"{path}:{match.group(1)}" if match else str(path)
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise PlanError(f"{where}: TOML syntax error: {message}") from None
-    return data, _toml_lines(text)
+    return data, lambda: _toml_lines(text)
 
 
 def _toml_lines(text: str) -> LineMap:

@@ -224,7 +224,8 @@ def ics_bytes(
     for data in calendar_events(schedule):
         revision = revisions.get(data.uid)
         lines += _event_lines(data, stamp, namespace, revision)
-    body = "\r\n".join(_fold(line) for line in lines)
+    # Most lines are short ASCII and need no folding; test that inline, not in a call.
+    body = "\r\n".join(line if len(line) < 75 and line.isascii() else _fold(line) for line in lines)
     return (head + body + "\r\nEND:VCALENDAR" + tail).encode()
 
 
