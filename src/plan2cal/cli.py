@@ -78,6 +78,10 @@ def cli(debug: bool) -> None:
     """Turn a phased roadmap into dated work sessions and milestones.
 
     \b
+    Example:
+      plan2cal schedule plans/ai-pm-transition.yaml --start 2027-01-04
+
+    \b
     Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 plan invalid,
     4 unschedulable, 5 progress or state file problem.
     """

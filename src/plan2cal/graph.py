@@ -41,9 +41,9 @@ def check_acyclic(graph: dict[str, list[str]]) -> None:
     try:
         TopologicalSorter(graph).prepare()
     except CycleError as exc:
-        # graphlib reports the cycle with each node followed by one it waits for; read it the
-        # other way round so that each arrow points to what comes next.
-        cycle = list(reversed(exc.args[1]))
+        # graphlib lists the cycle with each node an immediate predecessor of the next, so each
+        # arrow already points to what comes next.
+        cycle = list(exc.args[1])
         raise UnschedulableError(
             "the plan has a dependency cycle: "
             + " → ".join(cycle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import tomllib
@@ -65,7 +66,8 @@ def read_document(path: Path) -> tuple[Any, Callable[[], LineMap]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        # utf-8-sig counts exc.start from after the byte order mark.
+        line = raw.removeprefix(codecs.BOM_UTF8)[: exc.start].count(b"\n") + 1
         raise PlanError(f"{path}:{line}: the file is not UTF-8 text") from None
     if not text.strip():
         raise PlanError(f"{path}: the file is empty")
@@ -77,8 +79,23 @@ def read_document(path: Path) -> tuple[Any, Callable[[], LineMap]]:
     return _read_yaml(path, text)
 
 
+class _PlanLoader(yaml.SafeLoader):
+    """SafeLoader whose impossible dates (2027-02-30) are errors with a line, not ValueError."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a real date ({exc})", node.start_mark
+            ) from None
+
+
+_PlanLoader.add_constructor("tag:yaml.org,2002:timestamp", _PlanLoader.construct_yaml_timestamp)
+
+
 def _read_yaml(path: Path, text: str) -> tuple[Any, Callable[[], LineMap]]:
-    loader = yaml.SafeLoader(text)
+    loader = _PlanLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -119,17 +136,43 @@ def _map_yaml_lines(path: Path, node: yaml.Node, loc: Location, lines: LineMap) 
 
 def _read_json(path: Path, text: str) -> tuple[Any, Callable[[], LineMap]]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise PlanError(f"{path}:{exc.lineno}: JSON syntax error: {exc.msg}") from None
+    except _DuplicateKeyError as exc:
+        # The YAML pass names the line of the second occurrence; fall back to the key alone.
+        _json_lines(path, text)
+        raise PlanError(
+            f"{path}: the key '{exc.key}' appears twice in one object; keep one"
+        ) from None
     return data, lambda: _json_lines(path, text)
 
 
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
 def _json_lines(path: Path, text: str) -> LineMap:
+    """Field locations of a JSON file; a duplicate key raises its PlanError with the line."""
     # JSON is YAML flow syntax, so the YAML composer can tell where each field is.
+    # JSON allows tabs between tokens, YAML does not; outside strings they are only spacing
+    # (json.loads refuses raw tabs inside strings), so spaces keep every line where it is.
     try:
-        return _read_yaml(path, text)[1]()
-    except PlanError:
+        return _read_yaml(path, text.replace("\t", " "))[1]()
+    except PlanError as exc:
+        if "appears twice" in str(exc):
+            raise
         return {}
 
 
@@ -211,6 +254,8 @@ def _message(error: Any, loc: Location) -> str:
         return f"unknown field '{field}'" + suggest(field, _siblings(loc[:-1]))
     if kind == "missing":
         return "this field is required"
+    if kind.startswith(("date_", "datetime_")):
+        return f"'{error['input']}' is not a date; write it as YYYY-MM-DD, e.g. 2027-01-04"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if (kind == "string_pattern_mismatch" and loc and loc[-1] in ("id", "plan", "after")) or (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
+import math
 import re
 import unicodedata
 from typing import Annotated, Any, Literal
@@ -62,6 +63,8 @@ def parse_duration(value: object) -> int:
             minutes = float(match["h"] or 0) * 60 + float(match["m"] or 0)
     else:
         raise ValueError("expected a duration such as 90m, 1h30m, 2h or a number of hours")
+    if not math.isfinite(minutes):
+        raise ValueError(f"'{value}' is not a duration; write 90m, 1h30m, 2h or a number of hours")
     if not minutes > 0:
         raise ValueError(f"'{value}' must be longer than zero")
     return round(minutes)
@@ -112,7 +115,11 @@ def _task_from_text(value: object) -> object:
 _DURATION_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "number", "exclusiveMinimum": 0, "description": "hours"},
-        {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*h)?\s*(\d+(\.\d+)?\s*m(in)?)?\s*$"},
+        {
+            "type": "string",
+            "pattern": r"^\s*(\d+(\.\d+)?|(\d+(\.\d+)?\s*[hH])?\s*"
+            r"(\d+(\.\d+)?\s*[mM]([iI][nN])?)?)\s*$",
+        },
     ],
     "examples": ["90m", "1h30m", "2h", 6],
 }
@@ -365,6 +372,16 @@ class Plan(_Strict):
 
         for p, phase in enumerate(self.phases):
             check_refs(phase.after, ("phases", p, "after"), phase.key)
+            own = {task.key for task in phase.tasks}
+            for i, ref in enumerate(phase.after or []):
+                if ref in own:
+                    problems.append(
+                        (
+                            ("phases", p, "after", i),
+                            f"the phase cannot wait for its own task '{ref}'; put the 'after' on "
+                            "the tasks that need it",
+                        )
+                    )
             for t, task in enumerate(phase.tasks):
                 check_refs(task.after, ("phases", p, "tasks", t, "after"), task.key)
         for m, milestone in enumerate(self.milestones):

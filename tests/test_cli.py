@@ -1,0 +1,430 @@
+"""The command line: exit codes, messages on stderr, no tracebacks, and nothing written on error."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+import plan2cal.cli
+from conftest import DEMO_PLAN
+from plan2cal import __version__
+from plan2cal.cli import cli
+from plan2cal.errors import PlanError
+
+# A small valid plan; each bad-input test changes one line. Line numbers are 1-based:
+#   1 plan, 2 title, 3 defaults, 4 timezone, 5 hours_per_week, 6 phases, 7 - id, 8 name,
+#   9 weeks, 10 tasks, 11 - id: a, 12 name, 13 hours, 14 - id: b, 15 name, 16 hours
+PLAN = """\
+plan: demo
+title: Demo
+defaults:
+  timezone: Europe/Berlin
+  hours_per_week: 10
+phases:
+  - id: one
+    name: Phase One
+    weeks: 2
+    tasks:
+      - id: a
+        name: Task A
+        hours: 2h
+      - id: b
+        name: Task B
+        hours: 1h
+"""
+
+Run = Callable[..., Result]
+WritePlan = Callable[..., Path]
+
+
+def _plan(old: str, new: str) -> str:
+    assert old in PLAN, old
+    return PLAN.replace(old, new)
+
+
+def _schedule_fails(run_cli: Run, plan: Path, code: int, *options: str) -> tuple[str, Path]:
+    """Run ``schedule`` into tmp/out; check the exit code, no traceback and no output files."""
+    out = plan.parent / "out"
+    result = run_cli("schedule", plan, "-o", out, "--start", "2027-01-04", *options)
+
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
+    return result.stderr, out
+
+
+# --- one test per kind of bad input --------------------------------------------------------------
+
+
+def test_malformed_yaml_exits_3_naming_the_line(write_plan: WritePlan, run_cli: Run) -> None:
+    """A YAML syntax error exits 3 with ``file:line: YAML syntax error``."""
+    plan = write_plan(_plan("name: Task A", "name: Task: A"))
+
+    stderr, _ = _schedule_fails(run_cli, plan, 3)
+
+    assert stderr.startswith(f"Error: {plan}:12: YAML syntax error: ")
+
+
+def test_unknown_key_exits_3_with_did_you_mean(write_plan: WritePlan, run_cli: Run) -> None:
+    """A misspelt key exits 3 naming its line and field and suggesting the real key."""
+    plan = write_plan(_plan("        hours: 2h\n", "        hous: 3\n"))
+
+    stderr, _ = _schedule_fails(run_cli, plan, 3)
+
+    assert stderr == (
+        f"Error: {plan}:13: phases[0].tasks[0].hous: unknown field 'hous'; did you mean 'hours'?\n"
+    )
+
+
+def test_bad_duration_exits_3_naming_line_and_field(write_plan: WritePlan, run_cli: Run) -> None:
+    """A duration that is not one exits 3 with its line, field and the accepted forms."""
+    plan = write_plan(_plan("hours: 1h", "hours: a while"))
+
+    stderr, _ = _schedule_fails(run_cli, plan, 3)
+
+    assert stderr == (
+        f"Error: {plan}:16: phases[0].tasks[1].hours: 'a while' is not a duration; "
+        "write 90m, 1h30m, 2h or a number of hours\n"
+    )
+
+
+def test_unknown_timezone_in_the_plan_exits_3(write_plan: WritePlan, run_cli: Run) -> None:
+    """An IANA zone that does not exist exits 3 at ``defaults.timezone`` with an example."""
+    plan = write_plan(_plan("Europe/Berlin", "Europe/Atlantis"))
+
+    stderr, _ = _schedule_fails(run_cli, plan, 3)
+
+    assert stderr.startswith(
+        f"Error: {plan}:4: defaults.timezone: unknown time zone 'Europe/Atlantis'; "
+        "use an IANA name such as Europe/Berlin"
+    )
+
+
+def test_duplicate_id_exits_3_naming_both_places(write_plan: WritePlan, run_cli: Run) -> None:
+    """Two tasks with one id exit 3 at the second, naming where the first is."""
+    plan = write_plan(_plan("      - id: b\n", "      - id: a\n"))
+
+    stderr, _ = _schedule_fails(run_cli, plan, 3)
+
+    assert stderr.startswith(
+        f"Error: {plan}:14: phases[0].tasks[1].id: duplicate id 'a' "
+        "(already used by phases[0].tasks[0].id)"
+    )
+
+
+def test_unknown_dependency_exits_3_with_did_you_mean(write_plan: WritePlan, run_cli: Run) -> None:
+    """An ``after`` that names no task or phase exits 3 and suggests the closest id."""
+    plan = write_plan(_plan("        hours: 1h\n", "        hours: 1h\n        after: [onee]\n"))
+
+    stderr, _ = _schedule_fails(run_cli, plan, 3)
+
+    assert stderr == (
+        f"Error: {plan}:17: phases[0].tasks[1].after[0]: unknown task or phase id 'onee'; "
+        "did you mean 'one'?\n"
+    )
+
+
+def test_dependency_cycle_exits_4_and_shows_the_cycle(write_plan: WritePlan, run_cli: Run) -> None:
+    """Two tasks that wait for each other exit 4 with the cycle drawn as ``a → b → a``."""
+    plan = write_plan(
+        _plan("        hours: 2h\n", "        hours: 2h\n        after: b\n").replace(
+            "        hours: 1h\n", "        hours: 1h\n        after: a\n"
+        )
+    )
+
+    stderr, _ = _schedule_fails(run_cli, plan, 4)
+
+    assert stderr.startswith("Error: the plan has a dependency cycle: ")
+    assert re.search(r": (a → b → a|b → a → b);", stderr), stderr
+
+
+def test_cycle_message_reads_in_the_order_work_would_be_done(
+    write_plan: WritePlan, run_cli: Run
+) -> None:
+    """In a printed cycle ``x → y``, y waits for x: a after c, b after a, c after b is a → b → c."""
+    plan = write_plan(
+        """\
+        plan: demo
+        title: Demo
+        phases:
+          - id: one
+            name: One
+            tasks:
+              - {id: a, name: A, hours: 1, after: c}
+              - {id: b, name: B, hours: 1, after: a}
+              - {id: c, name: C, hours: 1, after: b}
+        """
+    )
+
+    stderr, _ = _schedule_fails(run_cli, plan, 4)
+
+    chain = re.search(r"cycle: ([a-z → ]+);", stderr)
+    assert chain, stderr
+    # Any rotation of the loop will do; the direction is what matters.
+    assert chain.group(1) in {"a → b → c → a", "b → c → a → b", "c → a → b → c"}
+
+
+def test_zero_weekly_budget_in_the_plan_exits_3(write_plan: WritePlan, run_cli: Run) -> None:
+    """``hours_per_week: 0`` is an invalid plan value, reported at its line."""
+    plan = write_plan(_plan("hours_per_week: 10", "hours_per_week: 0"))
+
+    stderr, _ = _schedule_fails(run_cli, plan, 3)
+
+    assert stderr == f"Error: {plan}:5: defaults.hours_per_week: must be greater than 0\n"
+
+
+def test_zero_weekly_budget_on_the_command_line_is_a_usage_error(
+    write_plan: WritePlan, run_cli: Run
+) -> None:
+    """``--hours-per-week 0`` is refused by click itself with exit 2 and the option's name."""
+    plan = write_plan(PLAN)
+
+    stderr, _ = _schedule_fails(run_cli, plan, 2, "--hours-per-week", "0")
+
+    assert "Usage:" in stderr
+    assert "Invalid value for '--hours-per-week'" in stderr
+
+
+def test_no_windows_exits_4_saying_no_window_can_hold_a_session(
+    write_plan: WritePlan, run_cli: Run
+) -> None:
+    """``windows: {}`` leaves no time to work in: exit 4 and a message that shows a fix."""
+    plan = write_plan(_plan("  hours_per_week: 10\n", "  hours_per_week: 10\n  windows: {}\n"))
+
+    stderr, _ = _schedule_fails(run_cli, plan, 4)
+
+    assert stderr.startswith("Error: no window can hold a session")
+    assert "defaults.windows" in stderr
+
+
+def test_budget_below_the_shortest_session_exits_4(write_plan: WritePlan, run_cli: Run) -> None:
+    """A weekly budget of 15 minutes cannot hold one 30-minute session: exit 4, both named."""
+    plan = write_plan(_plan("hours_per_week: 10", "hours_per_week: 0.25"))
+
+    stderr, _ = _schedule_fails(run_cli, plan, 4)
+
+    assert stderr.startswith(
+        "Error: the weekly budget of 0.25 h is less than the shortest session (30m)"
+    )
+
+
+def test_start_in_the_plan_that_is_not_a_date_exits_3(write_plan: WritePlan, run_cli: Run) -> None:
+    """``start: next week`` is an invalid plan value at ``defaults.start``."""
+    plan = write_plan(_plan("defaults:\n", "defaults:\n  start: next week\n"))
+    out = plan.parent / "out"
+
+    # No --start here: the plan's own start must be read and refused.
+    result = run_cli("schedule", plan, "-o", out)
+
+    assert result.exit_code == 3, result.output
+    assert result.stderr.startswith(f"Error: {plan}:4: defaults.start: ")
+    assert "date" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_impossible_date_in_the_plan_exits_3(write_plan: WritePlan, run_cli: Run) -> None:
+    """``start: 2027-02-30`` (YAML reads it as a date) exits 3 at its line, not 1."""
+    plan = write_plan(_plan("defaults:\n", "defaults:\n  start: 2027-02-30\n"))
+    out = plan.parent / "out"
+
+    result = run_cli("schedule", plan, "-o", out)
+
+    assert result.exit_code == 3, result.output
+    assert result.stderr.startswith(f"Error: {plan}:4: ")
+    assert not out.exists()
+
+
+def test_start_on_the_command_line_that_is_not_a_date_is_a_usage_error(
+    write_plan: WritePlan, run_cli: Run
+) -> None:
+    """``--start 2027-13-01`` is refused by click with exit 2 and the expected format."""
+    plan = write_plan(PLAN)
+    out = plan.parent / "out"
+
+    result = run_cli("schedule", plan, "-o", out, "--start", "2027-13-01")
+
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--start'" in result.stderr
+    assert "'2027-13-01' is not a date; write it as YYYY-MM-DD" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_plan_file_that_does_not_exist_exits_3(tmp_path: Path, run_cli: Run) -> None:
+    """A missing plan file is a plan problem (exit 3) that names the path, not a usage error."""
+    plan = tmp_path / "missing.yaml"
+
+    stderr, _ = _schedule_fails(run_cli, plan, 3)
+
+    assert stderr == f"Error: cannot read {plan}: No such file or directory\n"
+
+
+def test_work_beyond_the_horizon_exits_4_quickly(write_plan: WritePlan, run_cli: Run) -> None:
+    """2000 hours at 10 h a week do not fit in one year: exit 4 in well under a few seconds."""
+    plan = write_plan(_plan("hours: 2h", "hours: 2000"))
+
+    began = time.monotonic()
+    stderr, _ = _schedule_fails(run_cli, plan, 4, "--horizon-years", "1")
+    elapsed = time.monotonic() - began
+
+    assert "past the 1-year horizon" in stderr
+    assert "--horizon-years" in stderr
+    assert elapsed < 5, f"took {elapsed:.1f} s"
+
+
+# --- wiring ---------------------------------------------------------------------------------------
+
+
+def test_top_level_help_exits_0_and_shows_an_example(run_cli: Run) -> None:
+    """``plan2cal --help`` lists the commands and shows an example command line."""
+    result = run_cli("--help")
+
+    assert result.exit_code == 0
+    for command in cli.commands:
+        assert command in result.stdout
+    assert "Example" in result.stdout
+    assert re.search(r"^\s+plan2cal \w+ ", result.stdout, re.MULTILINE), result.stdout
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_each_command_help_exits_0_and_shows_an_example(run_cli: Run, command: str) -> None:
+    """Every command's ``--help`` is its docstring, with an example of that command."""
+    result = run_cli(command, "--help")
+
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout
+    assert f"plan2cal {command}" in result.stdout
+
+
+def test_schema_prints_a_json_schema(run_cli: Run) -> None:
+    """``plan2cal schema`` prints one JSON document that declares its ``$schema``."""
+    result = run_cli("schema")
+
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert "phases" in schema["properties"]
+
+
+def test_check_prints_capacity_and_derived_ids_and_writes_nothing(
+    write_plan: WritePlan, run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check`` reports the week's capacity and which ids were derived, and creates no file."""
+    plan = write_plan(DEMO_PLAN)
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+
+    result = run_cli("check", plan, "--start", "2026-12-07")
+
+    assert result.exit_code == 0, result.output
+    assert "capacity: 10h a week" in result.stdout
+    # Task B is a bare string in DEMO_PLAN: its derived id is listed, with the note on UIDs.
+    assert re.search(r"^\s+task-b\b", result.stdout, re.MULTILINE), result.stdout
+    assert "id derived from the name: renaming the task changes" in result.stdout
+    assert "UIDs" in result.stdout
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_schedule_writes_the_ics_and_prints_the_phase_table(
+    write_plan: WritePlan, run_cli: Run, tmp_path: Path
+) -> None:
+    """``schedule`` writes OUT/<plan>.ics and prints the phase table and a ``Wrote`` line."""
+    plan = write_plan(DEMO_PLAN)
+    out = tmp_path / "out"
+
+    result = run_cli("schedule", plan, "--start", "2026-12-07", "-o", out)
+
+    assert result.exit_code == 0, result.output
+    target = out / "demo.ics"
+    assert sorted(out.iterdir()) == [target]
+    lines = result.stdout.splitlines()
+    assert ["Phase", "Start", "End", "Nominal", "end", "Difference", "Hours"] in [
+        line.split() for line in lines
+    ]
+    assert any(line.startswith("Phase One  2026-12-07") for line in lines), result.stdout
+    wrote = re.search(
+        rf"^Wrote {re.escape(str(target))} \((\d+) sessions, (\d+) milestones, \d+ KB\)\.$",
+        result.stdout,
+        re.MULTILINE,
+    )
+    assert wrote, result.stdout
+    sessions, milestones = int(wrote.group(1)), int(wrote.group(2))
+    assert milestones == 2
+    assert target.read_bytes().count(b"BEGIN:VEVENT") == sessions + milestones
+
+
+def test_schedule_with_the_same_source_date_epoch_writes_identical_bytes(
+    write_plan: WritePlan, run_cli: Run, tmp_path: Path
+) -> None:
+    """Two runs with the same SOURCE_DATE_EPOCH write byte-identical files stamped with it."""
+    plan = write_plan(DEMO_PLAN)
+
+    first = run_cli("schedule", plan, "--start", "2026-12-07", "-o", tmp_path / "one")
+    second = run_cli("schedule", plan, "--start", "2026-12-07", "-o", tmp_path / "two")
+
+    assert first.exit_code == second.exit_code == 0
+    data = (tmp_path / "one" / "demo.ics").read_bytes()
+    assert data == (tmp_path / "two" / "demo.ics").read_bytes()
+    # conftest sets SOURCE_DATE_EPOCH=1767225600, 2026-01-01T00:00:00Z.
+    assert b"DTSTAMP:20260101T000000Z" in data
+
+
+def test_python_dash_m_plan2cal_reports_the_version() -> None:
+    """``python -m plan2cal --version`` runs the same command line and prints the version."""
+    result = subprocess.run(
+        [sys.executable, "-m", "plan2cal", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"plan2cal, version {__version__}"
+
+
+def _explode(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("boom")
+
+
+def test_unexpected_exception_exits_1_with_one_line_and_no_traceback(
+    write_plan: WritePlan, run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in the library gives exit 1 and one ``unexpected`` line on stderr, no traceback."""
+    monkeypatch.setattr(plan2cal.cli, "build_schedule", _explode)
+    plan = write_plan(PLAN)
+
+    stderr, _ = _schedule_fails(run_cli, plan, 1)
+
+    assert len(stderr.splitlines()) == 1, stderr
+    assert stderr.startswith("Error: unexpected failure: RuntimeError('boom').")
+    assert "--debug" in stderr
+
+
+def test_unexpected_exception_propagates_with_debug(
+    write_plan: WritePlan, run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``--debug`` the unexpected exception is raised, so its traceback is shown."""
+    monkeypatch.setattr(plan2cal.cli, "build_schedule", _explode)
+    plan = write_plan(PLAN)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run_cli("--debug", "schedule", plan, "-o", plan.parent / "out", "--start", "2027-01-04")
+
+
+def test_plan_error_propagates_with_debug(write_plan: WritePlan, run_cli: Run) -> None:
+    """With ``--debug`` a plan error is raised too, instead of being turned into exit 3."""
+    plan = write_plan(_plan("hours: 1h", "hours: a while"))
+
+    with pytest.raises(PlanError, match="is not a duration"):
+        run_cli("--debug", "schedule", plan, "-o", plan.parent / "out")
