@@ -309,6 +309,10 @@ def build_schedule(
         while offset < length and left_total:
             key = next_task()
             use = min(length - offset, remaining[key])
+            if use < availability.session_min and key in ordinals and use < remaining[key]:
+                # The rest of the block would be a session under session.min in the middle of
+                # the task; leave it empty rather than break the session rule.
+                break
             ordinal = ordinals.get(key, 0) + 1
             ordinals[key] = ordinal
             sessions.append(

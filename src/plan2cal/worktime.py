@@ -119,10 +119,10 @@ def _layout(
     for start, end in spans:
         # Windows may start off the grid (19:10); blocks start at the window's opening.
         t = start
-        while left >= QUANTUM and end - t >= min(smin, left):
+        while left >= smin and end - t >= smin:
             room = (end - t) // QUANTUM * QUANTUM
             size = min(smax, left, room)
-            if size < QUANTUM:
+            if size < smin:
                 break
             rest = left - size
             if 0 < rest < smin and size - (smin - rest) >= smin:
@@ -162,9 +162,12 @@ def work_blocks(
             end_wall = dt.datetime(day.year, day.month, day.day, tzinfo=zone) + dt.timedelta(
                 minutes=minute + length
             )
-            if end_wall.astimezone(UTC) - begin != dt.timedelta(minutes=length) or begin.astimezone(
-                zone
-            ).replace(tzinfo=None) != local.replace(tzinfo=None):
+            end = end_wall.astimezone(UTC)
+            if (
+                end - begin != dt.timedelta(minutes=length)
+                or begin.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None)
+                or end.astimezone(zone).replace(tzinfo=None) != end_wall.replace(tzinfo=None)
+            ):
                 continue
             yield begin, length
         day += one_day

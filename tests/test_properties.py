@@ -1,0 +1,230 @@
+"""Scheduler properties over generated plans, availabilities and start dates (STYLE habit 9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from plan2cal.errors import UnschedulableError
+from plan2cal.graph import dependency_graph
+from plan2cal.model import PRIORITIES, WEEKDAYS, Plan, parse_windows
+from plan2cal.schedule import Schedule, availability_for, build_schedule, task_efforts
+from plan2cal.worktime import QUANTUM, Availability, week_pattern
+
+PROPERTY_SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata")
+SESSION_LENGTHS = {"30m": 30, "45m": 45, "1h": 60, "1h30m": 90, "2h": 120, "3h": 180}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A generated plan, its resolved availability, the start, and the schedule built from them."""
+
+    plan: Plan
+    availability: Availability
+    start: dt.date
+    schedule: Schedule
+
+    def __repr__(self) -> str:
+        """The inputs only, short enough to reproduce a falsifying example by hand."""
+        spec = self.plan.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        return f"Case(start={self.start}, plan={spec})"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The plan's time zone."""
+        return ZoneInfo(self.availability.timezone)
+
+
+def _clock(quarter: int) -> str:
+    minutes = quarter * QUANTUM
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@st.composite
+def window_specs(draw: st.DrawFn) -> dict[str, list[str]]:
+    """Zero or more non-overlapping windows per weekday, on the 15-minute grid, up to 24:00."""
+    windows: dict[str, list[str]] = {}
+    for day in WEEKDAYS:
+        quarters = sorted(draw(st.lists(st.integers(0, 96), max_size=6, unique=True)))
+        spans = [
+            f"{_clock(a)}-{_clock(b)}" for a, b in zip(quarters[::2], quarters[1::2], strict=False)
+        ]
+        if spans:
+            windows[day] = spans
+    return windows
+
+
+@st.composite
+def plan_specs(draw: st.DrawFn) -> dict[str, Any]:
+    """1–4 phases of 1–6 tasks whose ``after`` links point only to earlier tasks and phases."""
+    phases: list[dict[str, Any]] = []
+    earlier_tasks: list[str] = []
+    for p in range(draw(st.integers(1, 4))):
+        tasks: list[dict[str, Any]] = []
+        for t in range(draw(st.integers(1, 6))):
+            key = f"t{p}-{t}"
+            entry: dict[str, Any] = {
+                "id": key,
+                "name": f"Task {p}.{t}",
+                "weight": draw(st.sampled_from([0.5, 1, 2, 3])),
+                "priority": draw(st.sampled_from(PRIORITIES)),
+            }
+            minutes = draw(st.none() | st.integers(1, 600))
+            if minutes is not None:
+                entry["hours"] = f"{minutes}m"
+            if earlier_tasks:
+                entry["after"] = draw(
+                    st.lists(st.sampled_from(earlier_tasks), max_size=2, unique=True)
+                )
+            tasks.append(entry)
+        earlier_tasks.extend(task["id"] for task in tasks)
+        phase: dict[str, Any] = {
+            "id": f"p{p}",
+            "name": f"Phase {p}",
+            "weeks": draw(st.sampled_from([0.5, 1, 2, 3])),
+            "mode": draw(st.sampled_from(["sequential", "interleave"])),
+            "tasks": tasks,
+        }
+        choice = draw(st.sampled_from(["default", "none", "earlier"]))
+        if choice == "none" or (choice == "earlier" and p == 0):
+            phase["after"] = []
+        elif choice == "earlier":
+            earlier = [f"p{q}" for q in range(p)]
+            phase["after"] = draw(st.lists(st.sampled_from(earlier), min_size=1, unique=True))
+        phases.append(phase)
+    return {"plan": "prop", "title": "Generated", "phases": phases}
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> Case:
+    """A scheduled case; inputs with too small a budget or no usable window are skipped."""
+    shortest, longest = sorted(
+        draw(st.lists(st.sampled_from(list(SESSION_LENGTHS)), min_size=2, max_size=2)),
+        key=SESSION_LENGTHS.__getitem__,
+    )
+    spec = draw(plan_specs())
+    spec["defaults"] = {
+        "hours_per_week": draw(st.integers(4, 120)) / 4,  # 1 to 30 h in quarter-hours
+        "timezone": draw(st.sampled_from(ZONES)),
+        "windows": draw(window_specs()),
+        "session": {"min": shortest, "max": longest},
+    }
+    plan = Plan.model_validate(spec)
+    availability = availability_for(plan)
+    try:
+        week_pattern(availability)
+    except UnschedulableError:
+        assume(False)
+    start = draw(st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)))
+    # A long horizon: the slowest generated plans need a couple of decades at 30 min a week.
+    schedule = build_schedule(plan, availability, start, horizon_years=100)
+    return Case(plan, availability, start, schedule)
+
+
+def _wall_minutes(case: Case, moment: dt.datetime, day: dt.date) -> int:
+    """Wall-clock minutes from local midnight of ``day`` to ``moment`` in the plan's zone."""
+    local = moment.astimezone(case.zone).replace(tzinfo=None)
+    return int((local - dt.datetime.combine(day, dt.time())).total_seconds()) // 60
+
+
+def _window_of(case: Case, start: dt.datetime, end: dt.datetime) -> tuple[int, int] | None:
+    """The window of the local weekday that holds ``start``–``end`` entirely, if any."""
+    day = start.astimezone(case.zone).date()
+    begin, finish = _wall_minutes(case, start, day), _wall_minutes(case, end, day)
+    windows = parse_windows(case.plan.defaults.windows or {})
+    for low, high in windows.get(day.weekday(), ()):
+        if low <= begin and finish <= high:
+            return low, high
+    return None
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_sessions_never_overlap(case: Case) -> None:
+    """No two sessions share a minute."""
+    ordered = sorted(case.schedule.sessions, key=lambda s: s.start)
+    for earlier, later in itertools.pairwise(ordered):
+        assert earlier.end <= later.start, (earlier, later)
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_every_session_lies_inside_a_window_of_its_local_weekday(case: Case) -> None:
+    """Each session sits within one window of its weekday, and lasts as long as it says there."""
+    for session in case.schedule.sessions:
+        day = session.start.astimezone(case.zone).date()
+        assert _window_of(case, session.start, session.end) is not None, session
+        wall = _wall_minutes(case, session.end, day) - _wall_minutes(case, session.start, day)
+        assert wall == session.minutes, session
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_no_calendar_week_exceeds_the_budget(case: Case) -> None:
+    """Monday-to-Sunday weeks in the plan's zone hold at most the weekly budget."""
+    per_week: dict[tuple[int, int], int] = defaultdict(int)
+    for session in case.schedule.sessions:
+        year, week, _ = session.start.astimezone(case.zone).isocalendar()
+        per_week[year, week] += session.minutes
+    assert max(per_week.values()) <= case.availability.budget
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_every_dependency_finishes_before_its_dependent_starts(case: Case) -> None:
+    """Task ``after`` links, phase order and phase ``after`` are all respected."""
+    tasks = {task.key: task for task in case.schedule.tasks}
+    finish: dict[str, dt.datetime] = {key: task.finish for key, task in tasks.items()}
+    for phase in case.plan.phases:
+        finish[phase.key] = max(tasks[task.key].finish for task in phase.tasks)
+    for node, deps in dependency_graph(case.plan).items():
+        if node not in tasks:
+            continue  # a phase node waits only for its own tasks: true by definition
+        for dep in deps:
+            assert finish[dep] <= tasks[node].start, (dep, node)
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_each_task_gets_exactly_its_effort(case: Case) -> None:
+    """The minutes scheduled for a task add up to its effort from task_efforts."""
+    efforts, _ = task_efforts(case.plan, case.availability.hours_per_week)
+    scheduled: dict[str, int] = defaultdict(int)
+    for session in case.schedule.sessions:
+        scheduled[session.task] += session.minutes
+    assert dict(scheduled) == efforts
+    assert {task.key: task.effort for task in case.schedule.tasks} == efforts
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_sessions_respect_session_max_and_middle_sessions_session_min(case: Case) -> None:
+    """No session is longer than session.max; only a task's first or last may be under min."""
+    smin, smax = case.availability.session_min, case.availability.session_max
+    counts = case.schedule.session_counts()
+    for session in case.schedule.sessions:
+        assert session.minutes <= smax, session
+        if 1 < session.ordinal < counts[session.task]:
+            assert session.minutes >= smin, session
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_sessions_start_on_the_quarter_hour_grid_of_their_window(case: Case) -> None:
+    """Every session starts a whole number of quarter-hours after its window opens."""
+    for session in case.schedule.sessions:
+        window = _window_of(case, session.start, session.end)
+        assert window is not None, session
+        day = session.start.astimezone(case.zone).date()
+        assert (_wall_minutes(case, session.start, day) - window[0]) % QUANTUM == 0, session
+        assert session.minutes % QUANTUM == 0, session

@@ -1,0 +1,449 @@
+"""The scheduler against each rule of DESIGN §4: effort, order, placement, milestones, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import time
+from collections import defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from plan2cal.errors import UnschedulableError
+from plan2cal.model import Plan
+from plan2cal.schedule import Schedule, availability_for, build_schedule, task_efforts
+
+MONDAY = dt.date(2027, 1, 4)
+THURSDAY = dt.date(2027, 1, 7)
+EVENINGS = {"mon-fri": "19:00-21:00"}  # 2 h a weekday: 10 h a week, one 2 h block a day
+
+
+def make_plan(
+    phases: list[dict[str, Any]],
+    *,
+    hours_per_week: float = 10,
+    windows: dict[str, Any] | None = None,
+    timezone: str = "UTC",
+    milestones: list[dict[str, Any]] | None = None,
+) -> Plan:
+    """A plan of the given phases; by default 10 h a week on weekday evenings in UTC."""
+    return Plan.model_validate(
+        {
+            "plan": "sched",
+            "title": "Schedule tests",
+            "defaults": {
+                "hours_per_week": hours_per_week,
+                "timezone": timezone,
+                "windows": windows if windows is not None else EVENINGS,
+            },
+            "phases": phases,
+            "milestones": milestones or [],
+        }
+    )
+
+
+def phase(key: str, *tasks: dict[str, Any], weeks: float = 1, **extra: Any) -> dict[str, Any]:
+    """A phase with the given tasks."""
+    return {"id": key, "name": key.title(), "weeks": weeks, "tasks": list(tasks), **extra}
+
+
+def task(key: str, hours: float | str | None = 2, **extra: Any) -> dict[str, Any]:
+    """A task; ``hours=None`` leaves it unsized."""
+    entry: dict[str, Any] = {"id": key, "name": key.upper(), **extra}
+    if hours is not None:
+        entry["hours"] = hours
+    return entry
+
+
+def schedule_of(plan: Plan, start: dt.date = MONDAY, **kwargs: Any) -> Schedule:
+    """The plan scheduled with its own defaults from ``start``."""
+    return build_schedule(plan, availability_for(plan), start, **kwargs)
+
+
+def runs(schedule: Schedule) -> list[str]:
+    """Task ids in session order with consecutive repeats collapsed."""
+    return [key for key, _ in itertools.groupby(s.task for s in schedule.sessions)]
+
+
+def utc(day: dt.date, hour: int) -> dt.datetime:
+    """That day at that hour in UTC."""
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
+
+
+def warning_about(schedule: Schedule, subject: str, *facts: str) -> str:
+    """The one warning that names ``subject``, checked to mention every one of ``facts``."""
+    (warning,) = [w for w in schedule.warnings if subject in w]
+    for fact in facts:
+        assert fact in warning, warning
+    return warning
+
+
+# 1. Effort
+
+
+@pytest.mark.parametrize(
+    ("hours", "minutes"),
+    [
+        (3, 180),  # whole hours stay as they are
+        ("1h30m", 90),
+        ("50m", 45),  # 50 / 15 = 3.33 quarter-hours → 3
+        (1.1, 60),  # 66 min / 15 = 4.4 → 4
+        ("1h10m", 75),  # 70 / 15 = 4.67 → 5
+        ("5m", 15),  # never below one quarter-hour
+    ],
+)
+def test_explicit_hours_are_used_rounded_to_the_quarter_hour(
+    hours: float | str, minutes: int
+) -> None:
+    """A task's own hours are its effort, on the 15-minute grid."""
+    plan = make_plan([phase("one", task("a", hours=hours))])
+    (scheduled,) = schedule_of(plan).tasks
+    assert scheduled.effort == minutes
+    assert not scheduled.effort_derived
+    assert sum(s.minutes for s in schedule_of(plan).sessions) == minutes
+
+
+def test_unsized_tasks_share_the_rest_of_the_phase_budget_by_weight() -> None:
+    """8 weeks × 10 h minus 20 h explicit leaves 60 h, split 1:2 as 20 h and 40 h."""
+    plan = make_plan(
+        [
+            phase(
+                "one",
+                task("sized", hours=20),
+                task("light", hours=None),
+                task("heavy", hours=None, weight=2),
+                weeks=8,
+            )
+        ]
+    )
+    efforts = {t.key: (t.effort, t.effort_derived) for t in schedule_of(plan).tasks}
+    assert efforts == {
+        "sized": (20 * 60, False),
+        "light": (20 * 60, True),
+        "heavy": (40 * 60, True),
+    }
+
+
+def test_unsized_shares_add_up_exactly_to_the_phase_budget() -> None:
+    """10 h over three equal weights is 3 h 30 m, 3 h 15 m, 3 h 15 m: no quarter-hour lost."""
+    plan = make_plan([phase("one", *(task(k, hours=None) for k in "abc"), weeks=1)])
+    efforts, warnings = task_efforts(plan, 10)
+    # 40 quarter-hours / 3 = 13.33 each; the one spare quarter goes to the first in file order.
+    assert efforts == {"a": 210, "b": 195, "c": 195}
+    assert sum(efforts.values()) == 600
+    assert warnings == []
+
+
+@pytest.mark.parametrize("hours_per_week", [5, 20])
+def test_plan_without_hours_keeps_its_nominal_weeks_at_any_budget(hours_per_week: float) -> None:
+    """With no hours anywhere each phase ends in its nominal last week, whatever the budget."""
+    windows = {"mon-fri": ["08:00-12:00", "13:00-18:00"]}  # room for 20 h a week and more
+    plan = make_plan(
+        [
+            phase("one", task("a", hours=None), task("b", hours=None, weight=3), weeks=3),
+            phase("two", task("c", hours=None), task("d", hours=None), weeks=2),
+        ],
+        hours_per_week=hours_per_week,
+        windows=windows,
+    )
+    schedule = schedule_of(plan)
+    assert schedule.pattern.weekly_minutes == hours_per_week * 60
+    ends = {p.key: (p.end, p.nominal_end, p.slip_days) for p in schedule.phases}
+    # Budget spread Mon-Fri from Monday 4 Jan: phase one fills three weeks and ends on Friday
+    # 22 Jan, three days before its nominal Monday 25 Jan; phase two likewise ends Friday 5 Feb.
+    assert ends == {
+        "one": (dt.date(2027, 1, 22), dt.date(2027, 1, 25), -3),
+        "two": (dt.date(2027, 2, 5), dt.date(2027, 2, 8), -3),
+    }
+
+
+# 2. Order
+
+
+def test_sequential_phase_works_one_task_at_a_time_in_priority_then_file_order() -> None:
+    """Highest priority first, ties in file order, and each task finished before the next starts."""
+    plan = make_plan(
+        [
+            phase(
+                "one",
+                task("a", hours=3),
+                task("b", hours=3, priority="low"),
+                task("c", hours=3, priority="high"),
+                task("d", hours=3),
+                task("e", hours=3, priority="highest"),
+                weeks=2,
+            )
+        ]
+    )
+    # One run per task: no task is picked up again once another has started.
+    assert runs(schedule_of(plan)) == ["e", "c", "a", "d", "b"]
+
+
+def test_interleave_rotates_sessions_among_ready_tasks() -> None:
+    """In an interleaved phase each 2 h evening goes to the next task in turn."""
+    plan = make_plan(
+        [
+            phase(
+                "two", task("x", hours=4), task("y", hours=4), task("z", hours=4), mode="interleave"
+            )
+        ]
+    )
+    schedule = schedule_of(plan)
+    assert [s.task for s in schedule.sessions] == ["x", "y", "z", "x", "y", "z"]
+    assert all(s.minutes == 120 for s in schedule.sessions)
+
+
+def test_task_after_across_phases_is_honoured() -> None:
+    """A task waiting for a task of another, parallel phase starts only after that task ends."""
+    plan = make_plan(
+        [
+            phase("one", task("a", hours=4), task("b", hours=4)),
+            phase("two", task("c", hours=2, after=["b"]), task("d", hours=2), after=[]),
+        ]
+    )
+    by_key = {t.key: t for t in schedule_of(plan).tasks}
+    # Phases alternate by evening: Mon a, Tue d, Wed a, Thu b (phase two has nothing ready),
+    # Fri b; c becomes ready then and takes Monday 11 Jan.
+    assert by_key["d"].start == utc(dt.date(2027, 1, 5), 19)
+    assert by_key["b"].finish == utc(dt.date(2027, 1, 8), 21)
+    assert by_key["c"].start == utc(dt.date(2027, 1, 11), 19)
+    assert by_key["c"].start >= by_key["b"].finish
+
+
+# 3. Placement
+
+
+def test_start_mid_week_gets_a_prorated_first_week() -> None:
+    """Starting on a Thursday uses only that week's Thursday and Saturday windows."""
+    plan = make_plan(
+        [phase("one", task("a", hours=20))],
+        windows={"mon-thu": "19:00-21:00", "sat": "09:00-13:00"},
+    )
+    schedule = schedule_of(plan, start=THURSDAY)
+    first_week = [s for s in schedule.sessions if s.start.date() <= dt.date(2027, 1, 10)]
+    # 10 h over Mon-Thu and Sat is 2 h a day; from Thursday only Thu 7 and Sat 9 are left.
+    assert [(s.start, s.minutes) for s in first_week] == [
+        (utc(THURSDAY, 19), 120),
+        (utc(dt.date(2027, 1, 9), 9), 120),
+    ]
+    assert schedule.sessions[len(first_week)].start == utc(dt.date(2027, 1, 11), 19)
+
+
+def test_no_calendar_week_exceeds_the_budget() -> None:
+    """Monday-to-Sunday weeks in the plan's zone never hold more than the weekly budget."""
+    zone = ZoneInfo("Europe/Berlin")
+    plan = make_plan(
+        [phase("one", task("a", hours=40), task("b", hours=13.5), mode="interleave")],
+        hours_per_week=7.5,
+        windows={"mon-sun": "18:00-22:00"},
+        timezone="Europe/Berlin",
+    )
+    schedule = schedule_of(plan, start=dt.date(2027, 3, 3))  # a Wednesday; spans the DST change
+    per_week: dict[tuple[int, int], int] = defaultdict(int)
+    for session in schedule.sessions:
+        year, week, _ = session.start.astimezone(zone).isocalendar()
+        per_week[year, week] += session.minutes
+    # 450 min a week: Mon and Tue 75, the other days 60; full weeks use all of it.
+    assert max(per_week.values()) == 450
+    assert all(minutes <= schedule.availability.budget for minutes in per_week.values())
+
+
+def test_sessions_never_overlap_and_are_in_time_order() -> None:
+    """Each session starts no earlier than the previous one ends."""
+    plan = make_plan(
+        [
+            phase("one", task("a", hours=5), task("b", hours=3.25)),
+            phase("two", task("c", hours=2.75), task("d", hours=6), after=[], mode="interleave"),
+        ],
+        windows={"mon-fri": ["07:00-08:30", "19:00-21:00"], "sat": "09:00-13:00"},
+    )
+    sessions = schedule_of(plan).sessions
+    for earlier, later in itertools.pairwise(sessions):
+        assert earlier.end <= later.start
+
+
+def test_no_session_in_the_middle_of_a_task_is_shorter_than_session_min() -> None:
+    """The rest of a block after one task finishes never becomes a too-short middle session."""
+    plan = make_plan(
+        [
+            phase("one", task("a", hours=3.75)),
+            phase("two", task("b", hours=4), after=[]),
+        ]
+    )
+    schedule = schedule_of(plan)
+    # Phases alternate by evening: Mon a 2 h, Tue b 2 h, Wed a's last 1 h 45 m. Handing Wed's
+    # last 15 min to b would give b a 15 min session between two of 2 h, under the 30 min min.
+    counts = schedule.session_counts()
+    middle = [s for s in schedule.sessions if 1 < s.ordinal < counts[s.task]]
+    assert all(s.minutes >= schedule.availability.session_min for s in middle), middle
+    assert sum(s.minutes for s in schedule.sessions if s.task == "b") == 240
+
+
+# 4. Milestones
+
+
+def test_nominal_dates_are_the_start_plus_cumulative_weeks() -> None:
+    """Nominal ends add the weeks in dependency order; ``after: []`` counts from the start."""
+    plan = make_plan(
+        [
+            phase("one", task("a"), weeks=2),
+            phase("two", task("b"), weeks=3),
+            phase("three", task("c"), weeks=1, after=[]),
+        ]
+    )
+    nominal = {p.key: (p.nominal_start, p.nominal_end) for p in schedule_of(plan).phases}
+    assert nominal == {
+        "one": (MONDAY, dt.date(2027, 1, 18)),  # + 2 weeks
+        "two": (dt.date(2027, 1, 18), dt.date(2027, 2, 8)),  # + 2 + 3 weeks
+        "three": (MONDAY, dt.date(2027, 1, 11)),  # + 1 week from the start
+    }
+
+
+def test_slip_days_are_negative_when_early_and_positive_when_late() -> None:
+    """A phase with less work than its weeks ends early; one with more ends late."""
+    plan = make_plan(
+        [
+            phase("short", task("a", hours=20), weeks=4),
+            phase("long", task("b", hours=40), weeks=1),
+        ]
+    )
+    schedule = schedule_of(plan)
+    phases = {p.key: p for p in schedule.phases}
+    # 20 h at 2 h an evening = 10 evenings: Mon 4 to Fri 15 Jan; nominal 4 weeks → 1 Feb.
+    assert (phases["short"].end, phases["short"].nominal_end) == (
+        dt.date(2027, 1, 15),
+        dt.date(2027, 2, 1),
+    )
+    assert phases["short"].slip_days == -17
+    # 40 h = 20 evenings from Mon 18 Jan to Fri 12 Feb; nominal 1 Feb + 1 week = 8 Feb.
+    assert (phases["long"].end, phases["long"].nominal_end) == (
+        dt.date(2027, 2, 12),
+        dt.date(2027, 2, 8),
+    )
+    assert phases["long"].slip_days == 4
+    # 40 h against a nominal 10 h is reported, whatever the wording.
+    assert warning_about(schedule, "phase 'long'", "40")
+
+
+def test_phase_milestone_is_dated_by_its_last_session() -> None:
+    """A phase ends on the local date of its last session, not of its last window."""
+    zone = "Asia/Kolkata"  # UTC+5:30: 19:00-21:00 local is 13:30-15:30 UTC, same date
+    plan = make_plan([phase("one", task("a", hours=3))], timezone=zone)
+    schedule = schedule_of(plan)
+    (one,) = schedule.phases
+    last = schedule.sessions[-1]
+    # 3 h = Monday's 2 h + Tuesday's first hour.
+    assert last.start == dt.datetime(2027, 1, 5, 13, 30, tzinfo=dt.UTC)
+    assert one.end == dt.date(2027, 1, 5)
+
+
+def test_missed_deadlines_and_fixed_milestones_are_warned_by_name() -> None:
+    """Date and relative deadlines and a fixed milestone's ``after`` each warn naming the task."""
+    plan = make_plan(
+        [
+            phase(
+                "one",
+                task("a", hours=20, deadline="2027-01-10"),
+                task("b", hours=4, deadline="+1w"),
+                task("c", hours=2, deadline="+6w"),
+                weeks=3,
+                deadline="+2w",
+            )
+        ],
+        milestones=[{"name": "Demo day", "date": "2027-01-12", "after": ["a"]}],
+    )
+    schedule = schedule_of(plan)
+    # a: 10 evenings → Fri 15 Jan; b: Mon 18 + Tue 19; c: Wed 20, well before +6w (15 Feb).
+    assert {t.key: t.deadline for t in schedule.tasks} == {
+        "a": dt.date(2027, 1, 10),
+        "b": dt.date(2027, 1, 11),  # start + 1 week
+        "c": dt.date(2027, 2, 15),
+    }
+    assert warning_about(schedule, "task 'a'", "2027-01-15", "2027-01-10")
+    assert warning_about(schedule, "task 'b'", "2027-01-19", "2027-01-11")
+    assert warning_about(schedule, "phase 'one'", "2027-01-20", "2027-01-18")
+    assert warning_about(schedule, "milestone 'demo-day'", "'a'", "2027-01-15")
+    assert not any("'c'" in w for w in schedule.warnings)
+    assert len(schedule.warnings) == 4
+
+
+def test_deadlines_that_are_met_give_no_warning() -> None:
+    """Work finishing on its deadline day is on time."""
+    plan = make_plan(
+        [phase("one", task("a", hours=10, deadline="2027-01-08"), weeks=1)],
+        milestones=[{"name": "Review", "date": "2027-01-08", "after": ["one"]}],
+    )
+    # 10 h = Mon 4 to Fri 8 Jan, exactly the deadline and the milestone date.
+    assert schedule_of(plan).warnings == ()
+
+
+# 6. Impossible input
+
+
+def test_horizon_exceeded_raises_quickly() -> None:
+    """Work that cannot end within the horizon is an error found before placing anything."""
+    plan = make_plan([phase("one", task("a", hours=100_000))], hours_per_week=1)
+    began = time.perf_counter()
+    with pytest.raises(UnschedulableError, match="horizon"):
+        schedule_of(plan, horizon_years=30)
+    # 100 000 h at 1 h a week is ~1900 years; the check is arithmetic, not a 30-year walk.
+    assert time.perf_counter() - began < 2
+
+
+def test_work_just_past_a_short_horizon_raises() -> None:
+    """60 h at 1 h a week needs about 61 weeks, more than a one-year horizon."""
+    plan = make_plan([phase("one", task("a", hours=60))], hours_per_week=1)
+    with pytest.raises(UnschedulableError, match="1-year horizon"):
+        schedule_of(plan, horizon_years=1)
+    assert schedule_of(plan, horizon_years=2).end < MONDAY + dt.timedelta(weeks=62)
+
+
+def test_budget_below_session_min_is_an_error() -> None:
+    """A weekly budget shorter than one session cannot be scheduled."""
+    plan = make_plan([phase("one", task("a"))], hours_per_week=0.25)
+    with pytest.raises(UnschedulableError, match="shortest session"):
+        schedule_of(plan)
+
+
+def test_no_usable_window_is_an_error() -> None:
+    """Windows too short for a session leave nowhere to work."""
+    plan = make_plan([phase("one", task("a"))], windows={"mon": "19:00-19:15"})
+    with pytest.raises(UnschedulableError, match="no window"):
+        schedule_of(plan)
+
+
+# The result
+
+
+def test_same_inputs_give_an_identical_schedule() -> None:
+    """Scheduling is a pure function: two runs over separately loaded plans are equal."""
+    phases = [
+        phase("one", task("a", hours=5), task("b", hours=None), weeks=2),
+        phase("two", task("c", hours=3), task("d", hours=None), mode="interleave", after=[]),
+    ]
+    first = schedule_of(make_plan(phases), start=THURSDAY)
+    second = schedule_of(make_plan(phases), start=THURSDAY)
+    assert first == second
+    assert first.sessions == second.sessions
+
+
+def test_session_ordinals_count_each_task_from_one_in_time_order() -> None:
+    """Each task's sessions are numbered 1..n by start time, and its TaskPlan counts n."""
+    plan = make_plan(
+        [
+            phase("one", task("a", hours=5), task("b", hours=3.5)),
+            phase("two", task("c", hours=4), task("d", hours=4.5), mode="interleave", after=[]),
+        ]
+    )
+    schedule = schedule_of(plan)
+    by_task: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)
+    for session in schedule.sessions:
+        by_task[session.task].append((session.start, session.ordinal))
+    for scheduled in schedule.tasks:
+        own = by_task[scheduled.key]
+        assert [ordinal for _, ordinal in sorted(own)] == list(range(1, len(own) + 1))
+        assert scheduled.sessions == len(own)
+        assert schedule.session_counts()[scheduled.key] == len(own)
+    assert max(len(own) for own in by_task.values()) > 1
