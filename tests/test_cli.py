@@ -342,18 +342,19 @@ def test_schedule_writes_the_ics_and_prints_the_phase_table(
     plan = write_plan(DEMO_PLAN)
     out = tmp_path / "out"
 
-    result = run_cli("schedule", plan, "--start", "2026-12-07", "-o", out)
+    result = run_cli("schedule", plan, "--start", "2026-12-07", "--today", "2026-11-25", "-o", out)
 
     assert result.exit_code == 0, result.output
     target = out / "demo.ics"
-    assert sorted(out.iterdir()) == [target]
+    assert sorted(out.iterdir()) == [target, out / "demo.state.json"]
     lines = result.stdout.splitlines()
     assert ["Phase", "Start", "End", "Nominal", "end", "Difference", "Hours"] in [
         line.split() for line in lines
     ]
     assert any(line.startswith("Phase One  2026-12-07") for line in lines), result.stdout
     wrote = re.search(
-        rf"^Wrote {re.escape(str(target))} \((\d+) sessions, (\d+) milestones, \d+ KB\)\.$",
+        rf"^Wrote {re.escape(str(target))} \((\d+) sessions, (\d+) milestones, "
+        rf"(\d+) new, 0 changed, 0 cancelled; \d+ KB\)\.$",
         result.stdout,
         re.MULTILINE,
     )
@@ -361,6 +362,7 @@ def test_schedule_writes_the_ics_and_prints_the_phase_table(
     sessions, milestones = int(wrote.group(1)), int(wrote.group(2))
     assert milestones == 2
     assert target.read_bytes().count(b"BEGIN:VEVENT") == sessions + milestones
+    assert int(wrote.group(3)) == sessions + milestones  # a first run: every event is new
 
 
 def test_schedule_with_the_same_source_date_epoch_writes_identical_bytes(
@@ -401,7 +403,7 @@ def test_unexpected_exception_exits_1_with_one_line_and_no_traceback(
     write_plan: WritePlan, run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bug in the library gives exit 1 and one ``unexpected`` line on stderr, no traceback."""
-    monkeypatch.setattr(plan2cal.cli, "build_schedule", _explode)
+    monkeypatch.setattr(plan2cal.cli, "make_schedule", _explode)
     plan = write_plan(PLAN)
 
     stderr, _ = _schedule_fails(run_cli, plan, 1)
@@ -415,7 +417,7 @@ def test_unexpected_exception_propagates_with_debug(
     write_plan: WritePlan, run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With ``--debug`` the unexpected exception is raised, so its traceback is shown."""
-    monkeypatch.setattr(plan2cal.cli, "build_schedule", _explode)
+    monkeypatch.setattr(plan2cal.cli, "make_schedule", _explode)
     plan = write_plan(PLAN)
 
     with pytest.raises(RuntimeError, match="boom"):

@@ -13,13 +13,23 @@ from typing import Any
 import click
 
 from plan2cal import __version__
-from plan2cal.errors import Plan2CalError
-from plan2cal.export.ics import SIZE_WARNING, ics_bytes
-from plan2cal.files import write_atomic
+from plan2cal.controllers import Workspace, export_calendar, make_schedule, open_workspace
+from plan2cal.errors import Plan2CalError, UnschedulableError
+from plan2cal.export.ics import SIZE_WARNING
+from plan2cal.fit import fit_budget
 from plan2cal.load import load_plan
-from plan2cal.model import check_timezone, plan_json_schema
-from plan2cal.report import check_report, schedule_summary
-from plan2cal.schedule import Schedule, availability_for, build_schedule
+from plan2cal.model import Plan, check_timezone, parse_duration, plan_json_schema
+from plan2cal.progress import check_task_id, progress_path, record_done, record_log, undo_last
+from plan2cal.report import (
+    check_report,
+    moved_lines,
+    progress_lines,
+    schedule_summary,
+    slip_report,
+    warning_lines,
+)
+from plan2cal.state import milestone_dates, rebaseline, write_state
+from plan2cal.worktime import hours_text
 
 
 class _DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
@@ -87,11 +97,20 @@ def cli(debug: bool) -> None:
     """
 
 
+def _plan_argument(function: Any) -> Any:
+    function = click.option(
+        "--progress",
+        "progress_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Progress file [default: <plan stem>.progress.yaml beside the plan].",
+    )(function)
+    return click.argument(
+        "plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path)
+    )(function)
+
+
 def _schedule_options(function: Any) -> Any:
     options = [
-        click.argument(
-            "plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path)
-        ),
         click.option(
             "--start",
             type=_DateType(),
@@ -108,6 +127,19 @@ def _schedule_options(function: Any) -> Any:
             help="IANA zone of the windows [default: defaults.timezone, else this machine's zone].",
         ),
         click.option(
+            "--today",
+            type=_DateType(),
+            help="Work before this day is history; the rest is placed from it [default: today].",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("out"),
+            show_default=True,
+            help="Folder of the output files and their state.",
+        ),
+        click.option(
             "--horizon-years",
             type=click.IntRange(min=1, max=1000),
             default=30,
@@ -117,41 +149,46 @@ def _schedule_options(function: Any) -> Any:
     ]
     for option in reversed(options):
         function = option(function)
-    return function
+    return _plan_argument(function)
 
 
-def _build(
-    plan_file: Path,
-    start: dt.date | None,
-    hours_per_week: float | None,
-    timezone: str | None,
-    horizon_years: int,
-) -> Schedule:
-    plan = load_plan(plan_file)
-    zone = timezone or plan.defaults.timezone or _system_zone()
-    availability = availability_for(plan, hours_per_week=hours_per_week, timezone=zone)
-    first_day = start or plan.defaults.start or _next_monday(dt.date.today())
-    return build_schedule(plan, availability, first_day, horizon_years=horizon_years)
+def _workspace(options: dict[str, Any]) -> Workspace:
+    return open_workspace(
+        options["plan_file"],
+        today=options["today"] or dt.date.today(),
+        output=options["output"],
+        start=options["start"],
+        hours_per_week=options["hours_per_week"],
+        timezone=options["timezone"],
+        progress_file=options["progress_file"],
+        fallback_zone=_system_zone(),
+    )
+
+
+def _echo(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+def _warn_unknown(workspace: Workspace) -> None:
+    for key in workspace.unknown_progress():
+        click.echo(
+            f"Note: {workspace.progress_file} has progress for '{key}', which the plan no longer "
+            "has; it is kept there but not used.",
+            err=True,
+        )
 
 
 @cli.command()
 @_schedule_options
 @click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
+    "--tombstone-days",
+    type=click.IntRange(min=0),
+    default=30,
     show_default=True,
-    help="Folder for the output files.",
+    help="Days to keep writing removed events as cancelled.",
 )
-def schedule(
-    plan_file: Path,
-    start: dt.date | None,
-    hours_per_week: float | None,
-    timezone: str | None,
-    horizon_years: int,
-    output: Path,
-) -> None:
+def schedule(**options: Any) -> None:
     """Schedule PLAN and write OUTPUT/<plan>.ics.
 
     Prints each phase's start, end (its milestone), nominal end, the difference and its hours,
@@ -159,23 +196,43 @@ def schedule(
     phase; import it into Google Calendar, Apple Calendar, Outlook or Thunderbird. DTSTAMP is
     taken from SOURCE_DATE_EPOCH when it is set, so the file is reproducible.
 
+    After a slip, record what got done (plan2cal done / log) and run it again: finished work
+    stays where it happened, the rest moves to the future, events keep their UIDs and get a
+    higher SEQUENCE, and events that no longer exist are written as cancelled.
+
     \b
     Example:
       plan2cal schedule plans/ai-pm-transition.yaml --start 2027-01-04 --hours-per-week 8
     """
-    result = _build(plan_file, start, hours_per_week, timezone, horizon_years)
-    data = ics_bytes(result, _dtstamp())
-    target = output / f"{result.plan}.ics"
-    write_atomic(target, data)
-    for line in schedule_summary(result):
-        click.echo(line)
+    workspace = _workspace(options)
+    _warn_unknown(workspace)
+    result = make_schedule(workspace, options["horizon_years"])
+    written = export_calendar(workspace, result, _dtstamp(), options["tombstone_days"])
+    _echo(schedule_summary(result))
+    previous = workspace.state
+    if previous is not None and previous.last_run is not None:
+        last_end = dt.date.fromisoformat(previous.last_run.end) if previous.last_run.end else None
+        _echo(moved_lines(result, milestone_dates(previous.last_run), last_end))
+        _echo(
+            [
+                "",
+                *slip_report(
+                    result,
+                    milestone_dates(previous.baseline),
+                    milestone_dates(previous.last_run),
+                    previous.baseline.planned if previous.baseline else {},
+                ),
+            ]
+        )
+    revisions = written.revisions
     click.echo("")
     click.echo(
-        f"Wrote {target} ({len(result.sessions)} sessions, "
+        f"Wrote {written.ics_path} ({len(result.sessions)} sessions, "
         f"{len(result.phases) + len(result.milestones)} milestones, "
-        f"{len(data) / 1024:.0f} KB)."
+        f"{revisions.added} new, {revisions.changed} changed, {revisions.cancelled} cancelled; "
+        f"{written.size / 1024:.0f} KB)."
     )
-    if len(data) > SIZE_WARNING:
+    if written.size > SIZE_WARNING:
         click.echo(
             "Note: Google Calendar imports files of up to about 1 MB; import this one "
             "in parts or subscribe to it instead.",
@@ -185,13 +242,7 @@ def schedule(
 
 @cli.command()
 @_schedule_options
-def check(
-    plan_file: Path,
-    start: dt.date | None,
-    hours_per_week: float | None,
-    timezone: str | None,
-    horizon_years: int,
-) -> None:
+def check(**options: Any) -> None:
     """Validate PLAN and print what the schedule will assume.
 
     Shows the weekly capacity and its blocks, each task's id and effort (and which were derived),
@@ -201,9 +252,161 @@ def check(
     Example:
       plan2cal check plans/ai-pm-transition.yaml
     """
-    result = _build(plan_file, start, hours_per_week, timezone, horizon_years)
-    for line in check_report(result):
-        click.echo(line)
+    workspace = _workspace(options)
+    _warn_unknown(workspace)
+    _echo(check_report(make_schedule(workspace, options["horizon_years"])))
+
+
+def _task_ids(plan_file: Path, task: str) -> Plan:
+    plan = load_plan(plan_file)
+    check_task_id(task, [item.key for _, item in plan.task_list()])
+    return plan
+
+
+@cli.command()
+@_plan_argument
+@click.argument("task")
+@click.option("--on", "day", type=_DateType(), help="The day it was finished [default: today].")
+def done(plan_file: Path, progress_file: Path | None, task: str, day: dt.date | None) -> None:
+    """Record that TASK of PLAN is finished.
+
+    \b
+    Example:
+      plan2cal done plans/ai-pm-transition.yaml google-pm-certificate --on 2027-02-10
+    """
+    _task_ids(plan_file, task)
+    path = progress_path(plan_file, progress_file)
+    on = day or dt.date.today()
+    record_done(path, task, on)
+    click.echo(f"Recorded {task} as done on {on.isoformat()} in {path}.")
+
+
+@cli.command()
+@_plan_argument
+@click.argument("task")
+@click.argument("duration")
+@click.option("--on", "day", type=_DateType(), help="The day of the work [default: today].")
+def log(
+    plan_file: Path, progress_file: Path | None, task: str, duration: str, day: dt.date | None
+) -> None:
+    """Record DURATION of work on TASK of PLAN (90m, 1h30m, 2h or hours).
+
+    \b
+    Example:
+      plan2cal log plans/ai-pm-transition.yaml start-ml-course 6h
+    """
+    try:
+        minutes = parse_duration(duration)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="DURATION") from None
+    _task_ids(plan_file, task)
+    path = progress_path(plan_file, progress_file)
+    on = day or dt.date.today()
+    progress = record_log(path, task, minutes, on)
+    click.echo(
+        f"Logged {hours_text(minutes)} on {task} on {on.isoformat()} in {path} "
+        f"({hours_text(progress.spent(task))} in all)."
+    )
+
+
+@cli.command()
+@_plan_argument
+@click.argument("task")
+def undo(plan_file: Path, progress_file: Path | None, task: str) -> None:
+    """Remove the last entry recorded for TASK: its done date, else its last log entry.
+
+    \b
+    Example:
+      plan2cal undo plans/ai-pm-transition.yaml start-ml-course
+    """
+    path = progress_path(plan_file, progress_file)
+    _, removed = undo_last(path, task)
+    click.echo(removed)
+
+
+@cli.command()
+@_schedule_options
+def status(**options: Any) -> None:
+    """Show progress and slip of PLAN: milestones against the baseline and the last run.
+
+    Writes nothing; the last run and the baseline come from the state beside the outputs.
+
+    \b
+    Example:
+      plan2cal status plans/ai-pm-transition.yaml
+    """
+    workspace = _workspace(options)
+    _warn_unknown(workspace)
+    result = make_schedule(workspace, options["horizon_years"])
+    state = workspace.state
+    _echo([f"{result.title}: as of {result.today.isoformat()}", "", *progress_lines(result), ""])
+    _echo(
+        slip_report(
+            result,
+            milestone_dates(state.baseline if state else None),
+            milestone_dates(state.last_run if state else None),
+            state.baseline.planned if state and state.baseline else {},
+        )
+    )
+    if state is None:
+        click.echo("(No earlier run: run plan2cal schedule to set the baseline.)")
+    _echo(warning_lines(result))
+
+
+@cli.command()
+@_schedule_options
+@click.option("--by", type=_DateType(), required=True, help="The date to make.")
+@click.option("--milestone", help="A phase or task id [default: the end of the plan].")
+def fit(**options: Any) -> None:
+    """Find the smallest weekly budget (in half hours) that finishes PLAN by a date.
+
+    Uses the real scheduler with the progress recorded so far and today. When no budget the
+    windows allow can make the date, says so and gives the earliest possible date.
+
+    \b
+    Example:
+      plan2cal fit plans/ai-pm-transition.yaml --by 2027-08-01
+    """
+    workspace = _workspace(options)
+    answer = fit_budget(
+        workspace.plan,
+        workspace.availability,
+        workspace.start,
+        workspace.actuals,
+        options["by"],
+        options["milestone"],
+        options["horizon_years"],
+    )
+    now = workspace.availability.hours_per_week
+    if answer.budget is None:
+        raise UnschedulableError(
+            f"no budget the windows allow finishes {answer.target} by {answer.by.isoformat()}: "
+            f"at the most they hold, {answer.most:g} h a week, the earliest is "
+            f"{answer.earliest.isoformat()}; widen the windows, or move the date"
+        )
+    assert answer.end_at_budget is not None
+    click.echo(
+        f"{answer.budget:g} h a week finishes {answer.target} on "
+        f"{answer.end_at_budget.isoformat()}, by {answer.by.isoformat()} "
+        f"(now {now:g} h a week; at most {answer.most:g} h, which finishes on "
+        f"{answer.earliest.isoformat()})."
+    )
+
+
+@cli.command()
+@_schedule_options
+def baseline(**options: Any) -> None:
+    """Make the current schedule of PLAN the baseline that slips are measured against.
+
+    \b
+    Example:
+      plan2cal baseline plans/ai-pm-transition.yaml
+    """
+    workspace = _workspace(options)
+    result = make_schedule(workspace, options["horizon_years"])
+    write_state(workspace.state_path, rebaseline(workspace.state, result))
+    ends = ", ".join(f"{phase.key} {phase.end.isoformat()}" for phase in result.phases)
+    click.echo(f"Baseline set in {workspace.state_path}: {ends}.")
 
 
 @cli.command()
@@ -218,10 +421,6 @@ def schema() -> None:
       plan2cal schema > plans/plan2cal.schema.json
     """
     click.echo(json.dumps(plan_json_schema(), indent=2, sort_keys=True))
-
-
-def _next_monday(today: dt.date) -> dt.date:
-    return today + dt.timedelta(days=7 - today.weekday())
 
 
 def _dtstamp() -> dt.datetime:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+
 from plan2cal.schedule import Schedule
 from plan2cal.worktime import describe_pattern, hours_text
 
@@ -100,3 +103,95 @@ def check_report(schedule: Schedule) -> list[str]:
         ]
     lines += warning_lines(schedule)
     return lines
+
+
+def moved_lines(
+    schedule: Schedule, last_run: Mapping[str, dt.date], last_end: dt.date | None
+) -> list[str]:
+    """What moved since the last run: one line per phase milestone, then the end of the plan."""
+    rows = []
+    for phase in schedule.phases:
+        before = last_run.get(phase.key)
+        if before is not None and before != phase.end:
+            rows.append(
+                [
+                    phase.name,
+                    f"{before.isoformat()} → {phase.end.isoformat()}",
+                    difference_text((phase.end - before).days),
+                ]
+            )
+    if not rows and (last_end is None or last_end == schedule.end):
+        return []
+    lines = [
+        "",
+        "Moved since the last run:",
+        *(f"  {line}" for line in _table(["", "", ""], rows)[1:]),
+    ]
+    if last_end is not None and last_end != schedule.end:
+        lines.append(
+            f"  The plan now ends on {schedule.end.isoformat()} (was {last_end.isoformat()}, "
+            f"{difference_text((schedule.end - last_end).days)})."
+        )
+    return lines
+
+
+def slip_report(
+    schedule: Schedule,
+    baseline: Mapping[str, dt.date],
+    last_run: Mapping[str, dt.date],
+    planned_by_day: Mapping[str, int],
+) -> list[str]:
+    """Each milestone against the baseline and the last run; deadlines passed; hours done."""
+    rows = []
+    for phase in schedule.phases:
+        base, last = baseline.get(phase.key), last_run.get(phase.key)
+        rows.append(
+            [
+                phase.name,
+                base.isoformat() if base else "-",
+                last.isoformat() if last else "-",
+                phase.end.isoformat(),
+                difference_text((phase.end - base).days) if base else "-",
+                difference_text((phase.end - last).days) if last else "-",
+            ]
+        )
+    lines = _table(["Milestone", "Baseline", "Last run", "Now", "vs baseline", "vs last run"], rows)
+    today = schedule.today
+    late = [
+        task
+        for task in schedule.tasks
+        if task.deadline is not None and task.done is None and task.deadline < today
+    ]
+    if late:
+        lines += ["", "Past their deadline and not done:"]
+        lines += [f"  {task.key} (due {task.deadline})" for task in late if task.deadline]
+    done = sum(
+        task.effort if task.done else min(task.spent, task.effort) for task in schedule.tasks
+    )
+    planned = sum(minutes for day, minutes in planned_by_day.items() if day < today.isoformat())
+    share = f" ({done / planned:.0%})" if planned else ""
+    lines += [
+        "",
+        f"Done {hours_text(done)} of the {hours_text(planned)} the baseline planned "
+        f"before {today.isoformat()}{share}.",
+        f"The plan ends on {schedule.end.isoformat()}.",
+    ]
+    return lines
+
+
+def progress_lines(schedule: Schedule) -> list[str]:
+    """Per phase: tasks done and hours done against the phase's work."""
+    rows = []
+    for phase in schedule.phases:
+        own = [task for task in schedule.tasks if task.phase == phase.key]
+        finished = sum(1 for task in own if task.done is not None)
+        worked = sum(task.effort if task.done else min(task.spent, task.effort) for task in own)
+        rows.append(
+            [
+                phase.name,
+                f"{finished}/{len(own)} tasks",
+                f"{hours_text(worked)} of {hours_text(phase.effort)}",
+                f"{worked / phase.effort:.0%}" if phase.effort else "-",
+            ]
+        )
+    return _table(["Phase", "Done", "Hours", ""], rows)

@@ -7,6 +7,7 @@ import datetime as dt
 import heapq
 import math
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,7 @@ class Session:
     ordinal: int
     start: dt.datetime
     end: dt.datetime
+    done: bool = False
 
     @property
     def minutes(self) -> int:
@@ -51,13 +53,21 @@ class TaskPlan:
     effort_derived: bool
     id_derived: bool
     priority: str
-    start: dt.datetime
-    finish: dt.datetime
+    start: dt.datetime | None
+    finish: dt.datetime | None
     sessions: int
     deadline: dt.date | None
     description: str | None
     link: str | None
     after: tuple[str, ...]
+    end_date: dt.date
+    done: dt.date | None = None
+    spent: int = 0
+
+    @property
+    def remaining(self) -> int:
+        """Minutes still to do: the effort less the time spent, never below zero."""
+        return 0 if self.done is not None else max(0, self.effort - self.spent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +102,29 @@ class FixedMilestone:
 
 
 @dataclass(frozen=True)
+class Actuals:
+    """What has happened, for a rerun (DESIGN §4 rule 5).
+
+    ``today``: work before it is history. ``done``: task id → the day it was finished.
+    ``spent``: task id → minutes logged. ``history``: task id → the sessions the last run showed
+    for it, as ``(start, end)`` in UTC; a done task keeps those up to its done date, and one
+    missing from ``history`` keeps those of the schedule made from the start without progress.
+    """
+
+    today: dt.date
+    done: Mapping[str, dt.date] = field(default_factory=dict)
+    spent: Mapping[str, int] = field(default_factory=dict)
+    history: Mapping[str, Sequence[tuple[dt.datetime, dt.datetime]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Schedule:
     """The result of scheduling: sessions in time order, per-task and per-phase dates, warnings."""
 
     plan: str
     title: str
     start: dt.date
+    today: dt.date
     availability: Availability
     pattern: WeekPattern
     sessions: tuple[Session, ...]
@@ -227,9 +254,17 @@ def build_schedule(
     availability: Availability,
     start: dt.date,
     *,
+    actuals: Actuals | None = None,
+    effort_basis: float | None = None,
     horizon_years: int = 30,
 ) -> Schedule:
     """Place every task's effort in work sessions from ``start`` and date the milestones.
+
+    With ``actuals``, work before ``actuals.today`` is history: done tasks keep their sessions
+    up to their done date, other past sessions are dropped, and each task's remaining effort is
+    placed from that day on. ``effort_basis`` is the weekly budget that derives the efforts of
+    tasks without hours (default: the availability's own), so that ``fit`` can try budgets on
+    the same work.
 
     Pure: the same inputs give the same schedule. Raises UnschedulableError for a dependency
     cycle, no usable window, a budget below the shortest session, or work that would not end
@@ -238,14 +273,29 @@ def build_schedule(
     graph = dependency_graph(plan)
     check_acyclic(graph)
     pattern = week_pattern(availability)
-    efforts, warnings = task_efforts(plan, availability.hours_per_week)
+    basis = effort_basis if effort_basis is not None else availability.hours_per_week
+    efforts, warnings = task_efforts(plan, basis)
     zone = ZoneInfo(availability.timezone)
+    today = max(actuals.today, start) if actuals is not None else start
+    done = dict(actuals.done) if actuals is not None else {}
+    spent = dict(actuals.spent) if actuals is not None else {}
+    kept = _kept_sessions(plan, availability, start, actuals, zone, horizon_years)
 
+    remaining = {
+        key: 0 if key in done else max(0, minutes - spent.get(key, 0))
+        for key, minutes in efforts.items()
+    }
+    for _, task in plan.task_list():
+        if task.key not in done and remaining[task.key] == 0:
+            warnings.append(
+                f"task '{task.key}' has used all its {hours_text(efforts[task.key])} but is not "
+                "marked done; it is treated as finished: mark it done, or give it more hours"
+            )
     weekly = pattern.weekly_minutes
-    total = sum(efforts.values())
+    total = sum(remaining.values())
     horizon_end = start + relativedelta(years=horizon_years)
     weeks_needed = math.ceil(total / weekly) + 1
-    if start + dt.timedelta(weeks=weeks_needed) > horizon_end:
+    if today + dt.timedelta(weeks=weeks_needed) > horizon_end:
         raise UnschedulableError(
             f"the plan's {total / 60:g} hours need about {weeks_needed / 52.18:.0f} years at "
             f"{weekly / 60:g} hours a week, past the {horizon_years}-year horizon; raise the "
@@ -271,6 +321,10 @@ def build_schedule(
     in_turn: set[str] = set()
 
     def make_ready(key: str) -> None:
+        if remaining[key] == 0:
+            # Done already (or all its effort spent): it finishes as soon as it may start.
+            complete(key)
+            return
         phase_key = phase_of[key]
         if phase_key not in in_turn:
             active.append(phase_key)
@@ -299,12 +353,12 @@ def build_schedule(
                 return queue.take()
             in_turn.discard(active.popleft())
 
-    remaining = dict(efforts)
     left_total = total
     ordinals: dict[str, int] = {}
-    sessions: list[Session] = []
+    sessions: list[Session] = list(kept)
     minute = dt.timedelta(minutes=1)
-    for begin, length in work_blocks(pattern, zone, start, horizon_end):
+    blocks = work_blocks(pattern, zone, today, horizon_end) if left_total else iter(())
+    for begin, length in blocks:
         offset = 0
         while offset < length and left_total:
             key = next_task()
@@ -331,7 +385,52 @@ def build_schedule(
             f"{left_total / 60:g} hours of work do not fit before {horizon_end}; raise the weekly "
             "budget or --horizon-years"
         )
-    return _assemble(plan, availability, pattern, start, sessions, efforts, warnings, zone)
+    sessions.sort(key=lambda session: (session.start, session.task))
+    return _assemble(
+        plan,
+        availability,
+        pattern,
+        start,
+        today,
+        sessions,
+        efforts,
+        done,
+        spent,
+        warnings,
+        zone,
+        basis,
+    )
+
+
+def _kept_sessions(
+    plan: Plan,
+    availability: Availability,
+    start: dt.date,
+    actuals: Actuals | None,
+    zone: ZoneInfo,
+    horizon_years: int,
+) -> list[Session]:
+    """The sessions done tasks keep: those shown before, up to the done date and before today."""
+    if actuals is None or not actuals.done:
+        return []
+    history = {key: list(shown) for key, shown in actuals.history.items()}
+    missing = {key for key in actuals.done if key not in history}
+    if missing:
+        # No record of what was shown: take the schedule made from the start without progress.
+        original = build_schedule(plan, availability, start, horizon_years=horizon_years)
+        for session in original.sessions:
+            if session.task in missing:
+                history.setdefault(session.task, []).append((session.start, session.end))
+    kept: list[Session] = []
+    for key, done_on in actuals.done.items():
+        shown = sorted(history.get(key, ()))
+        ordinal = 0
+        for begin, end in shown:
+            day = begin.astimezone(zone).date()
+            if day <= done_on and day < actuals.today:
+                ordinal += 1
+                kept.append(Session(key, ordinal, begin, end, done=True))
+    return kept
 
 
 def _assemble(
@@ -339,10 +438,14 @@ def _assemble(
     availability: Availability,
     pattern: WeekPattern,
     start: dt.date,
+    today: dt.date,
     sessions: list[Session],
     efforts: dict[str, int],
+    done: dict[str, dt.date],
+    spent: dict[str, int],
     warnings: list[str],
     zone: ZoneInfo,
+    basis: float,
 ) -> Schedule:
     first: dict[str, Session] = {}
     last: dict[str, Session] = {}
@@ -353,14 +456,24 @@ def _assemble(
     def local_day(moment: dt.datetime) -> dt.date:
         return moment.astimezone(zone).date()
 
+    def end_date(key: str) -> dt.date:
+        if key in done:
+            return done[key]
+        if key in last:
+            return local_day(last[key].start)
+        return today  # all its effort was spent before today
+
+    def start_date(key: str) -> dt.date:
+        return local_day(first[key].start) if key in first else end_date(key)
+
     tasks: list[TaskPlan] = []
     for phase, task in plan.task_list():
         deadline = resolve_date(task.deadline, start) if task.deadline is not None else None
-        finish = last[task.key].end
-        if deadline is not None and local_day(last[task.key].start) > deadline:
-            late = (local_day(last[task.key].start) - deadline).days
+        finished = end_date(task.key)
+        if deadline is not None and finished > deadline:
+            verb = "finished" if task.key in done else "finishes"
             warnings.append(
-                f"task '{task.key}' finishes on {local_day(last[task.key].start)}, {late} days "
+                f"task '{task.key}' {verb} on {finished}, {(finished - deadline).days} days "
                 f"after its deadline {deadline}"
             )
         tasks.append(
@@ -372,13 +485,16 @@ def _assemble(
                 effort_derived=task.hours is None,
                 id_derived=task.id is None,
                 priority=task.priority,
-                start=first[task.key].start,
-                finish=finish,
-                sessions=last[task.key].ordinal,
+                start=first[task.key].start if task.key in first else None,
+                finish=last[task.key].end if task.key in last else None,
+                sessions=last[task.key].ordinal if task.key in last else 0,
                 deadline=deadline,
                 description=task.description,
                 link=task.link,
                 after=tuple(task.after),
+                end_date=finished,
+                done=done.get(task.key),
+                spent=spent.get(task.key, 0),
             )
         )
 
@@ -400,30 +516,22 @@ def _assemble(
                 ),
             ]
         )
-        days = round(
-            (phase.weeks * 7)
-            if phase.weeks is not None
-            else effort / 60 / availability.hours_per_week * 7
-        )
+        days = round((phase.weeks * 7) if phase.weeks is not None else effort / 60 / basis * 7)
         nominal_end[phase.key] = nominal_start + dt.timedelta(days=days)
-        end = max(local_day(last[task.key].start) for task in phase.tasks)
+        end = max(task.end_date for task in own)
         deadline = resolve_date(phase.deadline, start) if phase.deadline is not None else None
         if deadline is not None and end > deadline:
             warnings.append(
                 f"phase '{phase.key}' ends on {end}, {(end - deadline).days} days after its "
                 f"deadline {deadline}"
             )
-        nominal = (
-            round(phase.weeks * availability.hours_per_week * 60)
-            if phase.weeks is not None
-            else None
-        )
+        nominal = round(phase.weeks * basis * 60) if phase.weeks is not None else None
         if nominal is not None and effort > nominal + QUANTUM * len(phase.tasks):
             warnings.append(
                 f"phase '{phase.key}' holds {hours_text(effort)} of work, "
                 f"{hours_text(effort - nominal)} more than its {phase.weeks:g} weeks at "
-                f"{availability.hours_per_week:g} h a week: the hours given to its tasks need "
-                "more than the phase's weeks"
+                f"{basis:g} h a week: the hours given to its tasks need more than the phase's "
+                "weeks"
             )
         phases.append(
             PhasePlan(
@@ -432,7 +540,7 @@ def _assemble(
                 description=phase.description,
                 effort=effort,
                 nominal_effort=nominal,
-                start=min(local_day(first[t.key].start) for t in phase.tasks),
+                start=min(start_date(task.key) for task in own),
                 end=end,
                 nominal_start=nominal_start,
                 nominal_end=nominal_end[phase.key],
@@ -444,11 +552,11 @@ def _assemble(
     phase_end = {phase.key: phase.end for phase in phases}
     for milestone in plan.milestones:
         for dep in milestone.after:
-            done = phase_end.get(dep) or local_day(last[dep].start)
-            if done > milestone.date:
+            ends = phase_end.get(dep) or by_key[dep].end_date
+            if ends > milestone.date:
                 warnings.append(
                     f"milestone '{milestone.key}' on {milestone.date} waits for '{dep}', which "
-                    f"ends on {done}"
+                    f"ends on {ends}"
                 )
         milestones.append(
             FixedMilestone(milestone.key, milestone.name, milestone.date, milestone.description)
@@ -457,6 +565,7 @@ def _assemble(
         plan=plan.plan,
         title=plan.title,
         start=start,
+        today=today,
         availability=availability,
         pattern=pattern,
         sessions=tuple(sessions),

@@ -13,9 +13,10 @@ icalendar 7.3's folding would split an escaped backslash (``\\\\``), which ``_fo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,6 +55,21 @@ class EventData:
     description: str
     transparent: bool
     url: str | None = None
+    cancelled: bool = False
+    removed_on: dt.date | None = None  # for a tombstone: the day of the run that removed it
+
+    def content_hash(self) -> str:
+        """A digest of what a calendar shows: a change to it is a new revision of the event."""
+        parts = (
+            self.summary,
+            self.start.isoformat(),
+            self.end.isoformat(),
+            self.description,
+            str(self.transparent),
+            self.url or "",
+            str(self.cancelled),
+        )
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
     @property
     def sort_key(self) -> tuple[str, str]:
@@ -85,6 +101,8 @@ def _task_description(task: TaskPlan, phase: str) -> str:
         f"Effort: {hours_text(task.effort)} in {task.sessions} "
         f"{'session' if task.sessions == 1 else 'sessions'} ({source})",
     ]
+    if task.done is not None:
+        lines.append(f"Done on {task.done.isoformat()}")
     if task.deadline is not None:
         lines.append(f"Deadline: {task.deadline.isoformat()}")
     if task.link:
@@ -123,8 +141,9 @@ def calendar_events(schedule: Schedule) -> list[EventData]:
     events = [
         EventData(
             uid=event_uid(namespace, f"{s.task}#{s.ordinal}"),
-            item=s.task,
-            summary=f"{names[s.task]} ({s.ordinal}/{tasks[s.task].sessions})",
+            item=f"{s.task}#{s.ordinal}",
+            summary=f"{'Done: ' if s.done else ''}{names[s.task]} "
+            f"({s.ordinal}/{tasks[s.task].sessions})",
             start=s.start,
             end=s.end,
             description=descriptions[s.task],
@@ -184,11 +203,16 @@ def build_calendar(
     schedule: Schedule,
     dtstamp: dt.datetime,
     revisions: Mapping[str, Revision] | None = None,
+    events: Sequence[EventData] | None = None,
 ) -> Calendar:
-    """The schedule as an icalendar Calendar; ``dtstamp`` must be in UTC."""
+    """The schedule as an icalendar Calendar; ``dtstamp`` must be in UTC.
+
+    ``events`` replaces the schedule's own events (``calendar_events``), e.g. to add the
+    cancelled tombstones of events a rerun removed.
+    """
     calendar = _frame(schedule)
     namespace = str(plan_namespace(schedule.plan))
-    for data in calendar_events(schedule):
+    for data in calendar_events(schedule) if events is None else events:
         revision = (revisions or {}).get(data.uid, Revision(0, None))
         event = Event()
         event.add("summary", data.summary)
@@ -201,12 +225,14 @@ def build_calendar(
         event.add("description", data.description)
         if revision.last_modified is not None:
             event.add("last-modified", revision.last_modified)
-        event.add("status", "CONFIRMED")
+        event.add("status", "CANCELLED" if data.cancelled else "CONFIRMED")
         event.add("transp", "TRANSPARENT" if data.transparent else "OPAQUE")
         if data.url:
             event.add("url", data.url)
         event.add("x-plan2cal-item", vText(data.item))
         event.add("x-plan2cal-plan", namespace)
+        if data.removed_on is not None:
+            event.add("x-plan2cal-removed", data.removed_on.isoformat())
         calendar.add_component(event)
     return calendar
 
@@ -215,6 +241,7 @@ def ics_bytes(
     schedule: Schedule,
     dtstamp: dt.datetime,
     revisions: Mapping[str, Revision] | None = None,
+    events: Sequence[EventData] | None = None,
 ) -> bytes:
     """The same bytes as ``build_calendar(...).to_ical()``, fast enough for 50,000 sessions."""
     frame: str = _frame(schedule).to_ical().decode()
@@ -223,7 +250,7 @@ def ics_bytes(
     namespace = _text(str(plan_namespace(schedule.plan)))
     revisions = revisions or {}
     lines: list[str] = []
-    for data in calendar_events(schedule):
+    for data in calendar_events(schedule) if events is None else events:
         revision = revisions.get(data.uid)
         lines += _event_lines(data, stamp, namespace, revision)
     # Most lines are short ASCII and need no folding; test that inline, not in a call.
@@ -248,10 +275,16 @@ def _event_lines(
     ]
     if revision is not None and revision.last_modified is not None:
         lines.append("LAST-MODIFIED:" + _utc(revision.last_modified))
-    lines += ["STATUS:CONFIRMED", "TRANSP:TRANSPARENT" if data.transparent else "TRANSP:OPAQUE"]
+    lines += [
+        "STATUS:CANCELLED" if data.cancelled else "STATUS:CONFIRMED",
+        "TRANSP:TRANSPARENT" if data.transparent else "TRANSP:OPAQUE",
+    ]
     if data.url:
         lines.append("URL:" + data.url)
-    lines += ["X-PLAN2CAL-ITEM:" + _text(data.item), "X-PLAN2CAL-PLAN:" + namespace, "END:VEVENT"]
+    lines += ["X-PLAN2CAL-ITEM:" + _text(data.item), "X-PLAN2CAL-PLAN:" + namespace]
+    if data.removed_on is not None:
+        lines.append("X-PLAN2CAL-REMOVED:" + data.removed_on.isoformat())
+    lines.append("END:VEVENT")
     return lines
 
 
