@@ -18,8 +18,15 @@ from plan2cal.errors import Plan2CalError, UnschedulableError
 from plan2cal.export.ics import SIZE_WARNING
 from plan2cal.fit import fit_budget
 from plan2cal.load import load_plan
-from plan2cal.model import Plan, check_timezone, parse_duration, plan_json_schema
-from plan2cal.progress import check_task_id, progress_path, record_done, record_log, undo_last
+from plan2cal.model import check_timezone, parse_duration, plan_json_schema
+from plan2cal.progress import (
+    UnknownTaskError,
+    check_task_id,
+    progress_path,
+    record_done,
+    record_log,
+    undo_last,
+)
 from plan2cal.report import (
     check_report,
     moved_lines,
@@ -257,10 +264,12 @@ def check(**options: Any) -> None:
     _echo(check_report(make_schedule(workspace, options["horizon_years"])))
 
 
-def _task_ids(plan_file: Path, task: str) -> Plan:
+def _check_task(plan_file: Path, task: str) -> None:
     plan = load_plan(plan_file)
-    check_task_id(task, [item.key for _, item in plan.task_list()])
-    return plan
+    try:
+        check_task_id(task, [item.key for _, item in plan.task_list()])
+    except UnknownTaskError as exc:
+        raise click.BadParameter(str(exc), param_hint="TASK") from None
 
 
 @cli.command()
@@ -274,7 +283,7 @@ def done(plan_file: Path, progress_file: Path | None, task: str, day: dt.date | 
     Example:
       plan2cal done plans/ai-pm-transition.yaml google-pm-certificate --on 2027-02-10
     """
-    _task_ids(plan_file, task)
+    _check_task(plan_file, task)
     path = progress_path(plan_file, progress_file)
     on = day or dt.date.today()
     record_done(path, task, on)
@@ -299,7 +308,7 @@ def log(
         minutes = parse_duration(duration)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="DURATION") from None
-    _task_ids(plan_file, task)
+    _check_task(plan_file, task)
     path = progress_path(plan_file, progress_file)
     on = day or dt.date.today()
     progress = record_log(path, task, minutes, on)

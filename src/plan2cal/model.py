@@ -38,10 +38,21 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "task"
 
 
+def closest(word: str, candidates: list[str] | tuple[str, ...]) -> str | None:
+    """The candidate ``word`` was most likely meant to be, if any is close enough."""
+    # Swapped letters are the commonest slip in a hand-typed key, and difflib scores "dnoe"
+    # as close to "note" as to "done": a candidate with exactly the same letters wins.
+    for candidate in candidates:
+        if sorted(candidate) == sorted(word):
+            return candidate
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    match = closest(word, candidates)
+    return f"; did you mean '{match}'?" if match else ""
 
 
 def parse_duration(value: object) -> int:
@@ -67,6 +78,8 @@ def parse_duration(value: object) -> int:
         raise ValueError(f"'{value}' is not a duration; write 90m, 1h30m, 2h or a number of hours")
     if not minutes > 0:
         raise ValueError(f"'{value}' must be longer than zero")
+    if round(minutes) < 1:
+        raise ValueError(f"'{value}' is shorter than a minute")
     return round(minutes)
 
 

@@ -25,7 +25,6 @@ This module is a library: dates are passed in, nothing is printed and the clock 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -47,7 +46,7 @@ from pydantic import (
 from plan2cal.errors import Plan2CalError, PlanError, ProgressError
 from plan2cal.files import write_atomic
 from plan2cal.load import LineMap, read_document
-from plan2cal.model import SLUG_PATTERN, Duration, Location, location_text, suggest
+from plan2cal.model import SLUG_PATTERN, Duration, Location, closest, location_text, suggest
 from plan2cal.worktime import hours_text
 
 HEADER = (
@@ -334,7 +333,7 @@ def _describe(path: Path, exc: ValidationError, lines: LineMap) -> str:
     errors = exc.errors(include_url=False)
     # "duraton" is both an unknown field and a missing "duration": say it once, as the typo.
     misspelt = {
-        (*error["loc"][:-1], _closest(str(error["loc"][-1]), _siblings(error["loc"])))
+        (*error["loc"][:-1], closest(str(error["loc"][-1]), _siblings(error["loc"])))
         for error in errors
         if error["type"] == "extra_forbidden"
     }
@@ -374,7 +373,7 @@ def _message(error: Any, loc: Location, key_error: bool) -> str:
         return "a task id must be text; put it in quotes"
     if kind == "extra_forbidden":
         field = str(loc[-1])
-        return f"unknown field '{field}'" + _suggest_field(field, _siblings(loc))
+        return f"unknown field '{field}'" + suggest(field, _siblings(loc))
     if kind == "missing":
         return "this field is required"
     if kind == "value_error":
@@ -389,22 +388,6 @@ def _message(error: Any, loc: Location, key_error: bool) -> str:
         return "must be text; put it in quotes"
     message = str(error["msg"])
     return (message[0].lower() + message[1:]).replace("input should be", "must be")
-
-
-def _suggest_field(word: str, fields: list[str]) -> str:
-    closest = _closest(word, fields)
-    return f"; did you mean '{closest}'?" if closest else ""
-
-
-def _closest(word: str, fields: list[str]) -> str | None:
-    # Swapped letters are the commonest slip in a hand-edited key, and difflib scores "dnoe"
-    # as close to "note" as to "done"; a field with exactly the same letters wins.
-    for field in fields:
-        if sorted(field) == sorted(word):
-            return field
-    # Otherwise the same rule as model.suggest, which only returns the finished phrase.
-    close = difflib.get_close_matches(word, fields, n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 def _siblings(loc: Location) -> list[str]:
