@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from plan2cal.errors import ProgressError
@@ -88,8 +89,19 @@ def load_state(path: Path, ics_path: Path) -> State | None:
 
 def write_state(path: Path, state: State) -> None:
     """Write the state file atomically."""
-    document = {"version": STATE_VERSION, **dataclasses.asdict(state)}
-    write_atomic(path, (json.dumps(document, indent=1, sort_keys=True) + "\n").encode())
+    # Built by hand rather than with dataclasses.asdict, which copies deeply and is slow for
+    # tens of thousands of events; one event a line keeps the file readable and diffable.
+    document = {
+        "version": STATE_VERSION,
+        "plan": state.plan,
+        "baseline": vars(state.baseline) if state.baseline else None,
+        "last_run": vars(state.last_run) if state.last_run else None,
+    }
+    head = json.dumps(document, sort_keys=True)[:-1]
+    events = ",\n".join(
+        f"{json.dumps(uid)}: {json.dumps(vars(record))}" for uid, record in state.events.items()
+    )
+    write_atomic(path, f'{head}, "events": {{\n{events}\n}}}}\n'.encode())
 
 
 def state_from_ics(ics_path: Path) -> State | None:
@@ -142,17 +154,23 @@ def _text(value: dt.date) -> str:
 
 def _moment(text: str) -> dt.datetime | dt.date:
     if "T" in text:
-        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        return dt.datetime.fromisoformat(text)  # "…Z" reads as UTC since Python 3.11
     return dt.date.fromisoformat(text)
 
 
-def _record(data: EventData, sequence: int, modified: str, cancelled_on: str | None) -> EventRecord:
+def _record(
+    data: EventData,
+    sequence: int,
+    modified: str,
+    cancelled_on: str | None,
+    content: str | None = None,
+) -> EventRecord:
     return EventRecord(
         item=data.item,
         summary=data.summary,
         start=_text(data.start),
         end=_text(data.end),
-        content=data.content_hash(),
+        content=content or data.content_hash(),
         sequence=sequence,
         last_modified=modified,
         cancelled_on=cancelled_on,
@@ -208,12 +226,12 @@ def revise(
         old = known.get(data.uid)
         content = data.content_hash()
         if old is None:
-            record = _record(data, 0, stamp, None)
+            record = _record(data, 0, stamp, None, content)
             added += 1
         elif old.content == content and old.cancelled_on is None:
             record = old
         else:
-            record = _record(data, old.sequence + 1, stamp, None)
+            record = _record(data, old.sequence + 1, stamp, None, content)
             changed += 1
         records[data.uid] = record
         revisions[data.uid] = Revision(record.sequence, _moment_utc(record.last_modified))
@@ -252,6 +270,7 @@ def revise(
     return Revisions(ordered, revisions, new_state, changed, added, len(tombstones))
 
 
+@lru_cache(maxsize=64)  # most events share a handful of LAST-MODIFIED stamps
 def _moment_utc(text: str) -> dt.datetime | None:
     if not text:
         return None

@@ -304,9 +304,17 @@ def _utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-@lru_cache(maxsize=4096)
+_SPECIAL = re.compile(r"[\\;,\n\r]")
+
+
 def _text(value: str) -> str:
     """A TEXT value escaped by icalendar (RFC 5545 §3.3.11)."""
+    # Only backslash, semicolon, comma and line breaks are escaped; most values have none.
+    return _escaped(value) if _SPECIAL.search(value) else value
+
+
+@lru_cache(maxsize=4096)
+def _escaped(value: str) -> str:
     escaped = vText(value).to_ical()
     return str(escaped.decode())
 
