@@ -29,13 +29,12 @@ from plan2cal.progress import (
 )
 from plan2cal.report import (
     check_report,
-    moved_lines,
     progress_lines,
     schedule_summary,
     slip_report,
     warning_lines,
 )
-from plan2cal.state import milestone_dates, rebaseline, write_state
+from plan2cal.state import rebaseline, write_state
 from plan2cal.worktime import hours_text
 
 
@@ -218,19 +217,7 @@ def schedule(**options: Any) -> None:
     _echo(schedule_summary(result))
     previous = workspace.state
     if previous is not None and previous.last_run is not None:
-        last_end = dt.date.fromisoformat(previous.last_run.end) if previous.last_run.end else None
-        _echo(moved_lines(result, milestone_dates(previous.last_run), last_end))
-        _echo(
-            [
-                "",
-                *slip_report(
-                    result,
-                    milestone_dates(previous.baseline),
-                    milestone_dates(previous.last_run),
-                    previous.baseline.planned if previous.baseline else {},
-                ),
-            ]
-        )
+        _echo(["", *slip_report(result, previous.baseline, previous.last_run)])
     revisions = written.revisions
     click.echo("")
     click.echo(
@@ -349,14 +336,7 @@ def status(**options: Any) -> None:
     result = make_schedule(workspace, options["horizon_years"])
     state = workspace.state
     _echo([f"{result.title}: as of {result.today.isoformat()}", "", *progress_lines(result), ""])
-    _echo(
-        slip_report(
-            result,
-            milestone_dates(state.baseline if state else None),
-            milestone_dates(state.last_run if state else None),
-            state.baseline.planned if state and state.baseline else {},
-        )
-    )
+    _echo(slip_report(result, state.baseline if state else None, state.last_run if state else None))
     if state is None:
         click.echo("(No earlier run: run plan2cal schedule to set the baseline.)")
     _echo(warning_lines(result))

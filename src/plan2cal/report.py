@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
 from plan2cal.schedule import Schedule
+from plan2cal.state import Snapshot, milestone_dates
 from plan2cal.worktime import describe_pattern, hours_text
 
 
@@ -105,57 +105,35 @@ def check_report(schedule: Schedule) -> list[str]:
     return lines
 
 
-def moved_lines(
-    schedule: Schedule, last_run: Mapping[str, dt.date], last_end: dt.date | None
-) -> list[str]:
-    """What moved since the last run: one line per phase milestone, then the end of the plan."""
-    rows = []
-    for phase in schedule.phases:
-        before = last_run.get(phase.key)
-        if before is not None and before != phase.end:
-            rows.append(
-                [
-                    phase.name,
-                    f"{before.isoformat()} → {phase.end.isoformat()}",
-                    difference_text((phase.end - before).days),
-                ]
-            )
-    if not rows and (last_end is None or last_end == schedule.end):
-        return []
-    lines = [
-        "",
-        "Moved since the last run:",
-        *(f"  {line}" for line in _table(["", "", ""], rows)[1:]),
-    ]
-    if last_end is not None and last_end != schedule.end:
-        lines.append(
-            f"  The plan now ends on {schedule.end.isoformat()} (was {last_end.isoformat()}, "
-            f"{difference_text((schedule.end - last_end).days)})."
-        )
-    return lines
-
-
 def slip_report(
     schedule: Schedule,
-    baseline: Mapping[str, dt.date],
-    last_run: Mapping[str, dt.date],
-    planned_by_day: Mapping[str, int],
+    baseline: Snapshot | None,
+    last_run: Snapshot | None,
 ) -> list[str]:
-    """Each milestone against the baseline and the last run; deadlines passed; hours done."""
+    """Each milestone at the baseline, at the last run and now; deadlines passed; hours done
+    against hours the baseline planned before today; the end of the plan."""
+    base, last = milestone_dates(baseline), milestone_dates(last_run)
+
+    def versus(now: dt.date, then: dt.date | None) -> str:
+        return difference_text((now - then).days) if then else "-"
+
     rows = []
     for phase in schedule.phases:
-        base, last = baseline.get(phase.key), last_run.get(phase.key)
+        before = last.get(phase.key)
+        moved = (
+            f"{before.isoformat()} → {phase.end.isoformat()}" if before else phase.end.isoformat()
+        )
+        start = base.get(phase.key)
         rows.append(
             [
                 phase.name,
-                base.isoformat() if base else "-",
-                last.isoformat() if last else "-",
-                phase.end.isoformat(),
-                difference_text((phase.end - base).days) if base else "-",
-                difference_text((phase.end - last).days) if last else "-",
+                start.isoformat() if start else "-",
+                moved,
+                versus(phase.end, before),
+                versus(phase.end, start),
             ]
         )
-    lines = _table(["Milestone", "Baseline", "Last run", "Now", "vs baseline", "vs last run"], rows)
+    lines = _table(["Milestone", "Baseline", "Last run → now", "vs last run", "vs baseline"], rows)
     today = schedule.today
     late = [
         task
@@ -168,15 +146,20 @@ def slip_report(
     done = sum(
         task.effort if task.done else min(task.spent, task.effort) for task in schedule.tasks
     )
+    planned_by_day = baseline.planned if baseline else {}
     planned = sum(minutes for day, minutes in planned_by_day.items() if day < today.isoformat())
     share = f" ({done / planned:.0%})" if planned else ""
     lines += [
         "",
         f"Done {hours_text(done)} of the {hours_text(planned)} the baseline planned "
         f"before {today.isoformat()}{share}.",
-        f"The plan ends on {schedule.end.isoformat()}.",
     ]
-    return lines
+    end = f"The plan ends on {schedule.end.isoformat()}"
+    for label, snapshot in (("last run", last_run), ("baseline", baseline)):
+        if snapshot is not None and snapshot.end:
+            then = dt.date.fromisoformat(snapshot.end)
+            end += f"; {label} {then.isoformat()} ({difference_text((schedule.end - then).days)})"
+    return [*lines, end + "."]
 
 
 def progress_lines(schedule: Schedule) -> list[str]:
