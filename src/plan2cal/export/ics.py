@@ -152,31 +152,25 @@ def calendar_events(schedule: Schedule) -> list[EventData]:
         )
         for s in schedule.sessions
     ]
-    one_day = dt.timedelta(days=1)
-    for phase in schedule.phases:
-        events.append(
-            EventData(
-                uid=event_uid(namespace, f"phase:{phase.key}"),
-                item=f"phase:{phase.key}",
-                summary=clean_text(f"Milestone: {phase.name}"),
-                start=phase.end,
-                end=phase.end + one_day,
-                description=clean_text(_phase_description(phase)),
-                transparent=True,
-            )
+
+    def all_day(item: str, name: str, day: dt.date, description: str) -> EventData:
+        return EventData(
+            uid=event_uid(namespace, item),
+            item=item,
+            summary=clean_text(f"Milestone: {name}"),
+            start=day,
+            end=day + dt.timedelta(days=1),  # DTEND of an all-day event is exclusive
+            description=clean_text(description),
+            transparent=True,
         )
-    for milestone in schedule.milestones:
-        events.append(
-            EventData(
-                uid=event_uid(namespace, f"milestone:{milestone.key}"),
-                item=f"milestone:{milestone.key}",
-                summary=clean_text(f"Milestone: {milestone.name}"),
-                start=milestone.date,
-                end=milestone.date + one_day,
-                description=clean_text(milestone.description or milestone.name),
-                transparent=True,
-            )
-        )
+
+    events += [
+        all_day(f"phase:{p.key}", p.name, p.end, _phase_description(p)) for p in schedule.phases
+    ]
+    events += [
+        all_day(f"milestone:{m.key}", m.name, m.date, m.description or m.name)
+        for m in schedule.milestones
+    ]
     events.sort(key=lambda event: event.sort_key)
     return events
 
