@@ -15,7 +15,9 @@ import click
 from plan2cal import __version__
 from plan2cal.controllers import Workspace, export_calendar, make_schedule, open_workspace
 from plan2cal.errors import Plan2CalError, UnschedulableError
+from plan2cal.export.formats import FORMATS, TABLE_FORMATS, Options
 from plan2cal.export.ics import SIZE_WARNING
+from plan2cal.files import write_atomic
 from plan2cal.fit import fit_budget
 from plan2cal.load import load_plan
 from plan2cal.model import check_timezone, parse_duration, plan_json_schema
@@ -188,6 +190,19 @@ def _warn_unknown(workspace: Workspace) -> None:
 @cli.command()
 @_schedule_options
 @click.option(
+    "--format",
+    "formats",
+    type=click.Choice([*FORMATS, "all"]),
+    multiple=True,
+    help="What to write; repeat for several [default: ics]. jira: Jira CSV and its importer "
+    "configuration; csv: a tasks CSV for spreadsheets.",
+)
+@click.option(
+    "--jira-keys",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A CSV exported from Jira: rows for issues it holds get their Issue Key.",
+)
+@click.option(
     "--tombstone-days",
     type=click.IntRange(min=0),
     default=30,
@@ -213,25 +228,50 @@ def schedule(**options: Any) -> None:
     workspace = _workspace(options)
     _warn_unknown(workspace)
     result = make_schedule(workspace, options["horizon_years"])
-    written = export_calendar(workspace, result, _dtstamp(), options["tombstone_days"])
+    chosen = set(FORMATS) if "all" in options["formats"] else set(options["formats"] or ["ics"])
+    # Render every file before writing any, so that a failure writes nothing.
+    export_options = Options(jira_keys=options["jira_keys"])
+    tables = {
+        name: TABLE_FORMATS[name](result, export_options)
+        for name in TABLE_FORMATS
+        if name in chosen
+    }
+    written = (
+        export_calendar(workspace, result, _dtstamp(), options["tombstone_days"])
+        if "ics" in chosen
+        else None
+    )
+    output: Path = options["output"]
+    paths = {
+        name: {output / f"{result.plan}.{suffix}": data for suffix, data in rendered.files.items()}
+        for name, rendered in tables.items()
+    }
+    for files in paths.values():
+        for path, data in files.items():
+            write_atomic(path, data)
     _echo(schedule_summary(result))
     previous = workspace.state
-    if previous is not None and previous.last_run is not None:
+    if written is not None and previous is not None and previous.last_run is not None:
         _echo(["", *slip_report(result, previous.baseline, previous.last_run)])
-    revisions = written.revisions
     click.echo("")
-    click.echo(
-        f"Wrote {written.ics_path} ({len(result.sessions)} sessions, "
-        f"{len(result.phases) + len(result.milestones)} milestones, "
-        f"{revisions.added} new, {revisions.changed} changed, {revisions.cancelled} cancelled; "
-        f"{written.size / 1024:.0f} KB)."
-    )
-    if written.size > SIZE_WARNING:
+    if written is not None:
+        revisions = written.revisions
         click.echo(
-            "Note: Google Calendar imports files of up to about 1 MB; import this one "
-            "in parts or subscribe to it instead.",
-            err=True,
+            f"Wrote {written.ics_path} ({len(result.sessions)} sessions, "
+            f"{len(result.phases) + len(result.milestones)} milestones, "
+            f"{revisions.added} new, {revisions.changed} changed, {revisions.cancelled} "
+            f"cancelled; {written.size / 1024:.0f} KB)."
         )
+        if written.size > SIZE_WARNING:
+            click.echo(
+                "Note: Google Calendar imports files of up to about 1 MB; import this one "
+                "in parts or subscribe to it instead.",
+                err=True,
+            )
+    for name, rendered in tables.items():
+        click.echo(f"Wrote {', '.join(str(path) for path in paths[name])}.")
+        for line in rendered.settings:
+            click.echo(f"  {name}: {line}")
 
 
 @cli.command()

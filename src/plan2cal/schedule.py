@@ -84,6 +84,7 @@ class PhasePlan:
     nominal_start: dt.date
     nominal_end: dt.date
     deadline: dt.date | None
+    after: tuple[str, ...] = ()
 
     @property
     def slip_days(self) -> int:
@@ -545,6 +546,7 @@ def _assemble(
                 nominal_start=nominal_start,
                 nominal_end=nominal_end[phase.key],
                 deadline=deadline,
+                after=tuple(prerequisites[phase.key]),
             )
         )
 

@@ -1,0 +1,60 @@
+"""The export formats by name: what each writes, and what its importer will ask for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from plan2cal.export.generic import GENERIC
+from plan2cal.export.jira import config_json, issue_ids, jira_items, jira_target, read_jira_keys
+from plan2cal.export.tabular import Target, csv_bytes
+from plan2cal.schedule import Schedule
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Files to write (name suffix → bytes) and the settings to print for the user."""
+
+    files: dict[str, bytes]
+    settings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What some formats need beyond the schedule."""
+
+    jira_keys: Path | None = None
+
+
+def _table(target: Target) -> Callable[[Schedule, Options], Rendered]:
+    def render(schedule: Schedule, options: Options) -> Rendered:
+        return Rendered({target.suffix: csv_bytes(target, schedule)}, list(target.settings))
+
+    return render
+
+
+def _jira(schedule: Schedule, options: Options) -> Rendered:
+    items = jira_items(schedule)
+    keys = read_jira_keys(options.jira_keys, items) if options.jira_keys else None
+    target = jira_target(issue_ids(items), keys)
+    config_name = f"{schedule.plan}.jira-config.json"
+    settings = [line.replace("{config}", config_name) for line in target.settings]
+    if keys is not None:
+        settings.insert(
+            0,
+            f"{len(keys)} of {len(items)} rows carry the Jira key of an issue "
+            "imported before; map Issue Key so that they are updated",
+        )
+    return Rendered(
+        {target.suffix: csv_bytes(target, schedule), "jira-config.json": config_json(bool(keys))},
+        settings,
+    )
+
+
+# "ics" is written with its state by the controllers; the table formats are rendered here.
+TABLE_FORMATS: dict[str, Callable[[Schedule, Options], Rendered]] = {
+    "jira": _jira,
+    "csv": _table(GENERIC),
+}
+FORMATS = ("ics", *TABLE_FORMATS)

@@ -1,0 +1,41 @@
+"""A tasks CSV with every field the schedule knows, for Excel, Google Sheets, Smartsheet or
+monday.com: one row per phase, task and fixed milestone.
+
+It is meant to be opened in a spreadsheet, so it starts with a UTF-8 byte order mark (Excel
+on Windows reads UTF-8 only then, specs/import-formats.md §12) and text that would run as a
+formula gets a leading quote, as OWASP advises (§13).
+"""
+
+from __future__ import annotations
+
+from plan2cal.export.tabular import Column, Target, hours
+
+GENERIC = Target(
+    name="csv",
+    suffix="tasks.csv",
+    columns=(
+        Column("id", lambda item: item.key, text=False),
+        Column("type", lambda item: item.kind, text=False),
+        Column("name", lambda item: item.name),
+        Column("phase", lambda item: item.phase, text=False),
+        Column("start", lambda item: item.start.isoformat() if item.start else "", text=False),
+        Column("due", lambda item: item.due.isoformat() if item.due else "", text=False),
+        Column("hours", lambda item: hours(item.effort), text=False),
+        Column("spent", lambda item: hours(item.spent), text=False),
+        Column("remaining", lambda item: hours(item.remaining), text=False),
+        Column("depends on", lambda item: " ".join(item.depends_on), text=False),
+        Column("status", lambda item: item.status, text=False),
+        Column("priority", lambda item: item.priority if item.kind == "task" else "", text=False),
+        Column(
+            "deadline", lambda item: item.deadline.isoformat() if item.deadline else "", text=False
+        ),
+        Column("link", lambda item: item.link or ""),
+        Column("description", lambda item: item.description),
+    ),
+    neutralise="spreadsheet",
+    bom=True,
+    settings=(
+        "Open it in Excel, Google Sheets or LibreOffice, or import it into Smartsheet or "
+        "monday.com; dates are YYYY-MM-DD, hours are decimal",
+    ),
+)
