@@ -154,23 +154,38 @@ def work_blocks(
     day = start
     one_day = dt.timedelta(days=1)
     while day <= until:
-        for minute, length in pattern.blocks[day.weekday()]:
-            local = dt.datetime(day.year, day.month, day.day, tzinfo=zone) + dt.timedelta(
-                minutes=minute
-            )
-            begin = local.astimezone(UTC)
-            end_wall = dt.datetime(day.year, day.month, day.day, tzinfo=zone) + dt.timedelta(
-                minutes=minute + length
-            )
-            end = end_wall.astimezone(UTC)
-            if (
-                end - begin != dt.timedelta(minutes=length)
-                or begin.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None)
-                or end.astimezone(zone).replace(tzinfo=None) != end_wall.replace(tzinfo=None)
-            ):
-                continue
-            yield begin, length
+        blocks = pattern.blocks[day.weekday()]
+        if not blocks:
+            day += one_day
+            continue
+        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+        offset = midnight.utcoffset()
+        if offset is not None and offset == (midnight + one_day).utcoffset():
+            # No change of offset that day (true of all but about two days a year): local
+            # time less the offset is UTC, with no gap or repeat to check.
+            base = midnight.replace(tzinfo=UTC) - offset
+            for minute, length in blocks:
+                yield base + dt.timedelta(minutes=minute), length
+        else:
+            yield from _blocks_on_changing_day(midnight, blocks, zone)
         day += one_day
+
+
+def _blocks_on_changing_day(
+    midnight: dt.datetime, blocks: tuple[tuple[int, int], ...], zone: ZoneInfo
+) -> Iterator[tuple[dt.datetime, int]]:
+    for minute, length in blocks:
+        local = midnight + dt.timedelta(minutes=minute)
+        begin = local.astimezone(UTC)
+        end_wall = midnight + dt.timedelta(minutes=minute + length)
+        end = end_wall.astimezone(UTC)
+        if (
+            end - begin != dt.timedelta(minutes=length)
+            or begin.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None)
+            or end.astimezone(zone).replace(tzinfo=None) != end_wall.replace(tzinfo=None)
+        ):
+            continue
+        yield begin, length
 
 
 def describe_pattern(pattern: WeekPattern) -> list[str]:
