@@ -8,6 +8,7 @@ from pathlib import Path
 
 from plan2cal.export.generic import GENERIC
 from plan2cal.export.jira import config_json, issue_ids, jira_items, jira_target, read_jira_keys
+from plan2cal.export.msproject import render_msproject
 from plan2cal.export.tabular import Target, csv_bytes
 from plan2cal.schedule import Schedule
 
@@ -55,6 +56,7 @@ def _jira(schedule: Schedule, options: Options) -> Rendered:
 # "ics" is written with its state by the controllers; the table formats are rendered here.
 TABLE_FORMATS: dict[str, Callable[[Schedule, Options], Rendered]] = {
     "jira": _jira,
+    "msproject": render_msproject,
     "csv": _table(GENERIC),
 }
 FORMATS = ("ics", *TABLE_FORMATS)
