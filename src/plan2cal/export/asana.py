@@ -27,15 +27,11 @@ from plan2cal.export.tabular import (
     neutralise,
     plan_items,
     unique_names,
+    us_date,
 )
 from plan2cal.schedule import Schedule, TaskPlan
 
 _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
-
-
-def us_date(day: dt.date | None) -> str:
-    """``MM/DD/YYYY`` with leading zeros (§3.2), or empty."""
-    return day.strftime("%m/%d/%Y") if day else ""
 
 
 def asana_items(schedule: Schedule) -> list[Item]:

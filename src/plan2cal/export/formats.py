@@ -6,10 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from plan2cal.export.asana import ASANA
+from plan2cal.export.gcal import GCAL
 from plan2cal.export.generic import GENERIC
 from plan2cal.export.jira import config_json, issue_ids, jira_items, jira_target, read_jira_keys
 from plan2cal.export.msproject import render_msproject
+from plan2cal.export.outlook import OUTLOOK
 from plan2cal.export.tabular import Target, csv_bytes
+from plan2cal.export.todoist import TODOIST
 from plan2cal.schedule import Schedule
 
 
@@ -30,7 +34,9 @@ class Options:
 
 def _table(target: Target) -> Callable[[Schedule, Options], Rendered]:
     def render(schedule: Schedule, options: Options) -> Rendered:
-        return Rendered({target.suffix: csv_bytes(target, schedule)}, list(target.settings))
+        zone = schedule.availability.timezone
+        settings = [line.replace("{timezone}", zone) for line in target.settings]
+        return Rendered({target.suffix: csv_bytes(target, schedule)}, settings)
 
     return render
 
@@ -56,6 +62,10 @@ def _jira(schedule: Schedule, options: Options) -> Rendered:
 # "ics" is written with its state by the controllers; the table formats are rendered here.
 TABLE_FORMATS: dict[str, Callable[[Schedule, Options], Rendered]] = {
     "jira": _jira,
+    "asana": _table(ASANA),
+    "gcal": _table(GCAL),
+    "outlook": _table(OUTLOOK),
+    "todoist": _table(TODOIST),
     "msproject": render_msproject,
     "csv": _table(GENERIC),
 }

@@ -19,12 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from plan2cal.export.tabular import Column, Item, Target, hours, session_items
-
-
-def us_date(day: dt.date | None) -> str:
-    """``MM/DD/YYYY`` with leading zeros, as in Google's example ``05/30/2020``, or empty."""
-    return day.strftime("%m/%d/%Y") if day else ""
+from plan2cal.export.tabular import Column, Item, Target, hours, session_items, us_date
 
 
 def us_time(moment: dt.datetime | None) -> str:
@@ -77,7 +72,7 @@ GCAL = Target(
     items=session_items,
     settings=(
         "Before importing, set the destination calendar's time zone to the plan's "
-        "(defaults.timezone): the times are wall-clock times in that zone and the file "
+        "({timezone}): the times are wall-clock times in that zone and the file "
         "cannot say so; a calendar of its own for the plan keeps it apart",
         "Importing the file again duplicates every event: for reruns import the .ics instead, "
         "whose events move rather than repeat",

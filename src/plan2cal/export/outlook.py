@@ -59,7 +59,7 @@ OUTLOOK = Target(
         "or file › Comma Separated Values, then choose the calendar folder",
         "Dates are M/D/YYYY and times h:mm AM/PM (en-US): Outlook reads them with Windows' "
         "regional settings, so on another region import the .ics instead",
-        "The times are wall-clock times in the plan's time zone (defaults.timezone): import "
+        "The times are wall-clock times in the plan's time zone ({timezone}): import "
         "on a computer set to that zone",
         "Importing again duplicates the events unless the wizard offers 'Do not import "
         "duplicates'; for reruns import the .ics, whose events move rather than repeat",

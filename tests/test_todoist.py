@@ -1,0 +1,246 @@
+"""plan2cal.export.todoist: the Todoist CSV template, byte for byte and read back with csv.
+
+The golden is tests/golden/ai-pm-transition.todoist.csv. To regenerate it on purpose, run
+``PLAN2CAL_UPDATE_GOLDEN=1 pytest tests/test_todoist.py`` and review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import BUNDLED_PLAN
+from plan2cal.export.tabular import csv_bytes
+from plan2cal.export.todoist import TODOIST, without_labels
+from plan2cal.load import load_plan
+from plan2cal.model import Plan
+from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE_GOLDEN = os.environ.get("PLAN2CAL_UPDATE_GOLDEN") == "1"
+START = dt.date(2027, 1, 4)  # a Monday
+HEADER = [
+    "TYPE",
+    "CONTENT",
+    "DESCRIPTION",
+    "PRIORITY",
+    "INDENT",
+    "AUTHOR",
+    "RESPONSIBLE",
+    "DATE",
+    "DATE_LANG",
+    "TIMEZONE",
+    "DURATION",
+    "DURATION_UNIT",
+]
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FORMULA = '=HYPERLINK("http://example.com","x")'
+TRICKY_DESCRIPTION = 'Zeile eins, mit "Zitat"\nZeile zwei: naïve café — 東京'
+TRICKY: dict[str, Any] = {
+    "plan": "tricky",
+    "title": "Tricky text",
+    "defaults": {"timezone": "America/New_York", "windows": {"mon-thu": "19:00-21:00"}},
+    "phases": [
+        {
+            "id": "prep",
+            "name": 'Prépa, "eins"',
+            "tasks": [
+                {"id": "formula", "name": FORMULA, "hours": 1, "description": TRICKY_DESCRIPTION},
+                {"id": "label", "name": "@home call @boss, mail bob@example.com", "hours": 1},
+                {"id": "read", "name": 'Read "Ça va",\nchapter 1', "hours": 1, "priority": "low"},
+            ],
+        },
+        {
+            "id": "ship",
+            "name": "Ship",
+            "tasks": [{"id": "wrap", "name": "Wrap up", "hours": 2, "priority": "highest"}],
+        },
+    ],
+    "milestones": [{"id": "launch", "name": 'Launch, v1 "GA"', "date": "2027-02-01"}],
+}
+
+
+def bundled_schedule(actuals: Actuals | None = None) -> Schedule:
+    """The bundled plan scheduled from Monday 2027-01-04."""
+    plan = load_plan(BUNDLED_PLAN)
+    return build_schedule(plan, availability_for(plan), START, actuals=actuals)
+
+
+def schedule_of(data: dict[str, Any]) -> Schedule:
+    """A plan dict scheduled from Monday 2027-01-04."""
+    plan = Plan.model_validate(data)
+    return build_schedule(plan, availability_for(plan), START)
+
+
+def read_back(schedule: Schedule) -> list[dict[str, str]]:
+    """The rows as the csv module reads them, after checking the header and the dialect."""
+    data = csv_bytes(TODOIST, schedule)
+    assert not data.startswith(b"\xef\xbb\xbf")
+    assert data.endswith(b"\r\n")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows[0] == HEADER
+    assert all(len(row) == len(HEADER) for row in rows)
+    return [dict(zip(HEADER, row, strict=True)) for row in rows[1:]]
+
+
+def sections(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """Section name → the task rows below it, as Todoist groups them ("" before any section)."""
+    grouped: dict[str, list[dict[str, str]]] = {"": []}
+    current = ""
+    for row in rows:
+        if row["TYPE"] == "section":
+            current = row["CONTENT"]
+            assert current not in grouped, f"section {current!r} twice"
+            grouped[current] = []
+        else:
+            assert row["TYPE"] == "task"
+            grouped[current].append(row)
+    return grouped
+
+
+def test_bundled_plan_matches_golden() -> None:
+    """The bundled plan's Todoist file equals tests/golden/ai-pm-transition.todoist.csv."""
+    data = csv_bytes(TODOIST, bundled_schedule())
+    path = GOLDEN / "ai-pm-transition.todoist.csv"
+    if UPDATE_GOLDEN:
+        path.write_bytes(data)
+        pytest.skip(f"rewrote {path}; review the diff before committing it")
+    assert path.exists(), f"{path} is missing; create it with PLAN2CAL_UPDATE_GOLDEN=1"
+    assert data == path.read_bytes()
+
+
+def test_each_phase_is_a_section_followed_by_its_tasks() -> None:
+    """A section row per phase, in plan order, and below it exactly that phase's tasks."""
+    schedule = bundled_schedule()
+    rows = read_back(schedule)
+    grouped = sections(rows)
+    assert list(grouped) == ["", *(phase.name for phase in schedule.phases)]
+    assert grouped[""] == []  # the bundled plan has no fixed milestones
+    for phase in schedule.phases:
+        own = [task.name for task in schedule.tasks if task.phase == phase.key]
+        assert [row["CONTENT"] for row in grouped[phase.name]] == own
+    assert len(rows) == len(schedule.phases) + len(schedule.tasks)
+    for row in rows:
+        if row["TYPE"] == "section":
+            assert set(row.values()) - {""} == {"section", row["CONTENT"]}
+        else:
+            assert row["INDENT"] == "1"
+
+
+def test_durations_add_up_to_the_efforts() -> None:
+    """Each task's DURATION is its effort in minutes; a section's sum is its phase's effort."""
+    schedule = bundled_schedule()
+    grouped = sections(read_back(schedule))
+    for phase in schedule.phases:
+        tasks = grouped[phase.name]
+        assert {row["DURATION_UNIT"] for row in tasks} == {"minute"}
+        assert sum(int(row["DURATION"]) for row in tasks) == phase.effort
+    effort = {task.name: task.effort for task in schedule.tasks}
+    for row in (row for rows in grouped.values() for row in rows):
+        assert int(row["DURATION"]) == effort[row["CONTENT"]]
+
+
+def test_date_is_the_local_start_day_in_the_plans_zone() -> None:
+    """DATE is the task's first session's local day as YYYY-MM-DD, with language and zone."""
+    schedule = bundled_schedule()
+    zone = ZoneInfo(schedule.availability.timezone)
+    tasks = {row["CONTENT"]: row for row in read_back(schedule) if row["TYPE"] == "task"}
+    for task in schedule.tasks:
+        row = tasks[task.name]
+        assert task.start is not None
+        assert ISO_DATE.match(row["DATE"])
+        assert dt.date.fromisoformat(row["DATE"]) == task.start.astimezone(zone).date()
+        assert (row["DATE_LANG"], row["TIMEZONE"]) == ("en", "Europe/Berlin")
+
+
+def test_zone_follows_the_plan() -> None:
+    """A plan in New York says America/New_York on every task row."""
+    rows = read_back(schedule_of(TRICKY))
+    assert {row["TIMEZONE"] for row in rows if row["TYPE"] == "task"} == {"America/New_York"}
+
+
+def test_priority_follows_todoist_help() -> None:
+    """highest → 1 (p1), high → 2, medium → 3, low → 4, as Todoist Help numbers them."""
+    schedule = bundled_schedule()
+    priority = {task.name: task.priority for task in schedule.tasks}
+    expected = {"highest": "1", "high": "2", "medium": "3", "low": "4", "lowest": "4"}
+    for row in read_back(schedule):
+        if row["TYPE"] == "task":
+            assert row["PRIORITY"] == expected[priority[row["CONTENT"]]]
+    tricky = {row["CONTENT"]: row["PRIORITY"] for row in read_back(schedule_of(TRICKY))}
+    assert (tricky["Wrap up"], tricky['Read "Ça va",\nchapter 1']) == ("1", "4")
+
+
+def test_fixed_milestone_is_a_labelled_task_before_any_section() -> None:
+    """A fixed milestone is a p1 task labelled @milestone above the first section, on its date."""
+    rows = read_back(schedule_of(TRICKY))
+    grouped = sections(rows)
+    assert [row["CONTENT"] for row in grouped[""]] == ['Launch, v1 "GA" @milestone']
+    milestone = grouped[""][0]
+    assert (milestone["DATE"], milestone["PRIORITY"], milestone["INDENT"]) == (
+        "2027-02-01",
+        "1",
+        "1",
+    )
+    assert (milestone["DURATION"], milestone["DURATION_UNIT"]) == ("", "")
+    assert rows[0] is milestone
+
+
+def test_plan_text_creates_no_labels() -> None:
+    """An @ at the start or after a space becomes a full-width ＠; one inside a word stays."""
+    rows = read_back(schedule_of(TRICKY))
+    names = [row["CONTENT"] for row in rows if row["TYPE"] == "task"]
+    assert "＠home call ＠boss, mail bob@example.com" in names
+    label = re.compile(r"(^|\s)@")
+    assert [name for name in names if label.search(name)] == ['Launch, v1 "GA" @milestone']
+    assert without_labels("@a b @c d@e\n@f") == "＠a b ＠c d@e\n＠f"
+
+
+def test_text_survives_a_round_trip() -> None:
+    """Non-ASCII, commas, quotes and newlines come back from csv.reader unchanged."""
+    rows = read_back(schedule_of(TRICKY))
+    formula = next(row for row in rows if "HYPERLINK" in row["CONTENT"])
+    assert formula["DESCRIPTION"] == TRICKY_DESCRIPTION
+    contents = {row["CONTENT"] for row in rows}
+    assert {'Prépa, "eins"', 'Read "Ça va",\nchapter 1'} <= contents
+
+
+def test_formula_name_is_neutralised_but_intact() -> None:
+    """A name starting with = gets a leading space; no cell starts a formula."""
+    rows = read_back(schedule_of(TRICKY))
+    formula = next(row for row in rows if "HYPERLINK" in row["CONTENT"])
+    assert formula["CONTENT"] == " " + FORMULA
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n")), cell
+
+
+def test_progress_shows_in_the_description() -> None:
+    """After a rerun a done task says when it was done, and a started one what is left."""
+    actuals = Actuals(
+        today=dt.date(2027, 1, 11),
+        done={"enroll-google-pm-cert": dt.date(2027, 1, 5)},
+        spent={"read-ai-for-everyone-book": 60},
+    )
+    before = {row["CONTENT"]: row for row in read_back(bundled_schedule())}
+    after = {row["CONTENT"]: row for row in read_back(bundled_schedule(actuals))}
+    enroll = "Enroll in Google Project Management Certificate"
+    assert "Done on" not in before[enroll]["DESCRIPTION"]
+    assert "Done on 2027-01-05." in after[enroll]["DESCRIPTION"].split("\n\n")
+    book = after["Read 'AI For Everyone' book"]["DESCRIPTION"]
+    assert "Spent: 1 h; remaining: 4.25 h." in book.split("\n\n")
+
+
+def test_settings_warn_about_priorities_and_reruns() -> None:
+    """The terminal lines send the file to a new project and flag the priority evidence."""
+    text = " ".join(TODOIST.settings)
+    assert "new, empty Todoist project" in text
+    assert "1 = p1" in text
