@@ -101,7 +101,8 @@ def jira_target(items_ids: Mapping[str, int], keys: Mapping[str, str] | None = N
         settings=(
             f"Date format: {DATE_FORMAT} (exactly this: with any other, Jira silently replaces "
             "every date with the import time)",
-            "File encoding UTF-8, delimiter comma; or load the saved configuration {config}",
+            "File encoding UTF-8, delimiter comma; or load the saved configuration beside it, "
+            "{config}",
             "Map Parent to Parent, Original and Remaining Estimate to the time-tracking "
             "estimates (seconds), and Is blocked by to the link type 'is blocked by'",
             "To update instead of duplicating on a rerun, export the issues from Jira and pass "
