@@ -18,7 +18,7 @@ from plan2cal.errors import Plan2CalError, UnschedulableError
 from plan2cal.export.formats import FORMATS, TABLE_FORMATS, Options
 from plan2cal.export.ics import SIZE_WARNING
 from plan2cal.files import write_atomic
-from plan2cal.fit import fit_budget
+from plan2cal.fit import UnknownTargetError, fit_budget
 from plan2cal.load import load_plan
 from plan2cal.model import check_timezone, parse_duration, plan_json_schema
 from plan2cal.progress import (
@@ -31,6 +31,7 @@ from plan2cal.progress import (
 )
 from plan2cal.report import (
     check_report,
+    moved_lines,
     progress_lines,
     schedule_summary,
     slip_report,
@@ -252,6 +253,7 @@ def schedule(**options: Any) -> None:
     _echo(schedule_summary(result))
     previous = workspace.state
     if written is not None and previous is not None and previous.last_run is not None:
+        _echo(["", *moved_lines(result, previous.last_run)])
         _echo(["", *slip_report(result, previous.baseline, previous.last_run)])
     click.echo("")
     if written is not None:
@@ -397,15 +399,18 @@ def fit(**options: Any) -> None:
       plan2cal fit plans/ai-pm-transition.yaml --by 2027-08-01
     """
     workspace = _workspace(options)
-    answer = fit_budget(
-        workspace.plan,
-        workspace.availability,
-        workspace.start,
-        workspace.actuals,
-        options["by"],
-        options["milestone"],
-        options["horizon_years"],
-    )
+    try:
+        answer = fit_budget(
+            workspace.plan,
+            workspace.availability,
+            workspace.start,
+            workspace.actuals,
+            options["by"],
+            options["milestone"],
+            options["horizon_years"],
+        )
+    except UnknownTargetError as exc:
+        raise click.BadParameter(str(exc), param_hint="--milestone") from None
     now = workspace.availability.hours_per_week
     if answer.budget is None:
         raise UnschedulableError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from plan2cal.errors import Plan2CalError, UnschedulableError
@@ -27,19 +28,33 @@ class Fit:
     earliest: dt.date
 
 
-def target_date(schedule: Schedule, target: str | None) -> dt.date:
-    """When a target finishes: the plan, a phase, a task, or a fixed milestone's prerequisites."""
+class UnknownTargetError(Plan2CalError):
+    """The target names nothing in the plan; the command line reports it as a usage error."""
+
+
+def target_date(
+    schedule: Schedule,
+    target: str | None,
+    waits_for: Mapping[str, Sequence[str]] | None = None,
+) -> dt.date:
+    """When a target finishes: the plan, a phase, a task, or a fixed milestone's prerequisites.
+
+    ``waits_for``: fixed milestone id → the phase and task ids in its ``after``.
+    """
     if target is None:
         return schedule.end
     phases = {phase.key: phase.end for phase in schedule.phases}
     tasks = {task.key: task.end_date for task in schedule.tasks}
+    fixed = waits_for or {}
     if target in phases:
         return phases[target]
     if target in tasks:
         return tasks[target]
-    raise Plan2CalError(
-        f"unknown milestone '{target}': give a phase or task id"
-        + suggest(target, [*phases, *tasks])
+    if fixed.get(target):
+        return max(phases.get(key) or tasks[key] for key in fixed[target])
+    raise UnknownTargetError(
+        f"unknown milestone '{target}': give a phase or task id, or a fixed milestone with after:"
+        + suggest(target, [*phases, *tasks, *fixed])
     )
 
 
@@ -59,6 +74,7 @@ def fit_budget(
     sooner. A budget that needs more years than the horizon counts as missing the date.
     """
     basis = availability.hours_per_week
+    waits_for = {m.key: tuple(m.after) for m in plan.milestones if m.after}
     most_minutes = week_pattern(dataclasses.replace(availability, hours_per_week=168))
     most = math.floor(most_minutes.weekly_minutes / 60 / STEP) * STEP
     least = max(STEP, math.ceil(availability.session_min / 60 / STEP) * STEP)
@@ -76,7 +92,7 @@ def fit_budget(
             )
         except UnschedulableError:
             return None
-        return target_date(schedule, target)
+        return target_date(schedule, target, waits_for)
 
     earliest = finish(most)
     name = target or "the plan"

@@ -178,3 +178,25 @@ def progress_lines(schedule: Schedule) -> list[str]:
             ]
         )
     return _table(["Phase", "Done", "Hours", ""], rows)
+
+
+def moved_lines(schedule: Schedule, last_run: Snapshot | None) -> list[str]:
+    """Each phase milestone whose date changed since the last run, and the new end of the plan."""
+    if last_run is None:
+        return []
+    last = milestone_dates(last_run)
+    rows = [
+        [
+            phase.name,
+            f"{last[phase.key].isoformat()} → {phase.end.isoformat()}",
+            difference_text((phase.end - last[phase.key]).days),
+        ]
+        for phase in schedule.phases
+        if phase.key in last and phase.end != last[phase.key]
+    ]
+    if rows:
+        table = _table(["Phase", "Last run → now", "Difference"], rows)[1:]
+        lines = ["Moved since the last run:", *(f"  {line}" for line in table)]
+    else:
+        lines = ["Nothing moved since the last run."]
+    return [*lines, f"The plan now ends on {schedule.end.isoformat()}."]

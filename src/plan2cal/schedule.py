@@ -282,8 +282,9 @@ def build_schedule(
     spent = dict(actuals.spent) if actuals is not None else {}
     kept = _kept_sessions(plan, availability, start, actuals, zone, horizon_years)
 
+    # Time is logged in any minutes; what is left goes back on the 15-minute grid (rule 3).
     remaining = {
-        key: 0 if key in done else max(0, minutes - spent.get(key, 0))
+        key: 0 if key in done else max(0, round((minutes - spent.get(key, 0)) / QUANTUM) * QUANTUM)
         for key, minutes in efforts.items()
     }
     for _, task in plan.task_list():
@@ -341,9 +342,10 @@ def build_schedule(
                 else:
                     complete(other)
 
-    for _, task in plan.task_list():
-        if waiting[task.key] == 0:
-            make_ready(task.key)
+    # Collect the ready tasks first: making a done task ready completes it at once, which can
+    # make later tasks ready before the loop reaches them, and they must not be added twice.
+    for key in [task.key for _, task in plan.task_list() if waiting[task.key] == 0]:
+        make_ready(key)
 
     def next_task() -> str:
         while True:

@@ -71,12 +71,14 @@ def load_state(path: Path, ics_path: Path) -> State | None:
         raw = json.loads(path.read_text(encoding="utf-8"))
         if raw.get("version") != STATE_VERSION:
             raise ValueError(f"version {raw.get('version')!r}, expected {STATE_VERSION}")
-        return State(
+        state = State(
             plan=str(raw["plan"]),
             events={uid: EventRecord(**record) for uid, record in raw["events"].items()},
             baseline=Snapshot(**raw["baseline"]) if raw.get("baseline") else None,
             last_run=Snapshot(**raw["last_run"]) if raw.get("last_run") else None,
         )
+        _check_state(state)
+        return state
     except json.JSONDecodeError as exc:
         problem = f"line {exc.lineno}: {exc.msg}"
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -85,6 +87,30 @@ def load_state(path: Path, ics_path: Path) -> State | None:
         f"{path}: the state file is corrupt ({problem}). It was left as it is: repair it, or "
         f"move it away and plan2cal rebuilds it from {ics_path}"
     )
+
+
+def _check_state(state: State) -> None:
+    """Raise TypeError or ValueError unless every field has the form write_state gives it."""
+    for uid, record in state.events.items():
+        for name in ("item", "summary", "start", "end", "content", "last_modified"):
+            if not isinstance(getattr(record, name), str):
+                raise TypeError(f"events[{uid!r}].{name} must be text")
+        if type(record.sequence) is not int or record.sequence < 0:
+            raise TypeError(f"events[{uid!r}].sequence must be a whole number")
+        for text in (record.start, record.end, record.last_modified):
+            if text:
+                _moment(text)  # ValueError if it is not an ISO date or time
+        if record.cancelled_on is not None:
+            dt.date.fromisoformat(record.cancelled_on)
+    for name, snapshot in (("baseline", state.baseline), ("last_run", state.last_run)):
+        if snapshot is None:
+            continue
+        if not isinstance(snapshot.milestones, dict) or not isinstance(snapshot.planned, dict):
+            raise TypeError(f"{name}: milestones and planned must be mappings")
+        for day in [*snapshot.milestones.values(), *([snapshot.end] if snapshot.end else [])]:
+            dt.date.fromisoformat(day)
+        if not all(type(minutes) is int for minutes in snapshot.planned.values()):
+            raise TypeError(f"{name}: planned must map days to whole minutes")
 
 
 def write_state(path: Path, state: State) -> None:
@@ -200,7 +226,7 @@ class Revisions:
     state: State
     changed: int
     added: int
-    cancelled: int
+    cancelled: int  # events removed by this run (older tombstones are written but not counted)
 
 
 def revise(
@@ -236,6 +262,7 @@ def revise(
         records[data.uid] = record
         revisions[data.uid] = Revision(record.sequence, _moment_utc(record.last_modified))
     tombstones: list[EventData] = []
+    cancelled = 0
     today = schedule.today
     for uid, old in known.items():
         if uid in records:
@@ -255,11 +282,11 @@ def revise(
             cancelled=True,
             removed_on=dt.date.fromisoformat(old.cancelled_on) if old.cancelled_on else today,
         )
-        record = (
-            old
-            if old.cancelled_on is not None
-            else (_record(tombstone, old.sequence + 1, stamp, today.isoformat()))
-        )
+        if old.cancelled_on is not None:
+            record = old
+        else:
+            record = _record(tombstone, old.sequence + 1, stamp, today.isoformat())
+            cancelled += 1
         tombstones.append(tombstone)
         records[uid] = record
         revisions[uid] = Revision(record.sequence, _moment_utc(record.last_modified))
@@ -267,7 +294,7 @@ def revise(
     baseline = previous.baseline if previous is not None and previous.baseline else current
     new_state = State(plan=schedule.plan, events=records, baseline=baseline, last_run=current)
     ordered = sorted([*events, *tombstones], key=lambda event: event.sort_key)
-    return Revisions(ordered, revisions, new_state, changed, added, len(tombstones))
+    return Revisions(ordered, revisions, new_state, changed, added, cancelled)
 
 
 @lru_cache(maxsize=64)  # most events share a handful of LAST-MODIFIED stamps

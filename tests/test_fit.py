@@ -1,0 +1,218 @@
+"""``fit``: the smallest weekly budget, in half hours, with which the scheduler makes a date."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from plan2cal.errors import Plan2CalError, UnschedulableError
+from plan2cal.fit import fit_budget
+from plan2cal.load import load_plan
+from plan2cal.model import Plan
+from plan2cal.schedule import Schedule, availability_for, build_schedule
+from plan2cal.worktime import Availability
+
+Run = Callable[..., Result]
+WritePlan = Callable[..., Path]
+
+START = dt.date(2027, 1, 4)
+# Six two-hour windows a week: at most 12 h. "notes" has no hours: at the plan's 4 h a week it
+# gets half of the phase's 16 h (its share as if no task had hours, more than the 4 h left over),
+# whatever budget fit tries: 8 h.
+PLAN = """\
+plan: fitting
+title: Fitting
+defaults:
+  timezone: Europe/Berlin
+  hours_per_week: 4
+  windows: {mon-fri: "19:00-21:00", sat: "09:00-11:00"}
+  start: 2027-01-04
+phases:
+  - id: learn
+    name: Learn
+    weeks: 4
+    tasks:
+      - {id: course, name: Course, hours: 12}
+      - {id: notes, name: Notes}
+  - id: build
+    name: Build
+    tasks:
+      - {id: app, name: App, hours: 10}
+milestones:
+  - {id: demo-day, name: Demo day, date: 2027-03-01, after: [build]}
+"""
+MOST = 12.0
+
+
+@pytest.fixture
+def plan(write_plan: WritePlan) -> Plan:
+    """The plan above, loaded from its file."""
+    return load_plan(write_plan(PLAN))
+
+
+def build_at(plan: Plan, budget: float) -> Schedule | None:
+    """The schedule at ``budget`` a week with the work the plan's own budget derives."""
+    availability = availability_for(plan)
+    trial = dataclasses.replace(availability, hours_per_week=budget)
+    try:
+        return build_schedule(plan, trial, START, effort_basis=availability.hours_per_week)
+    except UnschedulableError:
+        return None
+
+
+def finish(plan: Plan, budget: float, target: str | None = None) -> dt.date | None:
+    """When the plan, or one phase of it, ends at ``budget`` a week (None: never)."""
+    schedule = build_at(plan, budget)
+    if schedule is None:
+        return None
+    if target is None:
+        return schedule.end
+    return next(phase.end for phase in schedule.phases if phase.key == target)
+
+
+def availability(plan: Plan) -> Availability:
+    """The plan's own availability."""
+    return availability_for(plan)
+
+
+@pytest.mark.parametrize("by", ["2027-01-22", "2027-01-29", "2027-02-05", "2027-02-19"])
+def test_fit_is_the_smallest_half_hour_budget_that_makes_the_date(plan: Plan, by: str) -> None:
+    """B finishes by the date and B − 0.5 (or any smaller step) does not, checked by scheduling."""
+    target = dt.date.fromisoformat(by)
+
+    answer = fit_budget(plan, availability(plan), START, None, target)
+
+    assert answer.budget is not None
+    assert answer.budget % 0.5 == 0 and 0.5 < answer.budget <= MOST
+    made = finish(plan, answer.budget)
+    assert made is not None and made <= target
+    assert answer.end_at_budget == made
+    for steps in range(1, round(answer.budget / 0.5)):
+        missed = finish(plan, steps * 0.5)
+        assert missed is None or missed > target, steps * 0.5
+
+
+def test_fit_keeps_the_work_the_plan_budget_derives(plan: Plan) -> None:
+    """At the fitted budget the unsized task still has its 8 h share of the plan's 4 h weeks."""
+    answer = fit_budget(plan, availability(plan), START, None, dt.date(2027, 1, 29))
+
+    assert answer.budget is not None and answer.budget != 4
+    schedule = build_at(plan, answer.budget)
+    assert schedule is not None
+    assert {task.key: task.effort for task in schedule.tasks} == {
+        "course": 12 * 60,
+        "notes": 8 * 60,
+        "app": 10 * 60,
+    }
+
+
+def test_fit_for_an_impossible_date_gives_the_earliest_possible_one(plan: Plan) -> None:
+    """No budget finishes 30 h in one week: none, and the end at the windows' 12 h a week."""
+    by = START + dt.timedelta(days=7)
+
+    answer = fit_budget(plan, availability(plan), START, None, by)
+
+    assert answer.budget is None and answer.end_at_budget is None
+    assert answer.most == MOST
+    assert answer.earliest == finish(plan, MOST)
+    assert answer.earliest > by
+
+
+def test_fit_for_a_phase_milestone_fits_that_phase_only(plan: Plan) -> None:
+    """``--milestone learn`` asks only that the first phase ends by the date."""
+    by = dt.date(2027, 1, 22)
+
+    answer = fit_budget(plan, availability(plan), START, None, by, "learn")
+
+    assert answer.budget is not None
+    made = finish(plan, answer.budget, "learn")
+    assert made is not None and made <= by
+    missed = finish(plan, answer.budget - 0.5, "learn")
+    assert missed is None or missed > by
+    whole = fit_budget(plan, availability(plan), START, None, by)
+    assert whole.budget is None or whole.budget > answer.budget
+
+
+def test_fit_for_a_fixed_milestone_fits_the_work_it_waits_for(plan: Plan) -> None:
+    """A fixed milestone's id stands for its ``after`` items: demo-day fits like phase build."""
+    by = dt.date(2027, 2, 5)
+
+    answer = fit_budget(plan, availability(plan), START, None, by, "demo-day")
+
+    assert answer.budget == fit_budget(plan, availability(plan), START, None, by, "build").budget
+
+
+def test_fit_for_an_unknown_milestone_suggests_the_closest_id(plan: Plan) -> None:
+    """A misspelt phase id is an error with a "did you mean"."""
+    with pytest.raises(Plan2CalError, match=r"unknown milestone 'lern'.*did you mean 'learn'"):
+        fit_budget(plan, availability(plan), START, None, dt.date(2027, 2, 5), "lern")
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_fit_command_prints_the_budget(write_plan: WritePlan, run_cli: Run) -> None:
+    """Exit 0 and one line with the budget and the date it finishes on."""
+    path = write_plan(PLAN)
+    plan = load_plan(path)
+    answer = fit_budget(plan, availability(plan), START, None, dt.date(2027, 2, 5))
+    assert answer.budget is not None and answer.end_at_budget is not None
+
+    result = run_cli("fit", path, "--by", "2027-02-05", "--today", "2027-01-04", "-o", path.parent)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"{answer.budget:g} h a week finishes the plan on {answer.end_at_budget.isoformat()}"
+    ), result.stdout
+    assert sorted(p.name for p in path.parent.iterdir()) == ["plan.yaml"]
+
+
+def test_fit_command_for_a_phase(write_plan: WritePlan, run_cli: Run) -> None:
+    """``--milestone`` names the phase in the answer."""
+    path = write_plan(PLAN)
+    plan = load_plan(path)
+    answer = fit_budget(plan, availability(plan), START, None, dt.date(2027, 1, 22), "learn")
+    assert answer.budget is not None
+
+    result = run_cli(
+        "fit", path, "--by", "2027-01-22", "--milestone", "learn", "--today", "2027-01-04"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert re.match(rf"{answer.budget:g} h a week finishes learn on ", result.stdout), result.stdout
+
+
+def test_fit_command_exits_4_naming_the_earliest_date(write_plan: WritePlan, run_cli: Run) -> None:
+    """When no budget the windows allow makes it: exit 4, the maximum and the earliest date."""
+    path = write_plan(PLAN)
+    plan = load_plan(path)
+    earliest = finish(plan, MOST)
+    assert earliest is not None
+
+    result = run_cli("fit", path, "--by", "2027-01-11", "--today", "2027-01-04")
+
+    assert result.exit_code == 4, result.output
+    assert result.stdout == ""
+    assert "12 h a week" in result.stderr
+    assert earliest.isoformat() in result.stderr, result.stderr
+
+
+def test_fit_command_with_an_unknown_milestone_is_a_usage_error(
+    write_plan: WritePlan, run_cli: Run
+) -> None:
+    """A misspelt ``--milestone`` exits 2, as a misspelt TASK does, and suggests the id."""
+    path = write_plan(PLAN)
+
+    result = run_cli(
+        "fit", path, "--by", "2027-02-05", "--milestone", "lern", "--today", "2027-01-04"
+    )
+
+    assert result.exit_code == 2, result.output
+    assert "did you mean 'learn'" in result.stderr
+    assert "Traceback" not in result.output

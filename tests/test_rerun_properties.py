@@ -1,0 +1,319 @@
+"""Rescheduling properties over generated plans, availabilities and progress (DESIGN §4 rule 5).
+
+Whatever got done, and whenever today is, the rescheduled plan keeps every rule of the
+scheduler for the work still to do, places exactly the effort that is left from today on, and
+keeps done tasks where they happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from plan2cal.errors import UnschedulableError
+from plan2cal.graph import dependency_graph
+from plan2cal.model import WEEKDAYS, Plan, parse_windows
+from plan2cal.schedule import Actuals, Schedule, Session, availability_for, build_schedule
+from plan2cal.worktime import QUANTUM, Availability, week_pattern
+
+RERUN_SETTINGS = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+ZONES = ("Europe/Berlin", "America/New_York", "UTC")
+EVENINGS = {"mon-fri": "19:00-21:00"}
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """A generated plan with its progress, and the schedule rebuilt from that progress."""
+
+    plan: Plan
+    availability: Availability
+    start: dt.date
+    actuals: Actuals
+    baseline: Schedule
+    schedule: Schedule
+
+    def __repr__(self) -> str:
+        """The inputs only (plan hours in minutes), enough to rebuild a failing example by hand."""
+        spec = self.plan.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        actuals = self.actuals
+        return (
+            f"Rerun(start={self.start}, today={actuals.today}, done={dict(actuals.done)}, "
+            f"spent={dict(actuals.spent)}, shown={sorted(actuals.history)}, plan={spec})"
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The plan's time zone."""
+        return ZoneInfo(self.availability.timezone)
+
+    @property
+    def today(self) -> dt.date:
+        """The day work before which is history."""
+        return self.actuals.today
+
+    def local_day(self, moment: dt.datetime) -> dt.date:
+        """The date of ``moment`` in the plan's zone."""
+        return moment.astimezone(self.zone).date()
+
+    def future(self) -> list[Session]:
+        """The sessions still to do."""
+        return [session for session in self.schedule.sessions if not session.done]
+
+    def effort(self, key: str) -> int:
+        """The task's effort in minutes."""
+        return next(task.effort for task in self.schedule.tasks if task.key == key)
+
+
+def _clock(quarter: int) -> str:
+    minutes = quarter * QUANTUM
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@st.composite
+def windows(draw: st.DrawFn) -> dict[str, Any]:
+    """Weekday evenings, or up to two windows on each weekday on the 15-minute grid."""
+    if draw(st.booleans()):
+        return EVENINGS
+    result: dict[str, Any] = {}
+    for day in WEEKDAYS:
+        quarters = sorted(draw(st.lists(st.integers(0, 96), max_size=4, unique=True)))
+        spans = [
+            f"{_clock(a)}-{_clock(b)}" for a, b in zip(quarters[::2], quarters[1::2], strict=False)
+        ]
+        if spans:
+            result[day] = spans
+    return result
+
+
+@st.composite
+def plan_specs(draw: st.DrawFn) -> dict[str, Any]:
+    """1–3 phases in sequence of 1–5 tasks with 1–20 h each, ``after`` only to earlier tasks."""
+    phases: list[dict[str, Any]] = []
+    earlier: list[str] = []
+    for p in range(draw(st.integers(1, 3))):
+        tasks: list[dict[str, Any]] = []
+        for t in range(draw(st.integers(1, 5))):
+            key = f"t{p}-{t}"
+            entry: dict[str, Any] = {"id": key, "name": f"Task {p}.{t}"}
+            entry["hours"] = draw(st.integers(1, 20))
+            if earlier:
+                entry["after"] = draw(st.lists(st.sampled_from(earlier), max_size=2, unique=True))
+            tasks.append(entry)
+            earlier.append(key)
+        mode = draw(st.sampled_from(["sequential", "interleave"]))
+        phases.append({"id": f"p{p}", "name": f"Phase {p}", "mode": mode, "tasks": tasks})
+    session = draw(
+        st.sampled_from(
+            [
+                {},
+                {"min": "30m", "max": "1h"},
+                {"min": "45m", "max": "2h"},
+                {"min": "1h", "max": "3h"},
+            ]
+        )
+    )
+    return {
+        "plan": "rerun",
+        "title": "Generated",
+        "defaults": {
+            "hours_per_week": draw(st.integers(10, 40)) / 2,  # 5 to 20 h in half hours
+            "timezone": draw(st.sampled_from(ZONES)),
+            "windows": draw(windows()),
+            "session": session,
+        },
+        "phases": phases,
+    }
+
+
+def spent_quarters(effort_hours: int) -> st.SearchStrategy[int]:
+    """Minutes logged on a task: 0 to its effort + 5 h, in quarter-hours."""
+    return st.integers(0, (effort_hours + 5) * 4).map(lambda quarters: quarters * QUANTUM)
+
+
+def spent_minutes(effort_hours: int) -> st.SearchStrategy[int]:
+    """Minutes logged on a task: 0 to its effort + 5 h, any whole minute."""
+    return st.integers(0, (effort_hours + 5) * 60)
+
+
+@st.composite
+def reruns(draw: st.DrawFn, spent: Any = spent_quarters) -> Rerun:
+    """A plan scheduled from its start, then rescheduled 0–120 days later with progress."""
+    plan = Plan.model_validate(draw(plan_specs()))
+    availability = availability_for(plan)
+    try:
+        week_pattern(availability)
+    except UnschedulableError:
+        assume(False)
+    start = draw(st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)))
+    today = start + dt.timedelta(days=draw(st.integers(0, 120)))
+    baseline = build_schedule(plan, availability, start)
+    done: dict[str, dt.date] = {}
+    logged: dict[str, int] = {}
+    history: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for _, task in plan.task_list():
+        assert task.hours is not None
+        if today > start and draw(st.booleans()):
+            done[task.key] = draw(st.dates(start, today - dt.timedelta(days=1)))
+            if draw(st.booleans()):
+                # What the last run showed; without it the scheduler takes this same baseline.
+                history[task.key] = [
+                    (s.start, s.end) for s in baseline.sessions if s.task == task.key
+                ]
+        minutes = draw(spent(task.hours // 60))
+        if minutes:
+            logged[task.key] = minutes
+    actuals = Actuals(today=today, done=done, spent=logged, history=history)
+    schedule = build_schedule(plan, availability, start, actuals=actuals)
+    return Rerun(plan, availability, start, actuals, baseline, schedule)
+
+
+def _wall_minutes(case: Rerun, moment: dt.datetime, day: dt.date) -> int:
+    """Wall-clock minutes from local midnight of ``day`` to ``moment``."""
+    local = moment.astimezone(case.zone).replace(tzinfo=None)
+    return int((local - dt.datetime.combine(day, dt.time())).total_seconds()) // 60
+
+
+def _window_of(case: Rerun, session: Session) -> tuple[int, int] | None:
+    """The window of the session's local weekday that holds it entirely, if any."""
+    day = case.local_day(session.start)
+    begin = _wall_minutes(case, session.start, day)
+    finish = _wall_minutes(case, session.end, day)
+    for low, high in parse_windows(case.plan.defaults.windows or {}).get(day.weekday(), ()):
+        if low <= begin and finish <= high and finish - begin == session.minutes:
+            return low, high
+    return None
+
+
+def _prerequisites(case: Rerun, key: str) -> set[str]:
+    """The unfinished tasks ``key`` waits for, through phases and unfinished tasks."""
+    graph = dependency_graph(case.plan)
+    tasks = {task.key for _, task in case.plan.task_list()}
+    found: set[str] = set()
+    stack = list(graph[key])
+    seen: set[str] = set()
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node in tasks and node in case.actuals.done:
+            continue  # done: whatever it waited for no longer holds anything up
+        if node in tasks:
+            found.add(node)
+        stack.extend(graph[node])
+    return found
+
+
+@RERUN_SETTINGS
+@given(case=reruns())
+def test_rescheduled_plan_keeps_the_scheduler_rules(case: Rerun) -> None:
+    """No overlaps, every session in a window on the grid, no week from today over budget."""
+    ordered = sorted(case.schedule.sessions, key=lambda s: s.start)
+    for earlier, later in itertools.pairwise(ordered):
+        assert earlier.end <= later.start, (earlier, later)
+    per_week: dict[tuple[int, int], int] = defaultdict(int)
+    for session in case.future():
+        window = _window_of(case, session)
+        assert window is not None, session
+        start = _wall_minutes(case, session.start, case.local_day(session.start))
+        assert (start - window[0]) % QUANTUM == 0, session
+        assert session.minutes <= case.availability.session_max, session
+        year, week, _ = case.local_day(session.start).isocalendar()
+        per_week[year, week] += session.minutes
+    assert all(minutes <= case.availability.budget for minutes in per_week.values()), per_week
+
+
+@RERUN_SETTINGS
+@given(case=reruns())
+def test_rescheduled_plan_places_exactly_the_remaining_effort_from_today(case: Rerun) -> None:
+    """Each unfinished task gets max(0, effort − spent) in sessions on or after today."""
+    placed: dict[str, int] = defaultdict(int)
+    for session in case.future():
+        assert case.local_day(session.start) >= case.today, session
+        placed[session.task] += session.minutes
+    remaining = {
+        task.key: max(0, case.effort(task.key) - case.actuals.spent.get(task.key, 0))
+        for _, task in case.plan.task_list()
+        if task.key not in case.actuals.done
+    }
+    assert {key: minutes for key, minutes in placed.items() if minutes} == {
+        key: minutes for key, minutes in remaining.items() if minutes
+    }
+    assert sum(task.remaining for task in case.schedule.tasks) == sum(remaining.values())
+
+
+@RERUN_SETTINGS
+@given(case=reruns())
+def test_done_tasks_keep_only_their_shown_sessions_up_to_the_done_date(case: Rerun) -> None:
+    """A done task keeps the sessions it was shown before its done date and before today."""
+    for key, done_on in case.actuals.done.items():
+        own = [s for s in case.schedule.sessions if s.task == key]
+        assert all(s.done for s in own), own
+        assert all(case.local_day(s.start) <= done_on for s in own), own
+        assert all(case.local_day(s.start) < case.today for s in own), own
+        shown = [
+            (s.start, s.end)
+            for s in case.baseline.sessions
+            if s.task == key
+            and case.local_day(s.start) <= done_on
+            and case.local_day(s.start) < case.today
+        ]
+        assert [(s.start, s.end) for s in own] == shown
+        assert [s.ordinal for s in own] == list(range(1, len(own) + 1))
+    assert not [s for s in case.schedule.sessions if s.done and s.task not in case.actuals.done]
+
+
+@RERUN_SETTINGS
+@given(case=reruns())
+def test_remaining_work_waits_for_the_unfinished_work_it_depends_on(case: Rerun) -> None:
+    """A task's first future session starts after the last one of every unfinished prerequisite."""
+    first: dict[str, dt.datetime] = {}
+    last: dict[str, dt.datetime] = {}
+    for session in sorted(case.future(), key=lambda s: s.start):
+        first.setdefault(session.task, session.start)
+        last[session.task] = session.end
+    for key, begins in first.items():
+        for dep in _prerequisites(case, key):
+            if dep in last:
+                assert last[dep] <= begins, (dep, key)
+
+
+@RERUN_SETTINGS
+@given(case=reruns())
+def test_rescheduling_is_repeatable(case: Rerun) -> None:
+    """The same inputs give the same schedule; so does the result fed back as the history."""
+    again = build_schedule(case.plan, case.availability, case.start, actuals=case.actuals)
+    assert again == case.schedule
+
+    shown: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for session in case.schedule.sessions:
+        shown[session.task].append((session.start, session.end))
+    rerun = Actuals(case.today, case.actuals.done, case.actuals.spent, dict(shown))
+    assert build_schedule(case.plan, case.availability, case.start, actuals=rerun) == case.schedule
+
+
+@RERUN_SETTINGS
+@given(case=reruns(spent=spent_minutes))
+def test_time_logged_off_the_quarter_hour_keeps_sessions_on_the_grid(case: Rerun) -> None:
+    """Logging 1h07m leaves work on the 15-minute grid, within a quarter-hour of what is left."""
+    placed: dict[str, int] = defaultdict(int)
+    for session in case.future():
+        window = _window_of(case, session)
+        assert window is not None, session
+        start = _wall_minutes(case, session.start, case.local_day(session.start))
+        assert (start - window[0]) % QUANTUM == 0, session
+        assert session.minutes % QUANTUM == 0, session
+        placed[session.task] += session.minutes
+    for _, task in case.plan.task_list():
+        if task.key not in case.actuals.done:
+            exact = max(0, case.effort(task.key) - case.actuals.spent.get(task.key, 0))
+            assert abs(placed[task.key] - exact) < QUANTUM, (task.key, placed[task.key], exact)
