@@ -11,6 +11,7 @@ header once per value (§2.8). With the keys of issues already imported, each ro
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -103,8 +104,9 @@ def jira_target(items_ids: Mapping[str, int], keys: Mapping[str, str] | None = N
             "every date with the import time)",
             "File encoding UTF-8, delimiter comma; or load the saved configuration beside it, "
             "{config}",
-            "Map Parent to Parent, Original and Remaining Estimate to the time-tracking "
-            "estimates (seconds), and Is blocked by to the link type 'is blocked by'",
+            "Map Parent to Parent, Start date to the Start date field, Original and Remaining "
+            "Estimate to the time-tracking estimates (seconds), and Is blocked by to the link "
+            "type 'is blocked by'",
             "To update instead of duplicating on a rerun, export the issues from Jira and pass "
             "the file with --jira-keys",
         ),
@@ -159,7 +161,15 @@ def read_jira_keys(path: Path, items: list[Item]) -> dict[str, str]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProgressError(f"cannot read the Jira export {path}: {exc}") from None
-    rows = list(csv.reader(text.splitlines()))
+    # Line numbers of where each record starts: Jira's descriptions span several lines.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    line = 1
+    for row in reader:
+        lines.append(line)
+        rows.append(row)
+        line = reader.line_num + 1
     if not rows:
         raise ProgressError(f"{path}: the Jira export is empty")
     header = [name.strip().lower() for name in rows[0]]
@@ -175,7 +185,7 @@ def read_jira_keys(path: Path, items: list[Item]) -> dict[str, str]:
     for item in items:
         names.setdefault(item.name, []).append(item.key)
     found: dict[str, str] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in zip(lines[1:], rows[1:], strict=True):
         if len(row) <= key_at or not row[key_at].strip():
             continue
         issue = row[key_at].strip()
