@@ -151,7 +151,7 @@ def main() -> None:
                 "jira",
             ]
             best, peak = min(run(command, env) for _ in range(args.repeat))
-            rows = (out / f"bench-{size}.jira.csv").read_bytes().count(b"\r\n") - 1
+            rows = (out / "csv" / f"bench-{size}.jira.csv").read_bytes().count(b"\r\n") - 1
             print(
                 f"{str(size) + ' tasks':<22}{rows:>10}{best:>9.2f}{'':>9}"
                 f"{best / size * 1000:>9.2f}{peak:>9.0f}"

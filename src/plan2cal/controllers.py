@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from plan2cal.export.ics import calendar_events, ics_bytes
@@ -38,7 +39,11 @@ class Workspace:
     today: dt.date
     ics_path: Path
     state_path: Path
-    state: State | None
+
+    @cached_property
+    def state(self) -> State | None:
+        """What the last run wrote; read only when needed (it can hold 100,000 events)."""
+        return load_state(self.state_path, self.ics_path)
 
     @property
     def actuals(self) -> Actuals:
@@ -46,7 +51,9 @@ class Workspace:
         ids = [task.key for _, task in self.plan.task_list()]
         done = {key: day for key in ids if (day := self.progress.done_on(key)) is not None}
         spent = {key: self.progress.spent(key) for key in ids if self.progress.spent(key)}
-        return Actuals(self.today, done, spent, session_history(self.state))
+        # Only done tasks keep sessions from the last run, so without any the state is not read.
+        history = session_history(self.state) if done else {}
+        return Actuals(self.today, done, spent, history)
 
     def unknown_progress(self) -> list[str]:
         """Task ids with progress that the plan no longer has."""
@@ -80,7 +87,6 @@ def open_workspace(
         today=today,
         ics_path=ics,
         state_path=state_at,
-        state=load_state(state_at, ics),
     )
 
 
