@@ -140,7 +140,7 @@ def main() -> None:
                 "schedule",
                 str(path),
                 "-o",
-                str(out),
+                str(out / "csv"),
                 "--horizon-years",
                 "1000",
                 "--start",
