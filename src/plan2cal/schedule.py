@@ -15,7 +15,14 @@ from dateutil.relativedelta import relativedelta
 
 from plan2cal.errors import Plan2CalError, UnschedulableError
 from plan2cal.graph import check_acyclic, dependency_graph, phase_prerequisites
-from plan2cal.model import PRIORITIES, Plan, check_timezone, parse_windows, resolve_date
+from plan2cal.model import (
+    DEFAULT_WINDOWS,
+    PRIORITIES,
+    Plan,
+    check_timezone,
+    parse_windows,
+    resolve_date,
+)
 from plan2cal.worktime import (
     QUANTUM,
     Availability,
@@ -157,7 +164,7 @@ def availability_for(
         check_timezone(zone)
     except ValueError as exc:
         raise Plan2CalError(str(exc)) from None
-    windows = defaults.windows if defaults.windows is not None else _default_windows()
+    windows = defaults.windows if defaults.windows is not None else DEFAULT_WINDOWS
     return Availability(
         hours_per_week=hours_per_week if hours_per_week is not None else defaults.hours_per_week,
         timezone=zone,
@@ -165,12 +172,6 @@ def availability_for(
         session_min=defaults.session.shortest,
         session_max=defaults.session.longest,
     )
-
-
-def _default_windows() -> dict[str, str | list[str]]:
-    from plan2cal.model import DEFAULT_WINDOWS
-
-    return DEFAULT_WINDOWS
 
 
 def task_efforts(plan: Plan, hours_per_week: float) -> tuple[dict[str, int], list[str]]:
