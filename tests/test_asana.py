@@ -9,24 +9,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from conftest import BUNDLED_PLAN
+from goldens import bundled_schedule, check_golden, schedule_of
 from plan2cal.export.asana import ASANA
 from plan2cal.export.tabular import csv_bytes
-from plan2cal.load import load_plan
-from plan2cal.model import Plan
-from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
+from plan2cal.schedule import Actuals
 
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE_GOLDEN = os.environ.get("PLAN2CAL_UPDATE_GOLDEN") == "1"
-START = dt.date(2027, 1, 4)  # a Monday
 HEADER = ["Name", "Description", "Section/Column", "Start Date", "Due Date", "Dependencies"]
 US_DATE = re.compile(r"^(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/\d{4}$")
 FORMULA = '=HYPERLINK("http://example.com","x")'
@@ -65,18 +56,6 @@ TRICKY: dict[str, Any] = {
 }
 
 
-def bundled_schedule(actuals: Actuals | None = None) -> Schedule:
-    """The bundled plan scheduled from Monday 2027-01-04."""
-    plan = load_plan(BUNDLED_PLAN)
-    return build_schedule(plan, availability_for(plan), START, actuals=actuals)
-
-
-def schedule_of(data: dict[str, Any]) -> Schedule:
-    """A plan dict scheduled from Monday 2027-01-04."""
-    plan = Plan.model_validate(data)
-    return build_schedule(plan, availability_for(plan), START)
-
-
 def read_back(data: bytes) -> list[dict[str, str]]:
     """The rows as the csv module reads them, after checking the header and the dialect."""
     assert not data.startswith(b"\xef\xbb\xbf"), "no byte order mark for an importer"
@@ -95,12 +74,7 @@ def parse_us(text: str) -> dt.date:
 def test_bundled_plan_matches_golden() -> None:
     """The bundled plan's Asana file equals tests/golden/ai-pm-transition.asana.csv to the byte."""
     data = csv_bytes(ASANA, bundled_schedule())
-    path = GOLDEN / "ai-pm-transition.asana.csv"
-    if UPDATE_GOLDEN:
-        path.write_bytes(data)
-        pytest.skip(f"rewrote {path}; review the diff before committing it")
-    assert path.exists(), f"{path} is missing; create it with PLAN2CAL_UPDATE_GOLDEN=1"
-    assert data == path.read_bytes()
+    check_golden(data, "ai-pm-transition.asana.csv")
 
 
 def test_header_is_asanas_with_name_first_and_rows_end_in_crlf() -> None:

@@ -9,26 +9,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import BUNDLED_PLAN
+from goldens import START, bundled_schedule, check_golden, schedule_of
 from plan2cal.export.gcal import GCAL
 from plan2cal.export.outlook import OUTLOOK
 from plan2cal.export.tabular import Target, csv_bytes
-from plan2cal.load import load_plan
-from plan2cal.model import Plan
-from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
+from plan2cal.schedule import Actuals, Schedule
 
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE_GOLDEN = os.environ.get("PLAN2CAL_UPDATE_GOLDEN") == "1"
-START = dt.date(2027, 1, 4)  # a Monday
 BERLIN = ZoneInfo("Europe/Berlin")
 GCAL_HEADER = [
     "Subject",
@@ -99,18 +92,6 @@ FORMATS: dict[str, tuple[Target, list[str], str, Callable[[str], dt.date]]] = {
 each_format = pytest.mark.parametrize("name", list(FORMATS))
 
 
-def bundled_schedule(actuals: Actuals | None = None) -> Schedule:
-    """The bundled plan scheduled from Monday 2027-01-04."""
-    plan = load_plan(BUNDLED_PLAN)
-    return build_schedule(plan, availability_for(plan), START, actuals=actuals)
-
-
-def schedule_of(data: dict[str, Any]) -> Schedule:
-    """A plan dict scheduled from Monday 2027-01-04."""
-    plan = Plan.model_validate(data)
-    return build_schedule(plan, availability_for(plan), START)
-
-
 def read_back(name: str, schedule: Schedule) -> list[dict[str, str]]:
     """The format's rows for a schedule as csv reads them, after checking header and dialect."""
     target, header, _, _ = FORMATS[name]
@@ -133,12 +114,7 @@ def test_bundled_plan_matches_golden(name: str) -> None:
     """The bundled plan's file equals tests/golden/ai-pm-transition.<name>.csv to the byte."""
     target = FORMATS[name][0]
     data = csv_bytes(target, bundled_schedule())
-    path = GOLDEN / f"ai-pm-transition.{target.suffix}"
-    if UPDATE_GOLDEN:
-        path.write_bytes(data)
-        pytest.skip(f"rewrote {path}; review the diff before committing it")
-    assert path.exists(), f"{path} is missing; create it with PLAN2CAL_UPDATE_GOLDEN=1"
-    assert data == path.read_bytes()
+    check_golden(data, f"ai-pm-transition.{target.suffix}")
 
 
 @each_format

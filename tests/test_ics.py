@@ -10,7 +10,6 @@ import copy
 import datetime as dt
 import difflib
 import itertools
-import os
 import re
 import time
 import uuid
@@ -24,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import BUNDLED_PLAN, DEMO_PLAN
+from goldens import GOLDEN, bundled_schedule, golden_bytes
 from plan2cal import __version__
 from plan2cal.export.ics import Revision, build_calendar, calendar_events, ics_bytes
 from plan2cal.model import Plan
@@ -35,9 +35,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # SOURCE_DATE_EPOCH=1767225600, the stamp the run_cli fixture sets.
 STAMP = dt.datetime(2026, 1, 1, tzinfo=UTC)
 DEMO_START = dt.date(2026, 12, 7)  # a Monday
-BUNDLED_START = dt.date(2027, 1, 4)  # a Monday
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE_GOLDEN = os.environ.get("PLAN2CAL_UPDATE_GOLDEN") == "1"
 UID_PATTERN = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}@plan2cal$"
 )
@@ -72,11 +69,6 @@ def schedule_of(
 
 def demo_schedule() -> Schedule:
     return schedule_of(demo_data())
-
-
-def bundled_schedule() -> Schedule:
-    plan = Plan.model_validate(yaml.safe_load(BUNDLED_PLAN.read_text(encoding="utf-8")))
-    return build_schedule(plan, availability_for(plan), BUNDLED_START)
 
 
 def unfolded_lines(data: bytes) -> list[str]:
@@ -727,14 +719,13 @@ def test_dst_change_moves_utc_times() -> None:
 
 
 def check_golden(data: bytes, name: str) -> None:
-    """Compare with tests/golden/NAME byte for byte, or rewrite it when asked to."""
-    path = GOLDEN / name
-    if UPDATE_GOLDEN:
-        path.write_bytes(data)
-        pytest.skip(f"rewrote {path}; review the diff before committing it")
-    if not path.exists():
-        pytest.fail(f"{path} is missing; create it with PLAN2CAL_UPDATE_GOLDEN=1", pytrace=False)
-    assert_same_bytes(data, path.read_bytes(), str(path.relative_to(GOLDEN.parent.parent)))
+    """Compare with tests/golden/NAME byte for byte, or rewrite it when asked to.
+
+    Unlike goldens.check_golden, a difference is shown by assert_same_bytes: split at CRLF,
+    control characters escaped, labelled with the path from the project root.
+    """
+    expected = golden_bytes(data, name)
+    assert_same_bytes(data, expected, str((GOLDEN / name).relative_to(GOLDEN.parent.parent)))
 
 
 @requires_bundled_plan

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import io
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,17 +20,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import Result
 
-from conftest import BUNDLED_PLAN, DEMO_PLAN
+from conftest import DEMO_PLAN
+from goldens import bundled_schedule, check_golden, schedule_of
 from plan2cal.errors import ProgressError
 from plan2cal.export.formats import TABLE_FORMATS, Options, Rendered
 from plan2cal.export.jira import jira_items, read_jira_keys
-from plan2cal.load import load_plan
-from plan2cal.model import Plan
-from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
+from plan2cal.schedule import Actuals, Schedule
 
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE_GOLDEN = os.environ.get("PLAN2CAL_UPDATE_GOLDEN") == "1"
-START = dt.date(2027, 1, 4)  # a Monday
 BOM = b"\xef\xbb\xbf"
 # The single-valued columns in the order jira.py writes them; Labels and Is blocked by follow,
 # each repeated once per value of the row with the most.
@@ -80,18 +74,6 @@ class Issue:
         return [value for value in self.cells.get(header, []) if value]
 
 
-def bundled_schedule(actuals: Actuals | None = None) -> Schedule:
-    """The bundled plan scheduled from Monday 2027-01-04."""
-    plan = load_plan(BUNDLED_PLAN)
-    return build_schedule(plan, availability_for(plan), START, actuals=actuals)
-
-
-def schedule_of(data: dict[str, Any]) -> Schedule:
-    """A plan dict scheduled from Monday 2027-01-04."""
-    plan = Plan.model_validate(data)
-    return build_schedule(plan, availability_for(plan), START)
-
-
 def render(schedule: Schedule, keys: Path | None = None) -> Rendered:
     """The jira format's files and settings, as the command line gets them."""
     return TABLE_FORMATS["jira"](schedule, Options(jira_keys=keys))
@@ -124,27 +106,6 @@ def by_label(issues: list[Issue]) -> dict[str, Issue]:
         ]
         found[key] = issue
     return found
-
-
-def check_golden(data: bytes, name: str) -> None:
-    """Compare with tests/golden/NAME byte for byte, or rewrite it when asked to."""
-    path = GOLDEN / name
-    if UPDATE_GOLDEN:
-        path.write_bytes(data)
-        pytest.skip(f"rewrote {path}; review the diff before committing it")
-    if not path.exists():
-        pytest.fail(f"{path} is missing; create it with PLAN2CAL_UPDATE_GOLDEN=1", pytrace=False)
-    expected = path.read_bytes()
-    if data != expected:
-        diff = difflib.unified_diff(
-            expected.decode().splitlines(),
-            data.decode().splitlines(),
-            f"{name} (expected)",
-            f"{name} (actual)",
-            lineterm="",
-            n=2,
-        )
-        pytest.fail(f"{name} differs:\n" + "\n".join(list(diff)[:80]), pytrace=False)
 
 
 LINKS: dict[str, Any] = {

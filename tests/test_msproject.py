@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import difflib
-import os
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
@@ -18,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import BUNDLED_PLAN
+from goldens import bundled_schedule, check_golden, schedule_of
 from plan2cal.export.msproject import (
     NAMESPACE,
     duration_text,
@@ -27,14 +25,8 @@ from plan2cal.export.msproject import (
     task_uids,
     working_minutes,
 )
-from plan2cal.load import load_plan
-from plan2cal.model import Plan
-from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
+from plan2cal.schedule import Actuals, Schedule
 
-BUNDLED_START = dt.date(2027, 1, 4)  # a Monday
-START = dt.date(2027, 1, 4)
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE_GOLDEN = os.environ.get("PLAN2CAL_UPDATE_GOLDEN") == "1"
 NS = f"{{{NAMESPACE}}}"
 FORMULA = '=HYPERLINK("http://example.com","x")'
 
@@ -157,19 +149,6 @@ def small_data(**changes: Any) -> dict[str, Any]:
     return data
 
 
-def schedule_of(
-    data: dict[str, Any], start: dt.date = START, actuals: Actuals | None = None
-) -> Schedule:
-    """Validate a plan dict and schedule it from ``start``."""
-    plan = Plan.model_validate(data)
-    return build_schedule(plan, availability_for(plan), start, actuals=actuals)
-
-
-def bundled_schedule() -> Schedule:
-    plan = load_plan(BUNDLED_PLAN)
-    return build_schedule(plan, availability_for(plan), BUNDLED_START)
-
-
 def root_of(data: bytes) -> ET.Element:
     return ET.fromstring(data)
 
@@ -212,27 +191,6 @@ def assert_schema_order(names: list[str], order: list[str], where: str) -> None:
         in_order = positions[i - 1] < positions[i]
         repeated = positions[i - 1] == positions[i] and current in REPEATABLE
         assert in_order or repeated, f"{where}: {current} after {previous}"
-
-
-def check_golden(data: bytes, name: str) -> None:
-    """Compare with tests/golden/NAME byte for byte, or rewrite it when asked to."""
-    path = GOLDEN / name
-    if UPDATE_GOLDEN:
-        path.write_bytes(data)
-        pytest.skip(f"rewrote {path}; review the diff before committing it")
-    if not path.exists():
-        pytest.fail(f"{path} is missing; create it with PLAN2CAL_UPDATE_GOLDEN=1", pytrace=False)
-    expected = path.read_bytes()
-    if data != expected:
-        diff = difflib.unified_diff(
-            expected.decode().splitlines(),
-            data.decode().splitlines(),
-            f"{name} (expected)",
-            f"{name} (actual)",
-            lineterm="",
-            n=2,
-        )
-        pytest.fail(f"{name} differs:\n" + "\n".join(list(diff)[:80]), pytrace=False)
 
 
 def local_times(schedule: Schedule) -> dict[str, tuple[str, str]]:

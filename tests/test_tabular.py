@@ -8,18 +8,14 @@ The golden is tests/golden/ai-pm-transition.tasks.csv. To regenerate it on purpo
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import difflib
 import io
-import os
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import BUNDLED_PLAN
+from goldens import bundled_schedule, check_golden, schedule_of
 from plan2cal.export.formats import TABLE_FORMATS, Options
 from plan2cal.export.generic import GENERIC
 from plan2cal.export.msproject import NAMESPACE
@@ -33,13 +29,8 @@ from plan2cal.export.tabular import (
     table,
     unique_names,
 )
-from plan2cal.load import load_plan
-from plan2cal.model import Plan
-from plan2cal.schedule import Schedule, availability_for, build_schedule
+from plan2cal.schedule import Schedule
 
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE_GOLDEN = os.environ.get("PLAN2CAL_UPDATE_GOLDEN") == "1"
-START = dt.date(2027, 1, 4)  # a Monday
 BOM = b"\xef\xbb\xbf"
 FORMULA = '=HYPERLINK("http://example.com","x")'
 # OWASP's formula starters plus the control characters §13 says to strip (tab, CR, LF).
@@ -116,18 +107,6 @@ ROUND_TRIP: dict[str, Any] = {
 }
 
 
-def bundled_schedule() -> Schedule:
-    """The bundled plan scheduled from Monday 2027-01-04."""
-    plan = load_plan(BUNDLED_PLAN)
-    return build_schedule(plan, availability_for(plan), START)
-
-
-def schedule_of(data: dict[str, Any]) -> Schedule:
-    """A plan dict scheduled from Monday 2027-01-04."""
-    plan = Plan.model_validate(data)
-    return build_schedule(plan, availability_for(plan), START)
-
-
 def csv_rows(data: bytes) -> list[list[str]]:
     """All rows of a CSV file as csv.reader reads them (a leading BOM is not part of a cell)."""
     text = data.decode("utf-8-sig")
@@ -155,27 +134,6 @@ def item(name: str, key: str | None = None, kind: Any = "task") -> Item:
         start=None,
         due=None,
     )
-
-
-def check_golden(data: bytes, name: str) -> None:
-    """Compare with tests/golden/NAME byte for byte, or rewrite it when asked to."""
-    path = GOLDEN / name
-    if UPDATE_GOLDEN:
-        path.write_bytes(data)
-        pytest.skip(f"rewrote {path}; review the diff before committing it")
-    if not path.exists():
-        pytest.fail(f"{path} is missing; create it with PLAN2CAL_UPDATE_GOLDEN=1", pytrace=False)
-    expected = path.read_bytes()
-    if data != expected:
-        diff = difflib.unified_diff(
-            expected.decode().splitlines(),
-            data.decode().splitlines(),
-            f"{name} (expected)",
-            f"{name} (actual)",
-            lineterm="",
-            n=2,
-        )
-        pytest.fail(f"{name} differs:\n" + "\n".join(list(diff)[:80]), pytrace=False)
 
 
 # ---------------------------------------------------------------------------- neutralise

@@ -9,24 +9,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from conftest import BUNDLED_PLAN
+from goldens import bundled_schedule, check_golden, schedule_of
 from plan2cal.export.tabular import csv_bytes
 from plan2cal.export.todoist import TODOIST, without_labels
-from plan2cal.load import load_plan
-from plan2cal.model import Plan
-from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
+from plan2cal.schedule import Actuals, Schedule
 
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE_GOLDEN = os.environ.get("PLAN2CAL_UPDATE_GOLDEN") == "1"
-START = dt.date(2027, 1, 4)  # a Monday
 HEADER = [
     "TYPE",
     "CONTENT",
@@ -68,18 +59,6 @@ TRICKY: dict[str, Any] = {
 }
 
 
-def bundled_schedule(actuals: Actuals | None = None) -> Schedule:
-    """The bundled plan scheduled from Monday 2027-01-04."""
-    plan = load_plan(BUNDLED_PLAN)
-    return build_schedule(plan, availability_for(plan), START, actuals=actuals)
-
-
-def schedule_of(data: dict[str, Any]) -> Schedule:
-    """A plan dict scheduled from Monday 2027-01-04."""
-    plan = Plan.model_validate(data)
-    return build_schedule(plan, availability_for(plan), START)
-
-
 def read_back(schedule: Schedule) -> list[dict[str, str]]:
     """The rows as the csv module reads them, after checking the header and the dialect."""
     data = csv_bytes(TODOIST, schedule)
@@ -109,12 +88,7 @@ def sections(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
 def test_bundled_plan_matches_golden() -> None:
     """The bundled plan's Todoist file equals tests/golden/ai-pm-transition.todoist.csv."""
     data = csv_bytes(TODOIST, bundled_schedule())
-    path = GOLDEN / "ai-pm-transition.todoist.csv"
-    if UPDATE_GOLDEN:
-        path.write_bytes(data)
-        pytest.skip(f"rewrote {path}; review the diff before committing it")
-    assert path.exists(), f"{path} is missing; create it with PLAN2CAL_UPDATE_GOLDEN=1"
-    assert data == path.read_bytes()
+    check_golden(data, "ai-pm-transition.todoist.csv")
 
 
 def test_each_phase_is_a_section_followed_by_its_tasks() -> None:
