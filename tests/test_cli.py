@@ -306,6 +306,13 @@ def test_each_command_help_exits_0_and_shows_an_example(run_cli: Run, command: s
     assert f"plan2cal {command}" in result.stdout
 
 
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_each_command_is_in_the_readme(command: str) -> None:
+    """The README shows every command at least once, as a user would type it."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"plan2cal {command}" in readme
+
+
 def test_schema_prints_a_json_schema(run_cli: Run) -> None:
     """``plan2cal schema`` prints one JSON document that declares its ``$schema``."""
     result = run_cli("schema")
@@ -430,3 +437,18 @@ def test_plan_error_propagates_with_debug(write_plan: WritePlan, run_cli: Run) -
 
     with pytest.raises(PlanError, match="is not a duration"):
         run_cli("--debug", "schedule", plan, "-o", plan.parent / "out")
+
+
+def test_status_before_the_start_reports_the_real_day(
+    write_plan: WritePlan, run_cli: Run, tmp_path: Path
+) -> None:
+    """``status`` on a plan that has not started yet says "as of" today, not the start date."""
+    plan = write_plan(PLAN)
+
+    result = run_cli(
+        "status", plan, "--start", "2027-01-04", "--today", "2026-12-01", "-o", tmp_path / "out"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "as of 2026-12-01" in result.stdout
+    assert not (tmp_path / "out").exists()  # status writes nothing

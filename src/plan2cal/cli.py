@@ -377,7 +377,7 @@ def status(**options: Any) -> None:
     _warn_unknown(workspace)
     result = make_schedule(workspace, options["horizon_years"])
     state = workspace.state
-    _echo([f"{result.title}: as of {result.today.isoformat()}", "", *progress_lines(result), ""])
+    _echo([f"{result.title}: as of {workspace.today.isoformat()}", "", *progress_lines(result), ""])
     _echo(slip_report(result, state.baseline if state else None, state.last_run if state else None))
     if state is None:
         click.echo("(No earlier run: run plan2cal schedule to set the baseline.)")
