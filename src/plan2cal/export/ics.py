@@ -239,6 +239,9 @@ def ics_bytes(
 ) -> bytes:
     """The same bytes as ``build_calendar(...).to_ical()``, fast enough for 50,000 sessions."""
     frame: str = _frame(schedule).to_ical().decode()
+    # Refold the frame too: icalendar 7.3 may split an escaped backslash in a long title.
+    frame_lines = frame.replace("\r\n ", "").split("\r\n")
+    frame = "\r\n".join(_fold(line) for line in frame_lines)
     head, _, tail = frame.rpartition("END:VCALENDAR")
     stamp = _utc(dtstamp)
     namespace = _text(str(plan_namespace(schedule.plan)))
