@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from plan2cal.errors import UnschedulableError
 from plan2cal.graph import dependency_graph
-from plan2cal.model import PRIORITIES, WEEKDAYS, Plan, parse_windows
+from plan2cal.model import PRIORITIES, Plan, parse_windows
 from plan2cal.schedule import Schedule, availability_for, build_schedule, task_efforts
 from plan2cal.worktime import QUANTUM, Availability, week_pattern
+from strategies import window_specs
 
 PROPERTY_SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -43,25 +44,6 @@ class Case:
     def zone(self) -> ZoneInfo:
         """The plan's time zone."""
         return ZoneInfo(self.availability.timezone)
-
-
-def _clock(quarter: int) -> str:
-    minutes = quarter * QUANTUM
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-@st.composite
-def window_specs(draw: st.DrawFn) -> dict[str, list[str]]:
-    """Zero or more non-overlapping windows per weekday, on the 15-minute grid, up to 24:00."""
-    windows: dict[str, list[str]] = {}
-    for day in WEEKDAYS:
-        quarters = sorted(draw(st.lists(st.integers(0, 96), max_size=6, unique=True)))
-        spans = [
-            f"{_clock(a)}-{_clock(b)}" for a, b in zip(quarters[::2], quarters[1::2], strict=False)
-        ]
-        if spans:
-            windows[day] = spans
-    return windows
 
 
 @st.composite

@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from plan2cal.errors import UnschedulableError
 from plan2cal.graph import dependency_graph
-from plan2cal.model import WEEKDAYS, Plan, parse_windows
+from plan2cal.model import Plan, parse_windows
 from plan2cal.schedule import Actuals, Schedule, Session, availability_for, build_schedule
 from plan2cal.worktime import QUANTUM, Availability, week_pattern
+from strategies import window_specs
 
 RERUN_SETTINGS = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -73,25 +74,9 @@ class Rerun:
         return next(task.effort for task in self.schedule.tasks if task.key == key)
 
 
-def _clock(quarter: int) -> str:
-    minutes = quarter * QUANTUM
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-@st.composite
-def windows(draw: st.DrawFn) -> dict[str, Any]:
+def windows() -> st.SearchStrategy[dict[str, Any]]:
     """Weekday evenings, or up to two windows on each weekday on the 15-minute grid."""
-    if draw(st.booleans()):
-        return EVENINGS
-    result: dict[str, Any] = {}
-    for day in WEEKDAYS:
-        quarters = sorted(draw(st.lists(st.integers(0, 96), max_size=4, unique=True)))
-        spans = [
-            f"{_clock(a)}-{_clock(b)}" for a, b in zip(quarters[::2], quarters[1::2], strict=False)
-        ]
-        if spans:
-            result[day] = spans
-    return result
+    return st.one_of(st.just(EVENINGS), window_specs(per_day=2))
 
 
 @st.composite
