@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from plan2cal.durations import QUANTUM
 from plan2cal.model import WEEKDAYS
-from plan2cal.worktime import QUANTUM
 
 
 def _clock(quarter: int) -> str:

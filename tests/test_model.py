@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from conftest import BUNDLED_PLAN, ROOT
 from plan2cal.model import (
     Defaults,
-    Session,
+    SessionLimits,
     Task,
     parse_windows,
     plan_json_schema,
@@ -175,24 +175,24 @@ def test_task_deadline_reads_dates_and_offsets_and_refuses_other_text() -> None:
 
 def test_session_reads_its_limits_from_max_and_min() -> None:
     """``max`` and ``min`` are durations in minutes, with defaults of 2h and 30m."""
-    assert Session.model_validate({"max": "90m", "min": "45m"}) == Session.model_validate(
-        {"max": 90 / 60, "min": 0.75}
-    )
-    session = Session.model_validate({})
+    assert SessionLimits.model_validate(
+        {"max": "90m", "min": "45m"}
+    ) == SessionLimits.model_validate({"max": 90 / 60, "min": 0.75})
+    session = SessionLimits.model_validate({})
     assert (session.longest, session.shortest) == (120, 30)
 
 
 def test_session_min_longer_than_max_fails() -> None:
     """A shortest session longer than the longest one is refused."""
     with pytest.raises(ValidationError, match="session min must not be longer than session max"):
-        Session.model_validate({"max": "1h", "min": "2h"})
+        SessionLimits.model_validate({"max": "1h", "min": "2h"})
 
 
 @pytest.mark.parametrize(("field", "value"), [("max", "100m"), ("min", "20m")])
 def test_session_limit_off_the_quarter_hour_grid_fails(field: str, value: str) -> None:
     """Session limits must be multiples of 15 minutes, the scheduler's grid."""
     with pytest.raises(ValidationError, match=f"session {field} must be a multiple of 15 minutes"):
-        Session.model_validate({field: value})
+        SessionLimits.model_validate({field: value})
 
 
 # --- the JSON Schema ------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ def test_schema_allows_a_duration_as_a_number_or_a_string() -> None:
 
 def test_schema_names_session_limits_by_their_keys_in_the_file() -> None:
     """The schema says ``max`` and ``min`` (the aliases) and forbids unknown keys."""
-    session = plan_json_schema()["$defs"]["Session"]
+    session = plan_json_schema()["$defs"]["SessionLimits"]
 
     assert set(session["properties"]) == {"max", "min"}
     assert session["additionalProperties"] is False

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from plan2cal.durations import QUANTUM
 from plan2cal.errors import UnschedulableError
 from plan2cal.graph import dependency_graph
 from plan2cal.model import PRIORITIES, Plan, parse_windows
 from plan2cal.schedule import Schedule, availability_for, build_schedule, task_efforts
-from plan2cal.worktime import QUANTUM, Availability, week_pattern
+from plan2cal.worktime import Availability, week_pattern
 from strategies import window_specs
 
 PROPERTY_SETTINGS = settings(

@@ -14,13 +14,14 @@ import click
 
 from plan2cal import __version__
 from plan2cal.controllers import Workspace, export_calendar, make_schedule, open_workspace
+from plan2cal.durations import duration_text, parse_duration
 from plan2cal.errors import Plan2CalError, UnschedulableError
 from plan2cal.export.formats import FORMATS, TABLE_FORMATS, Options
 from plan2cal.export.ics import SIZE_WARNING
 from plan2cal.files import write_atomic
 from plan2cal.fit import UnknownTargetError, fit_budget
 from plan2cal.load import load_plan
-from plan2cal.model import check_timezone, parse_duration, plan_json_schema
+from plan2cal.model import check_timezone, plan_json_schema
 from plan2cal.progress import (
     UnknownTaskError,
     check_task_id,
@@ -38,7 +39,6 @@ from plan2cal.report import (
     warning_lines,
 )
 from plan2cal.state import rebaseline, write_state
-from plan2cal.worktime import hours_text
 
 
 class _DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
@@ -342,8 +342,8 @@ def log(
     on = day or dt.date.today()
     progress = record_log(path, task, minutes, on)
     click.echo(
-        f"Logged {hours_text(minutes)} on {task} on {on.isoformat()} in {path} "
-        f"({hours_text(progress.spent(task))} in all)."
+        f"Logged {duration_text(minutes)} on {task} on {on.isoformat()} in {path} "
+        f"({duration_text(progress.spent(task))} in all)."
     )
 
 

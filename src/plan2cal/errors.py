@@ -1,4 +1,8 @@
-"""One error hierarchy: each class carries the exit code the command line returns for it."""
+"""One error hierarchy: each class carries the exit code the command line returns for it.
+
+The codes are those of DESIGN §7 and the README's table: 2 usage, 3 invalid input, 4 cannot be
+scheduled, 5 a damaged progress or state file, 6 an output that cannot be written.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,33 @@ class Plan2CalError(Exception):
     exit_code = 1
 
 
+class UsageError(Plan2CalError):
+    """A command asked for something that cannot be done: nothing to undo, a date in the
+    future, a task the plan does not have (exit code 2, as click's own usage errors)."""
+
+    exit_code = 2
+
+
 class PlanError(Plan2CalError):
-    """The plan file cannot be read or is invalid (exit code 3)."""
+    """The plan file, or another input file or value, cannot be read or is invalid (exit 3)."""
 
     exit_code = 3
 
 
 class UnschedulableError(Plan2CalError):
-    """The plan is valid but cannot be scheduled: a cycle, or no capacity (exit code 4)."""
+    """The plan is valid but cannot be scheduled: a cycle, no capacity, the horizon (exit 4)."""
 
     exit_code = 4
 
 
 class ProgressError(Plan2CalError):
-    """The progress or state file is unreadable or invalid (exit code 5)."""
+    """The progress or state file is damaged; it is left as it is (exit code 5)."""
 
     exit_code = 5
+
+
+class OutputError(Plan2CalError):
+    """An output cannot be written: a read-only or full folder, a folder in the way, a lock
+    held too long. Nothing else was changed (exit code 6)."""
+
+    exit_code = 6

@@ -21,7 +21,7 @@ from plan2cal.model import (
     Phase,
     Plan,
     PlanProblems,
-    Session,
+    SessionLimits,
     Task,
     location_text,
     suggest,
@@ -34,7 +34,7 @@ _NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
     (Plan, "defaults"): Defaults,
     (Plan, "phases"): Phase,
     (Plan, "milestones"): Milestone,
-    (Defaults, "session"): Session,
+    (Defaults, "session"): SessionLimits,
     (Phase, "tasks"): Task,
 }
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
-import math
 import re
 import unicodedata
 from typing import Annotated, Any, Literal
@@ -21,13 +20,12 @@ from pydantic import (
     model_validator,
 )
 
+from plan2cal.durations import parse_duration
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITIES = ("highest", "high", "medium", "low", "lowest")
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"
 
-_DURATION = re.compile(
-    r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*h)?\s*(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in)?)?\s*$", re.IGNORECASE
-)
 _OFFSET = re.compile(r"^\+(?P<n>\d+)(?P<unit>d|w|mo)$")
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -53,34 +51,6 @@ def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest candidate, or an empty string."""
     match = closest(word, candidates)
     return f"; did you mean '{match}'?" if match else ""
-
-
-def parse_duration(value: object) -> int:
-    """Read ``90m``, ``1h30m``, ``2h`` or a number of hours as whole minutes (more than zero)."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 90m, 1h30m, 2h or a number of hours")
-    if isinstance(value, int | float):
-        minutes = float(value) * 60
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            minutes = float(text) * 60
-        except ValueError:
-            match = _DURATION.match(text)
-            if not text or match is None or not (match["h"] or match["m"]):
-                raise ValueError(
-                    f"'{value}' is not a duration; write 90m, 1h30m, 2h or a number of hours"
-                ) from None
-            minutes = float(match["h"] or 0) * 60 + float(match["m"] or 0)
-    else:
-        raise ValueError("expected a duration such as 90m, 1h30m, 2h or a number of hours")
-    if not math.isfinite(minutes):
-        raise ValueError(f"'{value}' is not a duration; write 90m, 1h30m, 2h or a number of hours")
-    if not minutes > 0:
-        raise ValueError(f"'{value}' must be longer than zero")
-    if round(minutes) < 1:
-        raise ValueError(f"'{value}' is shorter than a minute")
-    return round(minutes)
 
 
 def _parse_deadline(value: object) -> object:
@@ -155,14 +125,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 
 
-class Session(_Strict):
+class SessionLimits(_Strict):
     """How long one sitting of work may be."""
 
     longest: Duration = Field(120, alias="max", description="longest session (default 2h)")
     shortest: Duration = Field(30, alias="min", description="shortest session (default 30m)")
 
     @model_validator(mode="after")
-    def _check(self) -> Session:
+    def _check(self) -> SessionLimits:
         for name, minutes in (("max", self.longest), ("min", self.shortest)):
             if minutes % 15:
                 raise ValueError(f"session {name} must be a multiple of 15 minutes")
@@ -175,12 +145,14 @@ class Defaults(_Strict):
     """Availability and start, each overridable on the command line."""
 
     start: dt.date | None = None
-    hours_per_week: float = Field(10, gt=0, le=168)
+    hours_per_week: float | None = Field(
+        None, gt=0, le=168, description="weekly budget in hours (default 10)"
+    )
     timezone: str | None = Field(None, description="IANA time zone name, e.g. Europe/Berlin")
     windows: dict[str, str | list[str]] | None = Field(
         None, description='weekday or range ("mon-fri") -> "HH:MM-HH:MM" or a list of them'
     )
-    session: Session = Session()
+    session: SessionLimits = SessionLimits()
 
     @field_validator("start", mode="before")
     @classmethod
@@ -206,6 +178,7 @@ class Defaults(_Strict):
         return value
 
 
+DEFAULT_HOURS_PER_WEEK = 10.0
 DEFAULT_WINDOWS: dict[str, str | list[str]] = {"mon-fri": "19:00-21:00", "sat": "09:00-13:00"}
 
 

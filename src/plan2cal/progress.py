@@ -43,11 +43,11 @@ from pydantic import (
     model_validator,
 )
 
+from plan2cal.durations import duration_text
 from plan2cal.errors import Plan2CalError, PlanError, ProgressError
 from plan2cal.files import write_atomic
 from plan2cal.load import LineMap, read_document
 from plan2cal.model import SLUG_PATTERN, Duration, Location, closest, location_text, suggest
-from plan2cal.worktime import hours_text
 
 HEADER = (
     "# plan2cal progress: what got done."
@@ -225,8 +225,8 @@ def record_log(path: Path, task_id: str, minutes: int, on: dt.date) -> Progress:
         raise ValueError(f"a log entry needs at least one minute, not {minutes}")
     progress = load_progress(path)
     task = progress.tasks.get(task_id, TaskProgress())
-    # hours_text, not the int: a number given to Duration is read as hours.
-    entry = LogEntry(date=on, duration=hours_text(minutes))
+    # duration_text, not the int: a number given to Duration is read as hours.
+    entry = LogEntry(date=on, duration=duration_text(minutes))
     return _save(path, progress, task_id, task.model_copy(update={"log": [*task.log, entry]}))
 
 
@@ -244,7 +244,7 @@ def undo_last(path: Path, task_id: str) -> tuple[Progress, str]:
     elif task.log:
         last = task.log[-1]
         removed = (
-            f"Removed the {hours_text(last.duration)} logged for '{task_id}' "
+            f"Removed the {duration_text(last.duration)} logged for '{task_id}' "
             f"on {last.date.isoformat()}."
         )
         task = task.model_copy(update={"log": task.log[:-1]})
@@ -264,7 +264,7 @@ def _dump_progress(progress: Progress) -> str:
         fields: dict[str, Any] = {}
         if task.log:
             fields["log"] = [
-                _FlowMapping(date=entry.date, duration=hours_text(entry.duration))
+                _FlowMapping(date=entry.date, duration=duration_text(entry.duration))
                 for entry in task.log
             ]
         if task.done is not None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from plan2cal.durations import duration_text
 from plan2cal.schedule import Schedule
 from plan2cal.state import Snapshot, milestone_dates
-from plan2cal.worktime import describe_pattern, hours_text
+from plan2cal.worktime import describe_pattern
 
 
 def difference_text(days: int) -> str:
@@ -33,7 +34,7 @@ def phase_table(schedule: Schedule) -> list[str]:
             phase.end.isoformat(),
             phase.nominal_end.isoformat(),
             difference_text(phase.slip_days),
-            hours_text(phase.effort),
+            duration_text(phase.effort),
         ]
         for phase in schedule.phases
     ]
@@ -47,7 +48,7 @@ def schedule_summary(schedule: Schedule) -> list[str]:
         schedule.title,
         f"from {schedule.start.isoformat()} at {availability.hours_per_week:g} h a week "
         f"({availability.timezone}): {len(schedule.sessions)} sessions, "
-        f"{hours_text(sum(task.effort for task in schedule.tasks))} of work",
+        f"{duration_text(sum(task.effort for task in schedule.tasks))} of work",
         "",
         *phase_table(schedule),
         "",
@@ -72,20 +73,20 @@ def check_report(schedule: Schedule) -> list[str]:
         f"{schedule.title} ({schedule.plan})",
         f"start {schedule.start.isoformat()}, {availability.timezone}, budget "
         f"{availability.hours_per_week:g} h a week, sessions "
-        f"{hours_text(availability.session_min)}–{hours_text(availability.session_max)}",
-        f"capacity: {hours_text(weekly)} a week in these blocks "
-        f"(the windows could hold {hours_text(schedule.pattern.window_capacity)}):",
+        f"{duration_text(availability.session_min)}–{duration_text(availability.session_max)}",
+        f"capacity: {duration_text(weekly)} a week in these blocks "
+        f"(the windows could hold {duration_text(schedule.pattern.window_capacity)}):",
         *(f"  {line}" for line in describe_pattern(schedule.pattern)),
         "",
     ]
     derived_ids = False
     for phase in schedule.phases:
         nominal = (
-            f" (nominal {hours_text(phase.nominal_effort)})"
+            f" (nominal {duration_text(phase.nominal_effort)})"
             if phase.nominal_effort is not None
             else ""
         )
-        lines.append(f"{phase.name} [{phase.key}]: {hours_text(phase.effort)}{nominal}")
+        lines.append(f"{phase.name} [{phase.key}]: {duration_text(phase.effort)}{nominal}")
         rows = []
         for task in schedule.tasks:
             if task.phase == phase.key:
@@ -93,7 +94,7 @@ def check_report(schedule: Schedule) -> list[str]:
                 derived_ids = derived_ids or task.id_derived
                 source = "share of the weeks" if task.effort_derived else "hours"
                 deadline = f"due {task.deadline.isoformat()}" if task.deadline else ""
-                rows.append([f"  {task.key}{marker}", hours_text(task.effort), source, deadline])
+                rows.append([f"  {task.key}{marker}", duration_text(task.effort), source, deadline])
         lines += _table(["  task", "effort", "from", "deadline"], rows)[1:]
     if derived_ids:
         lines += [
@@ -151,7 +152,7 @@ def slip_report(
     share = f" ({done / planned:.0%})" if planned else ""
     lines += [
         "",
-        f"Done {hours_text(done)} of the {hours_text(planned)} the baseline planned "
+        f"Done {duration_text(done)} of the {duration_text(planned)} the baseline planned "
         f"before {today.isoformat()}{share}.",
     ]
     end = f"The plan ends on {schedule.end.isoformat()}"
@@ -173,7 +174,7 @@ def progress_lines(schedule: Schedule) -> list[str]:
             [
                 phase.name,
                 f"{finished}/{len(own)} tasks",
-                f"{hours_text(worked)} of {hours_text(phase.effort)}",
+                f"{duration_text(worked)} of {duration_text(phase.effort)}",
                 f"{worked / phase.effort:.0%}" if phase.effort else "-",
             ]
         )

@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from plan2cal.durations import QUANTUM, duration_text
 from plan2cal.errors import Plan2CalError, UnschedulableError
 from plan2cal.graph import check_acyclic, dependency_graph, phase_prerequisites
 from plan2cal.model import (
+    DEFAULT_HOURS_PER_WEEK,
     DEFAULT_WINDOWS,
     PRIORITIES,
     Plan,
@@ -24,10 +26,8 @@ from plan2cal.model import (
     resolve_date,
 )
 from plan2cal.worktime import (
-    QUANTUM,
     Availability,
     WeekPattern,
-    hours_text,
     week_pattern,
     work_blocks,
 )
@@ -166,7 +166,7 @@ def availability_for(
         raise Plan2CalError(str(exc)) from None
     windows = defaults.windows if defaults.windows is not None else DEFAULT_WINDOWS
     return Availability(
-        hours_per_week=hours_per_week if hours_per_week is not None else defaults.hours_per_week,
+        hours_per_week=hours_per_week or defaults.hours_per_week or DEFAULT_HOURS_PER_WEEK,
         timezone=zone,
         windows=parse_windows(windows),
         session_min=defaults.session.shortest,
@@ -291,7 +291,7 @@ def build_schedule(
     for _, task in plan.task_list():
         if task.key not in done and remaining[task.key] == 0:
             warnings.append(
-                f"task '{task.key}' has used all its {hours_text(efforts[task.key])} but is not "
+                f"task '{task.key}' has used all its {duration_text(efforts[task.key])} but is not "
                 "marked done; it is treated as finished: mark it done, or give it more hours"
             )
     weekly = pattern.weekly_minutes
@@ -532,8 +532,8 @@ def _assemble(
         nominal = round(phase.weeks * basis * 60) if phase.weeks is not None else None
         if nominal is not None and effort > nominal + QUANTUM * len(phase.tasks):
             warnings.append(
-                f"phase '{phase.key}' holds {hours_text(effort)} of work, "
-                f"{hours_text(effort - nominal)} more than its {phase.weeks:g} weeks at "
+                f"phase '{phase.key}' holds {duration_text(effort)} of work, "
+                f"{duration_text(effort - nominal)} more than its {phase.weeks:g} weeks at "
                 f"{basis:g} h a week: the hours given to its tasks need more than the phase's "
                 "weeks"
             )

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from plan2cal.durations import QUANTUM, duration_text
 from plan2cal.errors import UnschedulableError
 from plan2cal.model import WEEKDAYS
 
-QUANTUM = 15
 UTC = dt.UTC
 
 Windows = dict[int, tuple[tuple[int, int], ...]]
@@ -63,7 +63,7 @@ def week_pattern(availability: Availability) -> WeekPattern:
     if budget < smin:
         raise UnschedulableError(
             f"the weekly budget of {availability.hours_per_week:g} h is less than the shortest "
-            f"session ({hours_text(smin)}); raise hours_per_week or lower session.min"
+            f"session ({duration_text(smin)}); raise hours_per_week or lower session.min"
         )
     capacity = {
         day: _total(_layout(10**9, spans, smin, smax))
@@ -73,7 +73,7 @@ def week_pattern(availability: Availability) -> WeekPattern:
     if not usable:
         raise UnschedulableError(
             "no window can hold a session: give defaults.windows at least one time range as "
-            f'long as session.min ({hours_text(smin)}), e.g. mon-fri: "19:00-21:00"'
+            f'long as session.min ({duration_text(smin)}), e.g. mon-fri: "19:00-21:00"'
         )
     allotment: dict[int, int] = {}
     for count in range(len(usable), 0, -1):
@@ -137,12 +137,6 @@ def _total(blocks: list[tuple[int, int]]) -> int:
     return sum(length for _, length in blocks)
 
 
-def hours_text(minutes: int) -> str:
-    """``90`` → ``1h30m``, ``120`` → ``2h``, ``30`` → ``30m``."""
-    hours, mins = divmod(minutes, 60)
-    return f"{hours}h{mins:02d}m" if hours and mins else (f"{hours}h" if hours else f"{mins}m")
-
-
 def work_blocks(
     pattern: WeekPattern, zone: ZoneInfo, start: dt.date, until: dt.date
 ) -> Iterator[tuple[dt.datetime, int]]:
@@ -194,7 +188,7 @@ def describe_pattern(pattern: WeekPattern) -> list[str]:
     for day, blocks in enumerate(pattern.blocks):
         if blocks:
             ranges = ", ".join(f"{_clock(s)}-{_clock(s + n)}" for s, n in blocks)
-            lines.append(f"{WEEKDAYS[day]}  {ranges}  ({hours_text(_total(list(blocks)))})")
+            lines.append(f"{WEEKDAYS[day]}  {ranges}  ({duration_text(_total(list(blocks)))})")
     return lines
 
 

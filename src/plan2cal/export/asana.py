@@ -19,11 +19,11 @@ import datetime as dt
 import heapq
 from collections.abc import Iterable
 
+from plan2cal.durations import decimal_hours
 from plan2cal.export.tabular import (
     Column,
     Item,
     Target,
-    hours,
     neutralise,
     plan_items,
     unique_names,
@@ -126,9 +126,11 @@ def _asana_name(item: Item, referenced: bool) -> Item:
 def _description(item: Item) -> str:
     if item.kind == "milestone":
         return _paragraphs(["Milestone", item.description])
-    effort = f"Effort: {hours(item.effort)} h."
+    effort = f"Effort: {decimal_hours(item.effort)} h."
     if item.status == "in progress":
-        effort += f" Spent: {hours(item.spent)} h; remaining: {hours(item.remaining)} h."
+        effort += (
+            f" Spent: {decimal_hours(item.spent)} h; remaining: {decimal_hours(item.remaining)} h."
+        )
     done = f"Done on {item.due.isoformat()}." if item.status == "done" and item.due else ""
     return _paragraphs([item.description, effort, done, item.link or ""])
 

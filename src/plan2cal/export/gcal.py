@@ -19,7 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from plan2cal.export.tabular import Column, Item, Target, hours, session_items, us_date
+from plan2cal.durations import decimal_hours
+from plan2cal.export.tabular import Column, Item, Target, session_items, us_date
 
 
 def us_time(moment: dt.datetime | None) -> str:
@@ -39,7 +40,7 @@ def event_description(item: Item) -> str:
     """The phase and total effort of a session's task, then its description and link."""
     if not is_session(item):
         return item.description
-    about = [f"Phase: {item.phase_name}", f"Task effort: {hours(item.effort)} h"]
+    about = [f"Phase: {item.phase_name}", f"Task effort: {decimal_hours(item.effort)} h"]
     return _paragraphs(["\n".join(about), item.description, item.link or ""])
 
 

@@ -8,7 +8,8 @@ formula gets a leading quote, as OWASP advises (§13).
 
 from __future__ import annotations
 
-from plan2cal.export.tabular import Column, Target, hours
+from plan2cal.durations import decimal_hours
+from plan2cal.export.tabular import Column, Target
 
 GENERIC = Target(
     name="csv",
@@ -20,9 +21,9 @@ GENERIC = Target(
         Column("phase", lambda item: item.phase, text=False),
         Column("start", lambda item: item.start.isoformat() if item.start else "", text=False),
         Column("due", lambda item: item.due.isoformat() if item.due else "", text=False),
-        Column("hours", lambda item: hours(item.effort), text=False),
-        Column("spent", lambda item: hours(item.spent), text=False),
-        Column("remaining", lambda item: hours(item.remaining), text=False),
+        Column("hours", lambda item: decimal_hours(item.effort), text=False),
+        Column("spent", lambda item: decimal_hours(item.spent), text=False),
+        Column("remaining", lambda item: decimal_hours(item.remaining), text=False),
         Column("depends on", lambda item: " ".join(item.depends_on), text=False),
         Column("status", lambda item: item.status, text=False),
         Column("priority", lambda item: item.priority if item.kind == "task" else "", text=False),

@@ -23,8 +23,8 @@ from functools import lru_cache
 from icalendar import Calendar, Event, vText
 
 from plan2cal import __version__
+from plan2cal.durations import duration_text
 from plan2cal.schedule import PhasePlan, Schedule, TaskPlan
-from plan2cal.worktime import hours_text
 
 # Namespace of all plan2cal UIDs; a plan's own namespace is derived from it and the plan id.
 PROJECT_NAMESPACE = uuid.UUID("6f1c9a52-3d0e-4b8f-9a57-0e2f8c4d71b3")
@@ -98,7 +98,7 @@ def _task_description(task: TaskPlan, phase: str) -> str:
     source = "shared from the phase's weeks" if task.effort_derived else "from the plan"
     lines = [
         f"Phase: {phase}",
-        f"Effort: {hours_text(task.effort)} in {task.sessions} "
+        f"Effort: {duration_text(task.effort)} in {task.sessions} "
         f"{'session' if task.sessions == 1 else 'sessions'} ({source})",
     ]
     if task.done is not None:
@@ -122,7 +122,7 @@ def _phase_description(phase: PhasePlan) -> str:
             f"{phase.nominal_end.isoformat()}"
         )
     )
-    lines = [f"End of phase: {phase.name}", f"Work: {hours_text(phase.effort)}, {versus}"]
+    lines = [f"End of phase: {phase.name}", f"Work: {duration_text(phase.effort)}, {versus}"]
     if phase.description:
         lines += ["", phase.description.strip()]
     return "\n".join(lines)

@@ -16,10 +16,10 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from plan2cal.durations import duration_text
 from plan2cal.errors import ProgressError
 from plan2cal.export.tabular import Column, Item, Target, plan_items
 from plan2cal.schedule import Schedule
-from plan2cal.worktime import hours_text
 
 DATE_FORMAT = "yyyy-MM-dd"  # what the importer's "Date format" box must say
 PRIORITY = {
@@ -51,7 +51,7 @@ def _order(items: list[Item]) -> list[Item]:
 def _description(item: Item) -> str:
     parts = [item.description] if item.description else []
     if item.kind == "task":
-        parts.append(f"Effort: {hours_text(item.effort)}.")
+        parts.append(f"Effort: {duration_text(item.effort)}.")
     if item.link:
         parts.append(item.link)
     return "\n\n".join(parts)

@@ -291,8 +291,3 @@ def us_date(day: dt.date | None) -> str:
     """``MM/DD/YYYY`` with leading zeros, the US order Asana and Google Calendar read, or empty
     (specs/import-formats.md §3.2, §4)."""
     return day.strftime("%m/%d/%Y") if day else ""
-
-
-def hours(minutes: int) -> str:
-    """Minutes as decimal hours without trailing zeros: ``90`` → ``1.5``."""
-    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")

@@ -22,7 +22,8 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from plan2cal.export.tabular import Column, Item, Target, hours, plan_items
+from plan2cal.durations import decimal_hours
+from plan2cal.export.tabular import Column, Item, Target, plan_items
 from plan2cal.schedule import Schedule
 
 # Todoist Help: PRIORITY 1 = p1 (highest) … 4 = p4, empty = p1 [V T1]. Linear's Todoist
@@ -85,7 +86,9 @@ def _description(item: Item) -> str:
         return ""
     progress = ""
     if item.status == "in progress":
-        progress = f"Spent: {hours(item.spent)} h; remaining: {hours(item.remaining)} h."
+        progress = (
+            f"Spent: {decimal_hours(item.spent)} h; remaining: {decimal_hours(item.remaining)} h."
+        )
     elif item.status == "done" and item.kind == "task" and item.due:
         progress = f"Done on {item.due.isoformat()}."
     parts = [item.description, progress, item.link or ""]
