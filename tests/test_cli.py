@@ -360,8 +360,8 @@ def test_schedule_writes_the_ics_and_prints_the_phase_table(
     ]
     assert any(line.startswith("Phase One  2026-12-07") for line in lines), result.stdout
     wrote = re.search(
-        rf"^Wrote {re.escape(str(target))} \((\d+) sessions, (\d+) milestones, "
-        rf"(\d+) new, 0 changed, 0 cancelled; \d+ KB\)\.$",
+        rf"^Wrote {re.escape(str(target))} \((\d+) sessions, (\d+) milestones: "
+        rf"(\d+) new; \d+ KB\)\.$",
         result.stdout,
         re.MULTILINE,
     )
@@ -410,7 +410,7 @@ def test_unexpected_exception_exits_1_with_one_line_and_no_traceback(
     write_plan: WritePlan, run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bug in the library gives exit 1 and one ``unexpected`` line on stderr, no traceback."""
-    monkeypatch.setattr(plan2cal.cli, "make_schedule", _explode)
+    monkeypatch.setattr(plan2cal.cli, "run_schedule", _explode)
     plan = write_plan(PLAN)
 
     stderr, _ = _schedule_fails(run_cli, plan, 1)
@@ -424,7 +424,7 @@ def test_unexpected_exception_propagates_with_debug(
     write_plan: WritePlan, run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With ``--debug`` the unexpected exception is raised, so its traceback is shown."""
-    monkeypatch.setattr(plan2cal.cli, "make_schedule", _explode)
+    monkeypatch.setattr(plan2cal.cli, "run_schedule", _explode)
     plan = write_plan(PLAN)
 
     with pytest.raises(RuntimeError, match="boom"):

@@ -47,12 +47,15 @@ def test_every_format_has_its_expected_files() -> None:
 def test_jira_and_csv_write_only_their_files(
     tmp_path: Path, write_plan: WritePlan, run_cli: Run
 ) -> None:
-    """--format jira --format csv writes the Jira CSV, its config and the tasks CSV, no .ics."""
+    """--format jira --format csv writes the Jira CSV, its config, the tasks CSV and the state
+    (for the baseline), no .ics."""
     plan = write_plan(DEMO_PLAN, "demo.yaml")
     out = tmp_path / "out"
     result = schedule(run_cli, plan, out, "--format", "jira", "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert listing(out) == sorted(["demo.jira.csv", "demo.jira-config.json", "demo.tasks.csv"])
+    assert listing(out) == sorted(
+        ["demo.jira.csv", "demo.jira-config.json", "demo.tasks.csv", "demo.state.json"]
+    )
     assert "demo.ics" not in result.stdout
 
 
@@ -111,13 +114,13 @@ def test_unknown_format_is_a_usage_error(
 
 
 def test_failed_run_writes_nothing(tmp_path: Path, write_plan: WritePlan, run_cli: Run) -> None:
-    """A --jira-keys file without an Issue key column exits 5 before any file is written."""
+    """A --jira-keys file without an Issue key column exits 3 before any file is written."""
     plan = write_plan(DEMO_PLAN, "demo.yaml")
     keys = tmp_path / "export.csv"
     keys.write_text("Summary,Issue id\r\nTask A,10001\r\n", encoding="utf-8")
     out = tmp_path / "out"
     result = schedule(run_cli, plan, out, "--format", "all", "--jira-keys", keys)
-    assert result.exit_code == 5, result.output
+    assert result.exit_code == 3, result.output
     assert result.stdout == ""
     assert "Issue key" in result.stderr
     assert not out.exists()

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from conftest import BUNDLED_PLAN, DEMO_PLAN
 from goldens import GOLDEN, bundled_schedule, golden_bytes
 from plan2cal import __version__
-from plan2cal.export.ics import Revision, build_calendar, calendar_events, ics_bytes
+from plan2cal.export.events import Revision, calendar_events
+from plan2cal.export.ics import build_calendar, ics_bytes
 from plan2cal.model import Plan
 from plan2cal.schedule import Schedule, availability_for, build_schedule
 from readers import ReadEvent, read_with_ical, read_with_khal, read_with_vobject
@@ -600,8 +601,18 @@ def test_uids_differ_between_plans() -> None:
     ours = ics_bytes(demo_schedule(), STAMP)
     theirs = ics_bytes(schedule_of(demo_data(plan="demo-copy")), STAMP)
     assert not set(uid_by_item(ours).values()) & set(uid_by_item(theirs).values())
-    assert header_of(ours)["UID"] != header_of(theirs)["UID"]
-    assert {e["X-PLAN2CAL-PLAN"] for e in events_of(ours)} == {header_of(ours)["UID"]}
+    assert {e["X-PLAN2CAL-PLAN"] for e in events_of(ours)} != {
+        e["X-PLAN2CAL-PLAN"] for e in events_of(theirs)
+    }
+
+
+def test_no_uid_line_comes_before_the_first_event() -> None:
+    """No calendar-level UID: vdirsyncer takes the first UID line as every event's identity
+    (specs/icalendar-clients.md §0.2), so the first UID of the file is the first event's."""
+    data = ics_bytes(bundled_schedule(), STAMP)
+    head = data.split(b"BEGIN:VEVENT", 1)[0]
+    assert b"\r\nUID:" not in head and not head.startswith(b"UID:")
+    assert "UID" not in header_of(data)
 
 
 def test_uids_hold_no_date_and_no_title() -> None:
@@ -613,7 +624,6 @@ def test_uids_hold_no_date_and_no_title() -> None:
         assert uuid.UUID(uid.removesuffix("@plan2cal")).version == 5
         day = event.get("DTSTART", event.get("DTSTART;VALUE=DATE", ""))[:8]
         assert day not in uid and f"{day[:4]}-{day[4:6]}-{day[6:]}" not in uid
-    assert uuid.UUID(header_of(data)["UID"]).version == 5  # the calendar's own UID
 
 
 def test_session_description_names_phase_effort_and_link() -> None:

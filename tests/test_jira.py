@@ -22,7 +22,7 @@ from click.testing import Result
 
 from conftest import DEMO_PLAN
 from goldens import bundled_schedule, check_golden, schedule_of
-from plan2cal.errors import ProgressError
+from plan2cal.errors import PlanError
 from plan2cal.export.formats import TABLE_FORMATS, Options, Rendered
 from plan2cal.export.jira import jira_items, read_jira_keys
 from plan2cal.schedule import Actuals, Schedule
@@ -76,7 +76,7 @@ class Issue:
 
 def render(schedule: Schedule, keys: Path | None = None) -> Rendered:
     """The jira format's files and settings, as the command line gets them."""
-    return TABLE_FORMATS["jira"](schedule, Options(jira_keys=keys))
+    return TABLE_FORMATS["jira"].render(schedule, Options(jira_keys=keys))
 
 
 def read_back(data: bytes) -> tuple[list[str], list[Issue]]:
@@ -427,22 +427,22 @@ BAD_EXPORTS = {
 
 
 @pytest.mark.parametrize("case", list(BAD_EXPORTS))
-def test_bad_export_is_a_progress_error_naming_the_file(tmp_path: Path, case: str) -> None:
-    """No Issue key column, an empty file or two issues for one task raise ProgressError."""
+def test_bad_export_is_an_input_error_naming_the_file(tmp_path: Path, case: str) -> None:
+    """No Issue key column, an empty file or two issues for one task raise PlanError."""
     text, words = BAD_EXPORTS[case]
     path = write_export(tmp_path, text)
-    with pytest.raises(ProgressError) as caught:
+    with pytest.raises(PlanError) as caught:
         read_jira_keys(path, jira_items(bundled_schedule()))
     assert str(path) in str(caught.value)
     assert words in str(caught.value)
-    assert caught.value.exit_code == 5
+    assert caught.value.exit_code == 3
 
 
 @pytest.mark.parametrize("case", list(BAD_EXPORTS))
-def test_bad_export_exits_5_on_the_command_line(
+def test_bad_export_exits_3_on_the_command_line(
     tmp_path: Path, write_plan: WritePlan, run_cli: Run, case: str
 ) -> None:
-    """Through the CLI a bad export exits 5 with one Error line naming the file."""
+    """Through the CLI a bad export exits 3 (invalid input) with one Error line naming the file."""
     plan = write_plan(DEMO_PLAN, "demo.yaml")
     path = write_export(
         tmp_path, BAD_EXPORTS[case][0].replace("plan2cal-foundation", "plan2cal-one")
@@ -451,7 +451,7 @@ def test_bad_export_exits_5_on_the_command_line(
         "schedule", plan, "-o", tmp_path / "out", "--start", "2026-12-07", "--today", "2026-12-01",
         "--format", "jira", "--jira-keys", path,
     )  # fmt: skip
-    assert result.exit_code == 5, result.output
+    assert result.exit_code == 3, result.output
     assert result.stderr.startswith("Error: ")
     assert str(path) in result.stderr
     assert "Traceback" not in result.output
@@ -465,7 +465,7 @@ def test_conflict_names_the_line_where_the_second_issue_starts(tmp_path: Path) -
         "Foundation Building again,RM-7,,plan2cal-foundation\r\n"
     )
     path = write_export(tmp_path, text)
-    with pytest.raises(ProgressError, match=re.escape(f"{path}:5:")):
+    with pytest.raises(PlanError, match=re.escape(f"{path}:5:")):
         read_jira_keys(path, jira_items(bundled_schedule()))
 
 

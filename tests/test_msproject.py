@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from goldens import bundled_schedule, check_golden, schedule_of
+from plan2cal.export.formats import TABLE_FORMATS, Options
 from plan2cal.export.msproject import (
     NAMESPACE,
     duration_text,
     msproject_bytes,
-    render_msproject,
     task_uids,
     working_minutes,
 )
@@ -241,7 +241,7 @@ def test_file_is_utf8_with_a_declaration_and_the_project_namespace() -> None:
 def test_render_msproject_writes_one_file_with_opening_advice() -> None:
     """The registry entry point gives the ``msproject.xml`` file and says how to merge it."""
     schedule = schedule_of(small_data())
-    rendered = render_msproject(schedule, object())
+    rendered = TABLE_FORMATS["msproject"].render(schedule, Options())
     assert rendered.files == {"msproject.xml": msproject_bytes(schedule)}
     assert any("Merge" in line for line in rendered.settings)
 

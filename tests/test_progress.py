@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import plan2cal.files
-from plan2cal.errors import Plan2CalError, ProgressError
+from plan2cal.errors import Plan2CalError, ProgressError, UsageError
 from plan2cal.progress import (
     HEADER,
     LogEntry,
@@ -38,15 +38,16 @@ FEB_10 = dt.date(2027, 2, 10)
 WRITTEN = (
     HEADER
     + """\
-google-pm-certificate:
-  log:
-    - {date: 2027-01-12, duration: 6h}
-    - {date: 2027-01-19, duration: 1h30m}
-  done: 2027-02-10
-  note: finished the capstone early
-ml-course:
-  log:
-    - {date: 2027-02-01, duration: 6h}
+tasks:
+  google-pm-certificate:
+    log:
+      - {date: 2027-01-12, duration: 6h}
+      - {date: 2027-01-19, duration: 1h30m}
+    done: 2027-02-10
+    note: finished the capstone early
+  ml-course:
+    log:
+      - {date: 2027-02-01, duration: 6h}
 """
 )
 
@@ -325,6 +326,8 @@ def test_written_file_reads_back_with_plain_yaml_as_plain_data(path: Path) -> No
 
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
 
+    assert list(data) == ["tasks"]
+    data = data["tasks"]
     assert data == {
         "google-pm-certificate": {
             "log": [
@@ -453,13 +456,13 @@ def test_undo_keeps_a_task_with_a_note_and_drops_one_left_empty(path: Path) -> N
 
 
 def test_undo_with_nothing_left_raises_and_keeps_the_file(path: Path) -> None:
-    """Undo on a task with no done date and no log entry is a ProgressError; the file stays."""
+    """Undo on a task with no done date and no log entry is a usage error; the file stays."""
     path.write_text(WRITTEN, encoding="utf-8")
     undo_last(path, "ml-course")
     before = path.read_bytes()
 
     for task in ("ml-course", "never-recorded"):
-        with pytest.raises(ProgressError, match=f"'{task}' has nothing to undo"):
+        with pytest.raises(UsageError, match=f"'{task}' has nothing to undo"):
             undo_last(path, task)
 
     assert path.read_bytes() == before

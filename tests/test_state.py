@@ -12,17 +12,18 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from plan2cal.export.ics import EventData, calendar_events, ics_bytes
-from plan2cal.model import Plan
-from plan2cal.schedule import Schedule, availability_for, build_schedule
-from plan2cal.state import (
+from plan2cal.export.events import EventData, calendar_events
+from plan2cal.export.ics import ics_bytes
+from plan2cal.export.revisions import (
     Revisions,
     load_state,
     revise,
     session_history,
+    state_bytes,
     state_from_ics,
-    write_state,
 )
+from plan2cal.model import Plan
+from plan2cal.schedule import Schedule, availability_for, build_schedule
 
 Run = Callable[..., Result]
 WritePlan = Callable[..., Path]
@@ -94,7 +95,12 @@ def test_new_events_get_sequence_0_and_last_modified_now(schedule: Schedule) -> 
         event.uid: (0, FIRST) for event in events
     }
     assert (result.added, result.changed, result.cancelled) == (len(events), 0, 0)
-    assert result.events == sorted(events, key=lambda event: event.sort_key)
+    assert [dataclasses.replace(event, baseline=None) for event in result.events] == sorted(
+        events, key=lambda event: event.sort_key
+    )
+    # A first run is its own baseline: each phase milestone carries its own date.
+    marked = {e.item: e.baseline for e in result.events if e.item.startswith("phase:")}
+    assert marked == {f"phase:{p.key}": p.end for p in schedule.phases}
 
 
 def test_unchanged_events_keep_sequence_and_last_modified(schedule: Schedule) -> None:
@@ -205,16 +211,16 @@ def three_runs(schedule: Schedule) -> Revisions:
     return revise(second.state, on(schedule, MONDAY + 14 * DAY), list(events.values()), THIRD, 30)
 
 
-def test_state_round_trips_through_write_state_and_load_state(
+def test_state_round_trips_through_state_bytes_and_load_state(
     schedule: Schedule, tmp_path: Path
 ) -> None:
-    """What write_state writes, load_state reads back equal: events, baseline and last run."""
+    """What state_bytes writes, load_state reads back equal: events, baseline and last run."""
     state = three_runs(schedule).state
     path = tmp_path / "small.state.json"
 
-    write_state(path, state)
+    path.write_bytes(state_bytes(state))
 
-    assert load_state(path, tmp_path / "small.ics") == state
+    assert load_state(path, tmp_path / "small.ics", "small") == state
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
 
 
@@ -226,7 +232,7 @@ def test_state_from_ics_rebuilds_the_records_revise_made(
     ics = tmp_path / "small.ics"
     ics.write_bytes(ics_bytes(schedule, THIRD, result.revisions, result.events))
 
-    rebuilt = state_from_ics(ics)
+    rebuilt = state_from_ics(ics, "small")
 
     assert rebuilt is not None
     assert rebuilt.events == result.state.events
@@ -241,7 +247,7 @@ def test_state_from_ics_rebuilds_the_records_revise_made(
 
 def test_no_state_file_and_no_calendar_is_no_state(tmp_path: Path) -> None:
     """A first run has nothing to compare with."""
-    assert load_state(tmp_path / "x.state.json", tmp_path / "x.ics") is None
+    assert load_state(tmp_path / "x.state.json", tmp_path / "x.ics", "x") is None
 
 
 # --- a crash in the middle of a write ------------------------------------------------------------
@@ -275,7 +281,7 @@ def test_crash_while_writing_leaves_the_previous_file_and_no_temporary_file(
     out = plan.parent / "out"
     first = run_cli("schedule", plan, "--today", "2027-01-04", "-o", out)
     assert first.exit_code == 0, first.output
-    logged = run_cli("log", plan, "a", "1h", "--on", "2027-01-05")
+    logged = run_cli("log", plan, "a", "1h", "--on", "2027-01-05", "--today", "2027-01-05")
     assert logged.exit_code == 0, logged.output
     before = {path.name: path.read_bytes() for path in out.iterdir()}
     real_replace = os.replace

@@ -117,8 +117,8 @@ def rendered_files(schedule: Schedule) -> list[tuple[str, str, bytes]]:
     """(format, file suffix, bytes) for every file of every format in TABLE_FORMATS."""
     return [
         (name, suffix, data)
-        for name, render in TABLE_FORMATS.items()
-        for suffix, data in render(schedule, Options()).files.items()
+        for name, entry in TABLE_FORMATS.items()
+        for suffix, data in entry.render(schedule, Options()).files.items()
     ]
 
 
@@ -184,7 +184,7 @@ def csv_files(schedule: Schedule) -> list[tuple[str, list[list[str]]]]:
 
 def msproject_names(schedule: Schedule) -> list[str]:
     """The Name of every Task element of the MSPDI file."""
-    data = TABLE_FORMATS["msproject"](schedule, Options()).files["msproject.xml"]
+    data = TABLE_FORMATS["msproject"].render(schedule, Options()).files["msproject.xml"]
     tasks = ET.fromstring(data).iter(f"{{{NAMESPACE}}}Task")
     return [task.findtext(f"{{{NAMESPACE}}}Name") or "" for task in tasks]
 
@@ -285,7 +285,7 @@ def test_bundled_tasks_csv_matches_golden() -> None:
 
 def test_tasks_csv_starts_with_a_bom_and_has_every_column() -> None:
     """UTF-8 BOM for Excel, then exactly the fifteen columns in order, CRLF rows of equal width."""
-    data = TABLE_FORMATS["csv"](bundled_schedule(), Options()).files["tasks.csv"]
+    data = TABLE_FORMATS["csv"].render(bundled_schedule(), Options()).files["tasks.csv"]
     assert data.startswith(BOM + b"id,type,name,")
     assert data.endswith(b"\r\n")
     assert not data[len(BOM) :].startswith(BOM)
@@ -339,12 +339,12 @@ def test_tasks_csv_hours_are_decimal() -> None:
 def test_text_survives_the_jira_and_tasks_csv() -> None:
     """Non-ASCII, emoji, commas, quotes and newlines come back from csv.reader unchanged."""
     schedule = schedule_of(ROUND_TRIP)
-    jira = csv_rows(TABLE_FORMATS["jira"](schedule, Options()).files["jira.csv"])
+    jira = csv_rows(TABLE_FORMATS["jira"].render(schedule, Options()).files["jira.csv"])
     summary, description = jira[0].index("Summary"), jira[0].index("Description")
     assert [row[summary] for row in jira[1:]] == [PHASE, NAME]
     assert jira[1][description] == DESCRIPTION
     assert jira[2][description].startswith(DESCRIPTION + "\n\n")
-    tasks = csv_rows(TABLE_FORMATS["csv"](schedule, Options()).files["tasks.csv"])
+    tasks = csv_rows(TABLE_FORMATS["csv"].render(schedule, Options()).files["tasks.csv"])
     name, text = GENERIC_HEADER.index("name"), GENERIC_HEADER.index("description")
     assert [(row[name], row[text]) for row in tasks[1:]] == [
         (PHASE, DESCRIPTION),

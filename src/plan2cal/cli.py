@@ -1,44 +1,49 @@
-"""The command line: options → library calls → files → one summary. The only module with click."""
+"""The command line: options → one library call → what it returns, printed. The only module
+that imports click, reads the clock or looks at the environment."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from plan2cal import __version__
-from plan2cal.controllers import Workspace, export_calendar, make_schedule, open_workspace
-from plan2cal.durations import duration_text, parse_duration
-from plan2cal.errors import Plan2CalError, UnschedulableError
-from plan2cal.export.formats import FORMATS, TABLE_FORMATS, Options
-from plan2cal.export.ics import SIZE_WARNING
-from plan2cal.files import write_atomic
-from plan2cal.fit import UnknownTargetError, fit_budget
-from plan2cal.load import load_plan
-from plan2cal.model import check_timezone, plan_json_schema
-from plan2cal.progress import (
-    UnknownTaskError,
-    check_task_id,
-    progress_path,
-    record_done,
-    record_log,
-    undo_last,
+from plan2cal._pending import check_date_in_range
+from plan2cal.controllers import (
+    Environment,
+    RunOptions,
+    Workspace,
+    done_change,
+    find_budget,
+    log_change,
+    look,
+    record,
+    run_schedule,
+    set_baseline,
+    undo_change,
 )
+from plan2cal.durations import parse_duration
+from plan2cal.errors import Plan2CalError, UnschedulableError
+from plan2cal.export.formats import FORMATS
+from plan2cal.fit import UnknownTargetError
+from plan2cal.model import check_timezone, plan_json_schema
+from plan2cal.progress import LONGEST_LOG_ENTRY
 from plan2cal.report import (
     check_report,
-    moved_lines,
+    first_run_summary,
     progress_lines,
-    schedule_summary,
+    rerun_summary,
     slip_report,
     warning_lines,
 )
-from plan2cal.state import rebaseline, write_state
+from plan2cal.version import __version__
 
 
 class _DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
@@ -50,11 +55,32 @@ class _DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in c
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(str(value))
+            day = dt.date.fromisoformat(str(value))
         except ValueError:
             self.fail(
                 f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2027-01-04", param, ctx
             )
+        try:
+            return check_date_in_range(day)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class _Hours(click.ParamType):  # type: ignore[type-arg]
+    name = "HOURS"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            hours = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"'{value}' is not a number of hours", param, ctx)
+        if not math.isfinite(hours) or not 0 < hours <= 168:
+            self.fail(
+                f"'{value}' is not a weekly budget; give hours above 0, at most 168", param, ctx
+            )
+        return hours
 
 
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -67,7 +93,7 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 
 
 class _Commands(click.Group):
-    """Turns plan2cal's errors into one line on stderr and the exit code of their class."""
+    """Turns plan2cal's errors into one message on stderr and the exit code of their class."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -96,188 +122,243 @@ class _Commands(click.Group):
 def cli(debug: bool) -> None:
     """Turn a phased roadmap into dated work sessions and milestones.
 
-    \b
-    Example:
-      plan2cal schedule plans/ai-pm-transition.yaml --start 2027-01-04
+    The first run of `schedule` pins the start, weekly budget, time zone, output formats and
+    folder in the progress file beside the plan; every later command uses them, and giving an
+    option again changes the pin.
 
     \b
-    Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 plan invalid,
-    4 unschedulable, 5 progress or state file problem.
+    Example:
+      plan2cal schedule plans/ai-pm-transition.yaml
+
+    \b
+    Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 plan or input invalid,
+    4 unschedulable, 5 progress or state file damaged, 6 output cannot be written.
     """
 
 
-def _plan_argument(function: Any) -> Any:
-    function = click.option(
+def _with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    def decorate(function: Any) -> Any:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+_PLAN = [
+    click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path)),
+    click.option(
         "--progress",
         "progress_file",
         type=click.Path(dir_okay=False, path_type=Path),
         help="Progress file [default: <plan stem>.progress.yaml beside the plan].",
-    )(function)
-    return click.argument(
-        "plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path)
-    )(function)
+    ),
+    click.option(
+        "--today",
+        type=_DateType(),
+        help="Run as if today were this day (to try a rerun weeks ahead) [default: today].",
+    ),
+    click.option(
+        "--wait",
+        "lock_timeout",
+        type=click.FloatRange(min=0, max=3600),
+        default=60.0,
+        show_default=True,
+        help="Seconds to wait for another plan2cal run on the same plan.",
+    ),
+]
+
+_SETTINGS = [
+    click.option(
+        "--start",
+        type=_DateType(),
+        help="First day of work [default: pinned, else defaults.start, else next Monday].",
+    ),
+    click.option(
+        "--hours-per-week",
+        type=_Hours(),
+        help="Weekly budget in hours [default: pinned, else defaults.hours_per_week, else 10].",
+    ),
+    click.option(
+        "--timezone",
+        callback=_zone,
+        help="IANA zone of the windows [default: pinned, else defaults.timezone, else this "
+        "machine's zone].",
+    ),
+    click.option(
+        "-o",
+        "--output",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of the output files and their state [default: pinned, else out].",
+    ),
+    click.option(
+        "--horizon-years",
+        type=click.IntRange(min=1, max=1000),
+        default=30,
+        show_default=True,
+        help="Give up when the work would not end within this many years.",
+    ),
+]
 
 
-def _schedule_options(function: Any) -> Any:
-    options = [
-        click.option(
-            "--start",
-            type=_DateType(),
-            help="First day of work [default: defaults.start, else next Monday].",
-        ),
-        click.option(
-            "--hours-per-week",
-            type=click.FloatRange(min=0, min_open=True, max=168),
-            help="Weekly budget in hours [default: defaults.hours_per_week].",
-        ),
-        click.option(
-            "--timezone",
-            callback=_zone,
-            help="IANA zone of the windows [default: defaults.timezone, else this machine's zone].",
-        ),
-        click.option(
-            "--today",
-            type=_DateType(),
-            help="Work before this day is history; the rest is placed from it [default: today].",
-        ),
-        click.option(
-            "-o",
-            "--output",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=Path("out"),
-            show_default=True,
-            help="Folder of the output files and their state.",
-        ),
-        click.option(
-            "--horizon-years",
-            type=click.IntRange(min=1, max=1000),
-            default=30,
-            show_default=True,
-            help="Give up when the work would not end within this many years.",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return _plan_argument(function)
+def _environment(options: dict[str, Any]) -> Environment:
+    def waiting(path: Path) -> None:
+        click.echo(f"Waiting for another plan2cal run on {_shown(path)} …", err=True)
 
-
-def _workspace(options: dict[str, Any]) -> Workspace:
-    return open_workspace(
-        options["plan_file"],
-        today=options["today"] or dt.date.today(),
-        output=options["output"],
-        start=options["start"],
-        hours_per_week=options["hours_per_week"],
-        timezone=options["timezone"],
-        progress_file=options["progress_file"],
+    return Environment(
+        today=options.get("today") or dt.date.today(),
+        now=_now(),
         fallback_zone=_system_zone(),
+        lock_timeout=options.get("lock_timeout", 60.0),
+        on_wait=waiting,
     )
 
 
-def _echo(lines: list[str]) -> None:
+def _run_options(options: dict[str, Any], formats: tuple[str, ...] | None = None) -> RunOptions:
+    return RunOptions(
+        start=options.get("start"),
+        hours_per_week=options.get("hours_per_week"),
+        timezone=options.get("timezone"),
+        formats=formats,
+        output=options.get("output"),
+        jira_keys=options.get("jira_keys"),
+        progress_file=options.get("progress_file"),
+    )
+
+
+def _echo(lines: list[str], err: bool = False) -> None:
     for line in lines:
-        click.echo(line)
+        click.echo(line, err=err)
 
 
-def _warn_unknown(workspace: Workspace) -> None:
+def _shown(path: Path) -> str:
+    """A path as the person would type it from here: relative when below this folder."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _notes(workspace: Workspace, *, writes: bool) -> None:
     for key in workspace.unknown_progress():
         click.echo(
-            f"Note: {workspace.progress_file} has progress for '{key}', which the plan no longer "
-            "has; it is kept there but not used.",
+            f"Note: {_shown(workspace.progress_file)} has progress for '{key}', which the plan "
+            "no longer has; it is kept there but not used.",
+            err=True,
+        )
+    for note in workspace.notes:
+        click.echo(f"Note: {note}.", err=True)
+    if not writes and workspace.changes:
+        click.echo(
+            "Note: " + "; ".join(workspace.changes) + " for this command only; plan2cal "
+            "schedule pins it.",
             err=True,
         )
 
 
 @cli.command()
-@_schedule_options
+@_with_options(_PLAN + _SETTINGS)
 @click.option(
     "--format",
     "formats",
     type=click.Choice([*FORMATS, "all"]),
     multiple=True,
-    help="What to write; repeat for several [default: ics]. jira: Jira CSV and its importer "
-    "configuration; csv: a tasks CSV for spreadsheets.",
+    help="What to write; repeat for several [default: pinned, else ics]. jira: Jira CSV and "
+    "its importer configuration; csv: a tasks CSV for spreadsheets; all: every format.",
 )
 @click.option(
     "--jira-keys",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="A CSV exported from Jira: rows for issues it holds get their Issue Key.",
+    help="A CSV exported from Jira: rows for issues it holds get their Issue Key (pinned).",
 )
 @click.option(
     "--tombstone-days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=3650),
     default=30,
     show_default=True,
     help="Days to keep writing removed events as cancelled.",
 )
 def schedule(**options: Any) -> None:
-    """Schedule PLAN and write OUTPUT/<plan>.ics.
+    """Schedule PLAN and write its calendar (and the other pinned formats) to the output folder.
 
-    Prints each phase's start, end (its milestone), nominal end, the difference and its hours,
-    then any warnings. The .ics has one event per work session and an all-day milestone per
-    phase; import it into Google Calendar, Apple Calendar, Outlook or Thunderbird. DTSTAMP is
-    taken from SOURCE_DATE_EPOCH when it is set, so the file is reproducible.
+    Prints each phase's start, end (its milestone), nominal end, the difference and its hours.
+    The .ics has one event per work session and an all-day milestone per phase; import it into
+    Google Calendar, Apple Calendar, Outlook or Thunderbird.
+
+    The first run pins the start, budget, zone, formats and output folder in the progress
+    file; every later run uses them. Give an option again to change it (a new budget applies
+    from today on).
 
     After a slip, record what got done (plan2cal done / log) and run it again: finished work
     stays where it happened, the rest moves to the future, events keep their UIDs and get a
-    higher SEQUENCE, and events that no longer exist are written as cancelled.
+    higher SEQUENCE, events that no longer exist are written as cancelled, and every format
+    the last run wrote is written again. All files change together, or none.
 
     \b
     Example:
-      plan2cal schedule plans/ai-pm-transition.yaml --start 2027-01-04 --hours-per-week 8
+      plan2cal schedule plans/ai-pm-transition.yaml
+      plan2cal schedule plans/ai-pm-transition.yaml --hours-per-week 12 --format ics --format jira
     """
-    workspace = _workspace(options)
-    _warn_unknown(workspace)
-    result = make_schedule(workspace, options["horizon_years"])
-    chosen = set(FORMATS) if "all" in options["formats"] else set(options["formats"] or ["ics"])
-    # Render every file before writing any, so that a failure writes nothing.
-    export_options = Options(jira_keys=options["jira_keys"])
-    tables = {
-        name: TABLE_FORMATS[name](result, export_options)
-        for name in TABLE_FORMATS
-        if name in chosen
-    }
-    written = (
-        export_calendar(workspace, result, _dtstamp(), options["tombstone_days"])
-        if "ics" in chosen
-        else None
+    chosen = options["formats"]
+    formats = tuple(FORMATS) if "all" in chosen else (tuple(dict.fromkeys(chosen)) or None)
+    run = run_schedule(
+        options["plan_file"],
+        _run_options(options, formats),
+        _environment(options),
+        tombstone_days=options["tombstone_days"],
+        horizon_years=options["horizon_years"],
     )
-    output: Path = options["output"]
-    paths = {
-        name: {output / f"{result.plan}.{suffix}": data for suffix, data in rendered.files.items()}
-        for name, rendered in tables.items()
-    }
-    for files in paths.values():
-        for path, data in files.items():
-            write_atomic(path, data)
-    _echo(schedule_summary(result))
-    previous = workspace.state
-    if written is not None and previous is not None and previous.last_run is not None:
-        _echo(["", *moved_lines(result, previous.last_run)])
-        _echo(["", *slip_report(result, previous.baseline, previous.last_run)])
+    workspace, result = run.workspace, run.schedule
+    _notes(workspace, writes=True)
+    previous = run.previous
+    if previous is not None and previous.last_run is not None:
+        _echo(rerun_summary(result, previous.baseline, previous.last_run))
+    else:
+        _echo(first_run_summary(result, run.nominal))
     click.echo("")
-    if written is not None:
-        revisions = written.revisions
+    calendar = run.outputs.calendar
+    if calendar is not None:
+        counts = [
+            f"{count} {label}"
+            for count, label in (
+                (calendar.added, "new"),
+                (calendar.changed, "changed"),
+                (calendar.cancelled, "cancelled"),
+            )
+            if count
+        ] or ["nothing changed"]
         click.echo(
-            f"Wrote {written.ics_path} ({len(result.sessions)} sessions, "
-            f"{len(result.phases) + len(result.milestones)} milestones, "
-            f"{revisions.added} new, {revisions.changed} changed, {revisions.cancelled} "
-            f"cancelled; {written.size / 1024:.0f} KB)."
+            f"Wrote {_shown(calendar.path)} ({calendar.sessions} sessions, "
+            f"{calendar.milestones} milestones: {', '.join(counts)}; "
+            f"{calendar.size / 1024:.0f} KB)."
         )
-        if written.size > SIZE_WARNING:
+        if calendar.too_big_for_google:
             click.echo(
                 "Note: Google Calendar imports files of up to about 1 MB; import this one "
                 "in parts or subscribe to it instead.",
                 err=True,
             )
-    for name, rendered in tables.items():
-        click.echo(f"Wrote {', '.join(str(path) for path in paths[name])}.")
-        for line in rendered.settings:
-            click.echo(f"  {name}: {line}")
+    for table in run.outputs.tables:
+        click.echo(f"Wrote {', '.join(_shown(path) for path in table.paths)}.")
+        for line in table.settings:
+            click.echo(f"  {table.format}: {line}")
+    settings = workspace.settings
+    if run.pinned_now:
+        click.echo(
+            f"Pinned in {_shown(workspace.progress_file)} for later runs: start "
+            f"{settings.start.isoformat()}, {settings.hours_per_week:g} h a week, "
+            f"{settings.timezone}, formats {', '.join(settings.formats)}, output "
+            f"{_shown(settings.output)}."
+        )
+    elif workspace.changes:
+        click.echo(
+            f"Pinned in {_shown(workspace.progress_file)}: " + "; ".join(workspace.changes) + "."
+        )
 
 
 @cli.command()
-@_schedule_options
+@_with_options(_PLAN + _SETTINGS)
 def check(**options: Any) -> None:
     """Validate PLAN and print what the schedule will assume.
 
@@ -288,82 +369,86 @@ def check(**options: Any) -> None:
     Example:
       plan2cal check plans/ai-pm-transition.yaml
     """
-    workspace = _workspace(options)
-    _warn_unknown(workspace)
-    _echo(check_report(make_schedule(workspace, options["horizon_years"])))
-
-
-def _check_task(plan_file: Path, task: str) -> None:
-    plan = load_plan(plan_file)
-    try:
-        check_task_id(task, [item.key for _, item in plan.task_list()])
-    except UnknownTaskError as exc:
-        raise click.BadParameter(str(exc), param_hint="TASK") from None
+    seen = look(
+        options["plan_file"], _run_options(options), _environment(options), options["horizon_years"]
+    )
+    _notes(seen.workspace, writes=False)
+    _echo(check_report(seen.schedule, seen.nominal))
 
 
 @cli.command()
-@_plan_argument
+@_with_options(_PLAN)
 @click.argument("task")
 @click.option("--on", "day", type=_DateType(), help="The day it was finished [default: today].")
-def done(plan_file: Path, progress_file: Path | None, task: str, day: dt.date | None) -> None:
+def done(**options: Any) -> None:
     """Record that TASK of PLAN is finished.
 
     \b
     Example:
       plan2cal done plans/ai-pm-transition.yaml google-pm-certificate --on 2027-02-10
     """
-    _check_task(plan_file, task)
-    path = progress_path(plan_file, progress_file)
-    on = day or dt.date.today()
-    record_done(path, task, on)
-    click.echo(f"Recorded {task} as done on {on.isoformat()} in {path}.")
+    env = _environment(options)
+    on = options["day"] or env.today
+    _recorded(options, env, done_change(options["task"], on), on)
 
 
 @cli.command()
-@_plan_argument
+@_with_options(_PLAN)
 @click.argument("task")
 @click.argument("duration")
 @click.option("--on", "day", type=_DateType(), help="The day of the work [default: today].")
-def log(
-    plan_file: Path, progress_file: Path | None, task: str, duration: str, day: dt.date | None
-) -> None:
-    """Record DURATION of work on TASK of PLAN (90m, 1h30m, 2h or hours).
+def log(**options: Any) -> None:
+    """Record DURATION of work on TASK of PLAN (90m, 1h30m, 2h or a number of hours).
 
     \b
     Example:
-      plan2cal log plans/ai-pm-transition.yaml start-ml-course 6h
+      plan2cal log plans/ai-pm-transition.yaml start-ml-course 1h30m
     """
     try:
-        minutes = parse_duration(duration)
+        minutes = parse_duration(options["duration"])
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="DURATION") from None
-    _check_task(plan_file, task)
-    path = progress_path(plan_file, progress_file)
-    on = day or dt.date.today()
-    progress = record_log(path, task, minutes, on)
-    click.echo(
-        f"Logged {duration_text(minutes)} on {task} on {on.isoformat()} in {path} "
-        f"({duration_text(progress.spent(task))} in all)."
-    )
+    if minutes > LONGEST_LOG_ENTRY:
+        raise click.BadParameter(
+            f"'{options['duration']}' is more than one log entry may hold "
+            f"({LONGEST_LOG_ENTRY // 60}h); split it over the days of the work (--on)",
+            param_hint="DURATION",
+        )
+    env = _environment(options)
+    on = options["day"] or env.today
+    _recorded(options, env, log_change(options["task"], minutes, on), on)
 
 
 @cli.command()
-@_plan_argument
+@_with_options(_PLAN)
 @click.argument("task")
-def undo(plan_file: Path, progress_file: Path | None, task: str) -> None:
+def undo(**options: Any) -> None:
     """Remove the last entry recorded for TASK: its done date, else its last log entry.
 
     \b
     Example:
       plan2cal undo plans/ai-pm-transition.yaml start-ml-course
     """
-    path = progress_path(plan_file, progress_file)
-    _, removed = undo_last(path, task)
-    click.echo(removed)
+    _recorded(options, _environment(options), undo_change(options["task"]), None)
+
+
+def _recorded(options: dict[str, Any], env: Environment, change: Any, on: dt.date | None) -> None:
+    result = record(
+        options["plan_file"],
+        options["task"],
+        change,
+        env,
+        progress_file=options["progress_file"],
+        on=on,
+    )
+    for warning in result.warnings:
+        click.echo(f"Note: {warning}.", err=True)
+    message = result.message.rstrip(".")
+    click.echo(f"{message} in {_shown(result.progress_file)}.")
 
 
 @cli.command()
-@_schedule_options
+@_with_options(_PLAN + _SETTINGS)
 def status(**options: Any) -> None:
     """Show progress and slip of PLAN: milestones against the baseline and the last run.
 
@@ -373,11 +458,19 @@ def status(**options: Any) -> None:
     Example:
       plan2cal status plans/ai-pm-transition.yaml
     """
-    workspace = _workspace(options)
-    _warn_unknown(workspace)
-    result = make_schedule(workspace, options["horizon_years"])
-    state = workspace.state
-    _echo([f"{result.title}: as of {workspace.today.isoformat()}", "", *progress_lines(result), ""])
+    seen = look(
+        options["plan_file"], _run_options(options), _environment(options), options["horizon_years"]
+    )
+    _notes(seen.workspace, writes=False)
+    result, state = seen.schedule, seen.state
+    _echo(
+        [
+            f"{result.title}: as of {seen.workspace.today.isoformat()}",
+            "",
+            *progress_lines(result),
+            "",
+        ]
+    )
     _echo(slip_report(result, state.baseline if state else None, state.last_run if state else None))
     if state is None:
         click.echo("(No earlier run: run plan2cal schedule to set the baseline.)")
@@ -385,33 +478,33 @@ def status(**options: Any) -> None:
 
 
 @cli.command()
-@_schedule_options
+@_with_options(_PLAN + _SETTINGS)
 @click.option("--by", type=_DateType(), required=True, help="The date to make.")
 @click.option("--milestone", help="A phase or task id [default: the end of the plan].")
 def fit(**options: Any) -> None:
     """Find the smallest weekly budget (in half hours) that finishes PLAN by a date.
 
-    Uses the real scheduler with the progress recorded so far and today. When no budget the
-    windows allow can make the date, says so and gives the earliest possible date.
+    Uses the real scheduler with the pinned settings, the progress recorded so far and today;
+    the work stays what the plan says, and only the pace changes. When no budget the windows
+    allow can make the date, says so and gives the earliest possible date.
 
     \b
     Example:
       plan2cal fit plans/ai-pm-transition.yaml --by 2027-08-01
     """
-    workspace = _workspace(options)
     try:
-        answer = fit_budget(
-            workspace.plan,
-            workspace.availability,
-            workspace.start,
-            workspace.actuals,
+        workspace, answer = find_budget(
+            options["plan_file"],
+            _run_options(options),
+            _environment(options),
             options["by"],
             options["milestone"],
             options["horizon_years"],
         )
     except UnknownTargetError as exc:
         raise click.BadParameter(str(exc), param_hint="--milestone") from None
-    now = workspace.availability.hours_per_week
+    _notes(workspace, writes=False)
+    now = workspace.settings.hours_per_week
     if answer.budget is None:
         raise UnschedulableError(
             f"no budget the windows allow finishes {answer.target} by {answer.by.isoformat()}: "
@@ -428,7 +521,7 @@ def fit(**options: Any) -> None:
 
 
 @cli.command()
-@_schedule_options
+@_with_options(_PLAN + _SETTINGS)
 def baseline(**options: Any) -> None:
     """Make the current schedule of PLAN the baseline that slips are measured against.
 
@@ -436,11 +529,14 @@ def baseline(**options: Any) -> None:
     Example:
       plan2cal baseline plans/ai-pm-transition.yaml
     """
-    workspace = _workspace(options)
-    result = make_schedule(workspace, options["horizon_years"])
-    write_state(workspace.state_path, rebaseline(workspace.state, result))
+    workspace, result = set_baseline(
+        options["plan_file"],
+        _run_options(options),
+        _environment(options),
+        options["horizon_years"],
+    )
     ends = ", ".join(f"{phase.key} {phase.end.isoformat()}" for phase in result.phases)
-    click.echo(f"Baseline set in {workspace.state_path}: {ends}.")
+    click.echo(f"Baseline set in {_shown(workspace.state_path)}: {ends}.")
 
 
 @cli.command()
@@ -457,16 +553,19 @@ def schema() -> None:
     click.echo(json.dumps(plan_json_schema(), indent=2, sort_keys=True))
 
 
-def _dtstamp() -> dt.datetime:
+def _now() -> dt.datetime:
+    """This moment in UTC to the second; SOURCE_DATE_EPOCH, when set, for reproducible files."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None:
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        check_date_in_range(moment.date())
     except (ValueError, OverflowError, OSError):
         raise click.UsageError(
-            f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not '{epoch}'"
+            f"SOURCE_DATE_EPOCH must be whole seconds since 1970 up to 2199, not '{epoch}'"
         ) from None
+    return moment
 
 
 def _system_zone() -> str:

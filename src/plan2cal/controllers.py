@@ -1,53 +1,143 @@
-"""Between the command line and the core: find a plan's files, gather what has happened, run
-the scheduler, and write the outputs with their state. No click here; the clock comes in as
-arguments."""
+"""Between the command line and the core: one function per command.
+
+Each finds the plan's files, settles the run's settings (the command line, else what the first
+run pinned, else the plan, else the defaults), holds the locks a writing command needs, calls
+the scheduler, writes through one transaction, and returns what the command line prints. No
+click here, and no clock: today, now and this machine's zone come in as arguments.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from plan2cal.export.ics import calendar_events, ics_bytes
-from plan2cal.files import write_atomic
-from plan2cal.load import load_plan
-from plan2cal.model import Plan
-from plan2cal.progress import Progress, load_progress, progress_path
-from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
-from plan2cal.state import (
-    Revisions,
-    State,
-    load_state,
-    revise,
-    session_history,
-    state_path,
-    write_state,
+from plan2cal._pending import (
+    FileWrite,
+    commit,
+    hold_locks,
+    recover,
+    remove_stale_temporaries,
 )
+from plan2cal.durations import duration_text
+from plan2cal.errors import UsageError
+from plan2cal.export.revisions import State, load_state, rebaseline, state_bytes, state_path
+from plan2cal.fit import Fit, fit_budget
+from plan2cal.load import load_plan
+from plan2cal.model import DEFAULT_HOURS_PER_WEEK, Plan
+from plan2cal.outputs import OutputRequest, Outputs, output_paths, render_outputs, write_outputs
+from plan2cal.progress import (
+    BudgetChange,
+    Progress,
+    Settings,
+    check_task_id,
+    load_progress,
+    progress_bytes,
+    progress_path,
+    with_done,
+    with_log,
+    with_settings,
+    without_last,
+)
+from plan2cal.report import NominalView
+from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
 from plan2cal.worktime import Availability
+
+DEFAULT_OUTPUT = Path("out")
+DEFAULT_FORMATS = ("ics",)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What only the command line knows: the day, the moment, this machine's zone, and how
+    long to wait for another run of the same plan."""
+
+    today: dt.date
+    now: dt.datetime
+    fallback_zone: str = "UTC"
+    lock_timeout: float = 60.0
+    on_wait: Callable[[Path], None] | None = None
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the command line said about the run's settings; None where it said nothing."""
+
+    start: dt.date | None = None
+    hours_per_week: float | None = None
+    timezone: str | None = None
+    formats: tuple[str, ...] | None = None
+    output: Path | None = None
+    jira_keys: Path | None = None
+    progress_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The settings a run uses, settled."""
+
+    start: dt.date
+    hours_per_week: float
+    timezone: str
+    formats: tuple[str, ...]
+    output: Path
+    jira_keys: Path | None
+    effort_basis: float  # the weekly hours that size the tasks without hours (DESIGN §4 rule 1)
 
 
 @dataclass(frozen=True)
 class Workspace:
-    """A plan with its progress, its outputs' state, and the settings of this run."""
+    """A plan with its progress and the settled settings of this run."""
 
+    plan_file: Path
     plan: Plan
     progress_file: Path
     progress: Progress
-    availability: Availability
-    start: dt.date
     today: dt.date
-    ics_path: Path
-    state_path: Path
+    settings: RunSettings
+    pinned: Settings  # what the progress file says once a writing run pins this run's settings
+    changes: tuple[str, ...] = ()  # each pinned setting the command line changed
+    notes: tuple[str, ...] = ()  # where the plan file disagrees with a pinned setting
+
+    @cached_property
+    def availability(self) -> Availability:
+        """The weekly budget, zone, windows and session limits of this run."""
+        return availability_for(
+            self.plan,
+            hours_per_week=self.settings.hours_per_week,
+            timezone=self.settings.timezone,
+        )
+
+    @property
+    def ics_path(self) -> Path:
+        """The calendar file of the plan."""
+        return self.settings.output / f"{self.plan.plan}.ics"
+
+    @property
+    def state_path(self) -> Path:
+        """The state file beside the outputs."""
+        return state_path(self.settings.output, self.plan.plan)
+
+    @property
+    def journal_path(self) -> Path:
+        """Where a run that writes several files notes them until all are in place."""
+        return self.settings.output / f".{self.plan.plan}.journal"
 
     @cached_property
     def state(self) -> State | None:
         """What the last run wrote; read only when needed (it can hold 100,000 events)."""
-        return load_state(self.state_path, self.ics_path)
+        return load_state(self.state_path, self.ics_path, self.plan.plan)
 
     @property
     def actuals(self) -> Actuals:
         """What has happened, for the scheduler: progress of the plan's tasks, sessions shown."""
+        from plan2cal.export.revisions import session_history
+
         ids = [task.key for _, task in self.plan.task_list()]
         done = {key: day for key in ids if (day := self.progress.done_on(key)) is not None}
         spent = {key: self.progress.spent(key) for key in ids if self.progress.spent(key)}
@@ -59,35 +149,16 @@ class Workspace:
         """Task ids with progress that the plan no longer has."""
         return self.progress.unknown(task.key for _, task in self.plan.task_list())
 
-
-def open_workspace(
-    plan_file: Path,
-    *,
-    today: dt.date,
-    output: Path,
-    start: dt.date | None = None,
-    hours_per_week: float | None = None,
-    timezone: str | None = None,
-    progress_file: Path | None = None,
-    fallback_zone: str = "UTC",
-) -> Workspace:
-    """Load the plan, its progress file and its state; resolve start, budget and zone."""
-    plan = load_plan(plan_file)
-    zone = timezone or plan.defaults.timezone or fallback_zone
-    availability = availability_for(plan, hours_per_week=hours_per_week, timezone=zone)
-    progress_at = progress_path(plan_file, progress_file)
-    ics = output / f"{plan.plan}.ics"
-    state_at = state_path(output, plan.plan)
-    return Workspace(
-        plan=plan,
-        progress_file=progress_at,
-        progress=load_progress(progress_at),
-        availability=availability,
-        start=start or plan.defaults.start or next_monday(today),
-        today=today,
-        ics_path=ics,
-        state_path=state_at,
-    )
+    def schedule(self, horizon_years: int = 30) -> Schedule:
+        """The plan scheduled from its start with its progress as of today."""
+        return build_schedule(
+            self.plan,
+            self.availability,
+            self.settings.start,
+            actuals=self.actuals,
+            effort_basis=self.settings.effort_basis,
+            horizon_years=horizon_years,
+        )
 
 
 def next_monday(today: dt.date) -> dt.date:
@@ -95,36 +166,376 @@ def next_monday(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=7 - today.weekday())
 
 
-def make_schedule(workspace: Workspace, horizon_years: int = 30) -> Schedule:
-    """The schedule of the workspace's plan from its start, with its progress as of today."""
-    return build_schedule(
+def open_workspace(plan_file: Path, options: RunOptions, env: Environment) -> Workspace:
+    """Load the plan and its progress file and settle the run's settings."""
+    plan = load_plan(plan_file)
+    progress_file = progress_path(plan_file, options.progress_file)
+    progress = load_progress(progress_file)
+    settings, pinned, changes, notes = settle(plan, progress.settings, options, env, progress_file)
+    return Workspace(
+        plan_file=plan_file,
+        plan=plan,
+        progress_file=progress_file,
+        progress=progress,
+        today=env.today,
+        settings=settings,
+        pinned=pinned,
+        changes=tuple(changes),
+        notes=tuple(notes),
+    )
+
+
+def settle(
+    plan: Plan, pinned: Settings, options: RunOptions, env: Environment, progress_file: Path
+) -> tuple[RunSettings, Settings, list[str], list[str]]:
+    """The run's settings, the settings to pin, the lines saying what the command line changed,
+    and notes where the plan file disagrees with a pinned value (DESIGN §4 rule 6).
+
+    Each setting comes from the command line, else from what an earlier run pinned, else from
+    the plan file, else from the default. A plan file edited after the pin does not move the
+    pin silently: the note says which option changes it.
+    """
+    defaults = plan.defaults
+    changes: list[str] = []
+    notes: list[str] = []
+    folder = progress_file.parent
+
+    def note(name: str, option: str, said: object, kept: object) -> None:
+        if said is not None and kept is not None and said != kept:
+            notes.append(
+                f"the plan says {name} {said}, but this plan's runs are pinned to {kept}; "
+                f"give {option} {said} to change it"
+            )
+
+    def change(name: str, before: object, after: object) -> None:
+        if before is not None and before != after:
+            changes.append(f"{name}: {before} → {after}")
+
+    note("start", "--start", defaults.start, pinned.start)
+    start = options.start or pinned.start or defaults.start or next_monday(env.today)
+    change("start", pinned.start, start)
+
+    note("timezone", "--timezone", defaults.timezone, pinned.timezone)
+    zone = options.timezone or pinned.timezone or defaults.timezone or env.fallback_zone
+    change("timezone", pinned.timezone, zone)
+
+    note(
+        "hours_per_week",
+        "--hours-per-week",
+        _hours(defaults.hours_per_week),
+        _hours(pinned.hours_per_week),
+    )
+    hours = (
+        options.hours_per_week
+        or pinned.hours_per_week
+        or defaults.hours_per_week
+        or DEFAULT_HOURS_PER_WEEK
+    )
+    budget = list(pinned.budget)
+    if not budget:
+        budget = [BudgetChange(since=start, hours_per_week=hours)]
+    elif hours != budget[-1].hours_per_week:
+        # A budget change applies from today on (or from the start, if that is later): the
+        # weeks before keep the budget they had.
+        since = max(env.today, start)
+        changes.append(
+            f"weekly budget: {_hours(budget[-1].hours_per_week)} → {_hours(hours)} from "
+            f"{since.isoformat()}"
+        )
+        if budget[-1].since >= since:
+            budget.pop()
+        budget.append(BudgetChange(since=since, hours_per_week=hours))
+
+    formats = options.formats or tuple(pinned.formats) or DEFAULT_FORMATS
+    if pinned.formats:
+        change("formats", ", ".join(pinned.formats), ", ".join(formats))
+
+    pinned_output = _from_pin(folder, pinned.output)
+    output = options.output or pinned_output or DEFAULT_OUTPUT
+    change("output", pinned_output, output)
+    pinned_keys = _from_pin(folder, pinned.jira_keys)
+    jira_keys = options.jira_keys or pinned_keys
+    change("jira keys", pinned_keys, jira_keys)
+
+    basis = defaults.hours_per_week or budget[0].hours_per_week
+    settings = RunSettings(
+        start=start,
+        hours_per_week=hours,
+        timezone=zone,
+        formats=formats,
+        output=output,
+        jira_keys=jira_keys,
+        effort_basis=basis,
+    )
+    to_pin = Settings(
+        start=start,
+        timezone=zone,
+        budget=budget,
+        formats=list(formats),
+        output=_to_pin(folder, output),
+        jira_keys=_to_pin(folder, jira_keys) if jira_keys else None,
+    )
+    return settings, to_pin, changes, notes
+
+
+def _hours(value: float | None) -> str | None:
+    return None if value is None else f"{value:g} h a week"
+
+
+def _from_pin(folder: Path, text: str | None) -> Path | None:
+    """A pinned path (relative to the progress file's folder) as a path from here."""
+    if text is None:
+        return None
+    path = Path(text)
+    if path.is_absolute():
+        return path
+    joined = Path(os.path.normpath(folder / path))
+    return joined
+
+
+def _to_pin(folder: Path, path: Path) -> str:
+    """A path to pin: relative to the progress file's folder, so any working folder finds it."""
+    try:
+        return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(path.resolve())
+
+
+@contextmanager
+def _locked(workspace_or_paths: Sequence[Path], env: Environment) -> Iterator[None]:
+    with hold_locks(workspace_or_paths, timeout=env.lock_timeout, on_wait=env.on_wait):
+        yield
+
+
+@contextmanager
+def writing_workspace(
+    plan_file: Path, options: RunOptions, env: Environment
+) -> Iterator[Workspace]:
+    """A workspace whose progress file and output folder are locked for the whole run.
+
+    The progress file is locked first (it says where the outputs are), then the outputs; a
+    transaction a killed run left half done is finished before anything is read.
+    """
+    progress_file = progress_path(plan_file, options.progress_file)
+    with _locked([progress_file], env):
+        remove_stale_temporaries([progress_file])
+        workspace = open_workspace(plan_file, options, env)
+        targets = output_paths(
+            workspace.plan.plan, workspace.settings.formats, workspace.settings.output
+        )
+        with _locked([workspace.state_path], env):
+            recover(workspace.journal_path)
+            remove_stale_temporaries(targets)
+            yield workspace
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+@dataclass(frozen=True)
+class ScheduleRun:
+    """What ``schedule`` did."""
+
+    workspace: Workspace
+    schedule: Schedule
+    outputs: Outputs
+    previous: State | None
+    nominal: NominalView | None = None
+    pinned_now: bool = False  # True when this run pinned the settings for the first time
+
+
+def run_schedule(
+    plan_file: Path,
+    options: RunOptions,
+    env: Environment,
+    *,
+    tombstone_days: int = 30,
+    horizon_years: int = 30,
+) -> ScheduleRun:
+    """Schedule the plan and write every output of the pinned formats in one transaction."""
+    with writing_workspace(plan_file, options, env) as workspace:
+        schedule = workspace.schedule(horizon_years)
+        previous = workspace.state
+        pin = workspace.pinned != workspace.progress.settings
+        progress_write = (
+            FileWrite(
+                workspace.progress_file,
+                progress_bytes(with_settings(workspace.progress, workspace.pinned)),
+            )
+            if pin
+            else None
+        )
+        outputs = render_outputs(
+            schedule,
+            previous,
+            OutputRequest(
+                formats=workspace.settings.formats,
+                folder=workspace.settings.output,
+                now=env.now,
+                tombstone_days=tombstone_days,
+                jira_keys=workspace.settings.jira_keys,
+                progress=progress_write,
+            ),
+        )
+        write_outputs(outputs, workspace.journal_path)
+    nominal = nominal_fit(workspace, schedule, horizon_years) if previous is None else None
+    return ScheduleRun(
+        workspace,
+        schedule,
+        outputs,
+        previous,
+        nominal,
+        pinned_now=workspace.progress.settings.is_empty,
+    )
+
+
+def nominal_fit(
+    workspace: Workspace, schedule: Schedule, horizon_years: int = 30
+) -> NominalView | None:
+    """When the plan ends after its phases' own weeks: by how much, and what budget keeps them
+    (what ``fit --by`` the nominal end finds). None when it ends in time."""
+    nominal_end = max(phase.nominal_end for phase in schedule.phases)
+    if schedule.end <= nominal_end:
+        return None
+    first = min(phase.nominal_start for phase in schedule.phases)
+    answer = _fit(workspace, nominal_end, None, horizon_years)
+    return NominalView(
+        nominal_weeks=(nominal_end - first).days / 7,
+        nominal_end=nominal_end,
+        end=schedule.end,
+        weeks=(schedule.end - first).days / 7,
+        budget=answer.budget,
+        most=answer.most,
+        earliest=answer.earliest,
+    )
+
+
+def _fit(workspace: Workspace, by: dt.date, target: str | None, horizon_years: int) -> Fit:
+    return fit_budget(
         workspace.plan,
-        workspace.availability,
-        workspace.start,
-        actuals=workspace.actuals,
-        horizon_years=horizon_years,
+        dataclasses.replace(workspace.availability, hours_per_week=workspace.settings.effort_basis),
+        workspace.settings.start,
+        workspace.actuals,
+        by,
+        target,
+        horizon_years,
     )
 
 
 @dataclass(frozen=True)
-class Written:
-    """What an export wrote."""
+class Look:
+    """What a command that writes nothing saw: the workspace, its schedule, the last state."""
 
-    ics_path: Path
-    size: int
-    revisions: Revisions
+    workspace: Workspace
+    schedule: Schedule
+    state: State | None
+    nominal: NominalView | None = None
 
 
-def export_calendar(
-    workspace: Workspace, schedule: Schedule, dtstamp: dt.datetime, tombstone_days: int
-) -> Written:
-    """Write the .ics (sessions, milestones, tombstones) and then the state, each atomically."""
-    revisions = revise(
-        workspace.state, schedule, calendar_events(schedule), dtstamp, tombstone_days
+def look(plan_file: Path, options: RunOptions, env: Environment, horizon_years: int = 30) -> Look:
+    """The schedule as of today with the pinned settings, for ``check`` and ``status``."""
+    workspace = open_workspace(plan_file, options, env)
+    schedule = workspace.schedule(horizon_years)
+    return Look(
+        workspace, schedule, workspace.state, nominal_fit(workspace, schedule, horizon_years)
     )
-    data = ics_bytes(schedule, dtstamp, revisions.revisions, revisions.events)
-    write_atomic(workspace.ics_path, data)
-    # The calendar first: if the state write fails, the next run sees changed content and
-    # raises SEQUENCE again, which calendars accept; the reverse would lose a revision.
-    write_state(workspace.state_path, revisions.state)
-    return Written(workspace.ics_path, len(data), revisions)
+
+
+def find_budget(
+    plan_file: Path,
+    options: RunOptions,
+    env: Environment,
+    by: dt.date,
+    target: str | None,
+    horizon_years: int = 30,
+) -> tuple[Workspace, Fit]:
+    """``fit``: the smallest weekly budget with which the real scheduler makes ``by``."""
+    workspace = open_workspace(plan_file, options, env)
+    answer = _fit(workspace, by, target, horizon_years)
+    return workspace, answer
+
+
+def set_baseline(
+    plan_file: Path, options: RunOptions, env: Environment, horizon_years: int = 30
+) -> tuple[Workspace, Schedule]:
+    """Make the current schedule the baseline that slips are measured against."""
+    with writing_workspace(plan_file, options, env) as workspace:
+        schedule = workspace.schedule(horizon_years)
+        writes = []
+        if workspace.pinned != workspace.progress.settings:
+            progress = with_settings(workspace.progress, workspace.pinned)
+            writes.append(FileWrite(workspace.progress_file, progress_bytes(progress)))
+        state = rebaseline(workspace.state, schedule)
+        writes.append(FileWrite(workspace.state_path, state_bytes(state)))
+        commit(writes, journal=workspace.journal_path)
+    return workspace, schedule
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What ``done``, ``log`` or ``undo`` changed, and anything worth a warning."""
+
+    progress_file: Path
+    progress: Progress
+    message: str
+    warnings: tuple[str, ...] = ()
+
+
+def record(
+    plan_file: Path,
+    task: str,
+    change: Callable[[Progress], tuple[Progress, str]],
+    env: Environment,
+    *,
+    progress_file: Path | None = None,
+    on: dt.date | None = None,
+) -> Recorded:
+    """Change the progress of one task under the progress file's lock, and write it atomically.
+
+    ``on``, the day the work happened, must not be after today; before the plan's start (when
+    the plan or an earlier run fixed one) it is kept with a warning.
+    """
+    plan = load_plan(plan_file)
+    check_task_id(task, [item.key for _, item in plan.task_list()])
+    path = progress_path(plan_file, progress_file)
+    warnings: list[str] = []
+    if on is not None and on > env.today:
+        raise UsageError(
+            f"{on.isoformat()} is after today ({env.today.isoformat()}); record work on or "
+            "after the day it happened"
+        )
+    with _locked([path], env):
+        remove_stale_temporaries([path])
+        progress = load_progress(path)
+        start = progress.settings.start or plan.defaults.start
+        if on is not None and start is not None and on < start:
+            warnings.append(
+                f"{on.isoformat()} is before the plan's start {start.isoformat()}; it is kept "
+                "and counts as work done before the plan began"
+            )
+        updated, message = change(progress)
+        commit([FileWrite(path, progress_bytes(updated))])
+    return Recorded(path, updated, message, tuple(warnings))
+
+
+def done_change(task: str, on: dt.date) -> Callable[[Progress], tuple[Progress, str]]:
+    """The change ``done`` makes."""
+    return lambda progress: (with_done(progress, task, on), f"Recorded {task} as done on {on}")
+
+
+def log_change(task: str, minutes: int, on: dt.date) -> Callable[[Progress], tuple[Progress, str]]:
+    """The change ``log`` makes."""
+
+    def change(progress: Progress) -> tuple[Progress, str]:
+        updated = with_log(progress, task, minutes, on)
+        return updated, (
+            f"Logged {duration_text(minutes)} on {task} on {on} "
+            f"({duration_text(updated.spent(task))} in all)"
+        )
+
+    return change
+
+
+def undo_change(task: str) -> Callable[[Progress], tuple[Progress, str]]:
+    """The change ``undo`` makes."""
+    return lambda progress: without_last(progress, task)

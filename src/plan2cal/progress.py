@@ -1,23 +1,38 @@
-"""The progress file: what got done, read strictly and rewritten atomically without losing an entry.
+"""The progress file: what got done, and the settings pinned by the first run that wrote outputs.
 
-The file sits beside the plan as ``<plan stem>.progress.yaml`` and is keyed by task id::
+The file sits beside the plan as ``<plan stem>.progress.yaml``::
 
     # plan2cal progress: what got done. Edit freely; plan2cal done / log / undo keep every entry.
-    google-pm-certificate:
-      log:
-        - {date: 2027-01-12, duration: 6h}
-        - {date: 2027-01-19, duration: 1h30m}
-      done: 2027-02-10
-      note: finished the capstone early
+    settings:
+      start: 2026-12-07
+      timezone: Europe/Berlin
+      budget:
+        - {from: 2026-12-07, hours_per_week: 10}
+      formats: [ics]
+      output: ../out
+    tasks:
+      google-pm-certificate:
+        log:
+          - {date: 2027-01-12, duration: 6h}
+          - {date: 2027-01-19, duration: 1h30m}
+        done: 2027-02-10
+        note: finished the capstone early
+
+The settings live here rather than in the state beside the outputs because every command finds
+this file from the plan's path alone: ``done`` and ``log`` need the start to judge a date,
+``status`` and ``fit`` the budget and the output folder, and none of them should need a flag to
+agree with the last ``schedule``. Paths in the settings are relative to this file's folder.
+
+A file written before settings existed (task ids at the top level) still reads; the next write
+moves its tasks under ``tasks:``.
 
 People edit it by hand, so it is read like a plan file: every problem names the file, the line and
-the field, and a misspelt key gets a "did you mean". ``record_done``, ``record_log`` and
-``undo_last`` read the whole file first, so a file that does not read is never overwritten, then
-write it back whole and atomically. A rewrite keeps every task, entry and note, the file's task
-order (new task ids go at the end) and the header line; other comments and the original layout are
-not kept, and durations come back in the canonical form (``90m`` becomes ``1h30m``). The ``note``
-field is the place for remarks. Progress for ids the plan no longer has is kept, for the caller to
-report.
+the field, and a misspelt key gets a "did you mean". Writers read the whole file first, so a file
+that does not read is never overwritten, then write it back whole and atomically. A rewrite keeps
+every task, entry and note, the file's task order (new task ids go at the end) and the header
+line; other comments and the original layout are not kept, and durations come back in the
+canonical form (``90m`` becomes ``1h30m``). The ``note`` field is the place for remarks. Progress
+for ids the plan no longer has is kept, for the caller to report.
 
 This module is a library: dates are passed in, nothing is printed and the clock is never read.
 """
@@ -25,6 +40,8 @@ This module is a library: dates are passed in, nothing is printed and the clock 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -43,24 +60,34 @@ from pydantic import (
     model_validator,
 )
 
+from plan2cal._pending import StrictModel, check_date_in_range, line_message
 from plan2cal.durations import duration_text
-from plan2cal.errors import Plan2CalError, PlanError, ProgressError
+from plan2cal.errors import PlanError, ProgressError, UsageError
 from plan2cal.files import write_atomic
 from plan2cal.load import LineMap, read_document
-from plan2cal.model import SLUG_PATTERN, Duration, Location, closest, location_text, suggest
+from plan2cal.model import (
+    SLUG_PATTERN,
+    Duration,
+    Location,
+    check_timezone,
+    closest,
+    suggest,
+)
 
 HEADER = (
     "# plan2cal progress: what got done."
     " Edit freely; plan2cal done / log / undo keep every entry.\n"
 )
+# Longest single log entry. An entry is usually a day's work, but catching up ("25h in
+# January, logged on the 31st") is common, so the bound only keeps absurd numbers out.
+LONGEST_LOG_ENTRY = 1000 * 60
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SECTIONS = ("settings", "tasks")
 
 
-class UnknownTaskError(Plan2CalError):
+class UnknownTaskError(UsageError):
     """A task id given on the command line is not in the plan (exit code 2, a usage error)."""
-
-    exit_code = 2
 
 
 def _calendar_date(value: object) -> object:
@@ -69,41 +96,56 @@ def _calendar_date(value: object) -> object:
     if isinstance(value, dt.datetime):
         raise ValueError(f"'{value}' is a date and time; write the date alone, e.g. 2027-01-04")
     if isinstance(value, dt.date):
-        return value
+        return check_date_in_range(value)
     if isinstance(value, str) and _ISO_DATE.match(value.strip()):
         try:
-            return dt.date.fromisoformat(value.strip())
+            day = dt.date.fromisoformat(value.strip())
         except ValueError:
             raise ValueError(f"'{value}' is not a real date") from None
+        return check_date_in_range(day)
     raise ValueError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2027-01-04")
 
 
-def _at_least_a_minute(minutes: int) -> int:
+def _bounded_log_entry(minutes: int) -> int:
     # parse_duration rounds to whole minutes; 0.001 (hours) would be written back as 0m, which
     # is not a duration, and the next read would fail on a file plan2cal wrote itself.
     if minutes < 1:
         raise ValueError("must be at least one minute")
+    if minutes > LONGEST_LOG_ENTRY:
+        raise ValueError(
+            f"{duration_text(minutes)} is more than one log entry may hold "
+            f"({duration_text(LONGEST_LOG_ENTRY)}); split it over the days of the work"
+        )
     return minutes
 
 
+def _hours_per_week(value: float) -> float:
+    if not math.isfinite(value) or not 0 < value <= 168:
+        raise ValueError(f"{value} is not a weekly budget; give hours between 0 and 168")
+    return value
+
+
+def _known_zone(value: str) -> str:
+    check_timezone(value)
+    return value
+
+
 CalendarDate = Annotated[dt.date, BeforeValidator(_calendar_date)]
-LoggedTime = Annotated[Duration, AfterValidator(_at_least_a_minute)]
+LoggedTime = Annotated[Duration, AfterValidator(_bounded_log_entry)]
+WeeklyHours = Annotated[float, AfterValidator(_hours_per_week)]
+ZoneName = Annotated[str, AfterValidator(_known_zone)]
 # No max_length, unlike a plan's explicit ids: an id derived from a long task name can be longer.
 TaskId = Annotated[str, Field(pattern=SLUG_PATTERN)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LogEntry(_Strict):
+class LogEntry(StrictModel):
     """Time spent on a task on one day; ``duration`` is in minutes once read."""
 
     date: CalendarDate
     duration: LoggedTime
 
 
-class TaskProgress(_Strict):
+class TaskProgress(StrictModel):
     """What happened to one task: the day it was done, the time logged on it, a remark."""
 
     log: list[LogEntry] = Field(default_factory=list)
@@ -132,9 +174,56 @@ class TaskProgress(_Strict):
         return self.done is None and not self.log and self.note is None
 
 
-class Progress(_Strict):
-    """The whole progress file: task id → its progress, in the file's order."""
+class BudgetChange(StrictModel):
+    """The weekly budget from a day on; earlier weeks keep the budget they had."""
 
+    model_config = ConfigDict(populate_by_name=True)
+
+    since: CalendarDate = Field(alias="from")
+    hours_per_week: WeeklyHours
+
+
+class Settings(StrictModel):
+    """What the first run that wrote outputs pinned, so every later command agrees with it.
+
+    ``output`` and ``jira_keys`` are paths relative to the progress file's folder.
+    """
+
+    start: CalendarDate | None = None
+    timezone: ZoneName | None = None
+    budget: list[BudgetChange] = Field(default_factory=list)
+    formats: list[Annotated[str, Field(pattern=r"^[a-z]+$")]] = Field(default_factory=list)
+    output: str | None = None
+    jira_keys: str | None = None
+
+    @field_validator("budget")
+    @classmethod
+    def _in_order(cls, value: list[BudgetChange]) -> list[BudgetChange]:
+        for before, after in itertools.pairwise(value):
+            if after.since <= before.since:
+                raise ValueError("budget changes must be in date order, one a day at most")
+        return value
+
+    @property
+    def hours_per_week(self) -> float | None:
+        """The budget now: the last change's."""
+        return self.budget[-1].hours_per_week if self.budget else None
+
+    @property
+    def first_hours_per_week(self) -> float | None:
+        """The budget of the first run: the effort basis of a plan that names none."""
+        return self.budget[0].hours_per_week if self.budget else None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing is pinned."""
+        return self == Settings()
+
+
+class Progress(StrictModel):
+    """The whole progress file: pinned settings, and task id → its progress in file order."""
+
+    settings: Settings = Settings()
     tasks: dict[TaskId, TaskProgress] = Field(default_factory=dict)
 
     def spent(self, task_id: str) -> int:
@@ -151,9 +240,6 @@ class Progress(_Strict):
         """Task ids with progress that the plan does not have, in file order."""
         known = set(known_ids)
         return [task_id for task_id in self.tasks if task_id not in known]
-
-
-_FILE = TypeAdapter(dict[TaskId, TaskProgress])
 
 
 def progress_path(plan_path: Path, override: Path | None = None) -> Path:
@@ -202,41 +288,69 @@ def load_progress(path: Path) -> Progress:
             f"{path}:{line}: the progress file must map each task id to its progress, "
             "e.g. 'ml-course:' then '  done: 2027-02-10' on the next line"
         )
+    legacy = not set(data) & set(_SECTIONS)
+    if legacy:
+        return Progress(tasks=_validated(path, _TASKS, data, (), lines))
+    _check_sections(path, data, lines())
+    return Progress(
+        settings=_validated(path, _SETTINGS, data.get("settings") or {}, ("settings",), lines),
+        tasks=_validated(path, _TASKS, data.get("tasks") or {}, ("tasks",), lines),
+    )
+
+
+def _validated(
+    path: Path, adapter: TypeAdapter[Any], data: object, section: Location, lines: Any
+) -> Any:
     try:
-        return Progress(tasks=_FILE.validate_python(data))
+        return adapter.validate_python(data)
     except ValidationError as exc:
-        raise ProgressError(_describe(path, exc, lines())) from None
+        raise ProgressError(_describe(path, exc, lines(), section)) from None
 
 
-def record_done(path: Path, task_id: str, on: dt.date) -> Progress:
-    """Mark ``task_id`` done on ``on`` and rewrite the file; done again replaces the date."""
-    progress = load_progress(path)
+_TASKS: TypeAdapter[dict[str, TaskProgress]] = TypeAdapter(dict[TaskId, TaskProgress])
+_SETTINGS: TypeAdapter[Settings] = TypeAdapter(Settings)
+
+
+def _check_sections(path: Path, data: dict[Any, Any], lines: LineMap) -> None:
+    for key in data:
+        if key not in _SECTIONS:
+            line = lines.get((str(key),), 1)
+            raise ProgressError(
+                f"{path}:{line}: {key}: unknown section '{key}'"
+                + (suggest(str(key), _SECTIONS) or "; the file has settings: and tasks:")
+            )
+    for key in _SECTIONS:
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            line = lines.get((key,), 1)
+            raise ProgressError(f"{path}:{line}: {key}: must be a mapping")
+
+
+def with_done(progress: Progress, task_id: str, on: dt.date) -> Progress:
+    """``task_id`` marked done on ``on``; done again replaces the date."""
     task = progress.tasks.get(task_id, TaskProgress())
-    return _save(path, progress, task_id, task.model_copy(update={"done": on}))
+    return _with_task(progress, task_id, task.model_copy(update={"done": on}))
 
 
-def record_log(path: Path, task_id: str, minutes: int, on: dt.date) -> Progress:
-    """Add ``minutes`` spent on ``task_id`` on ``on`` and rewrite the file.
+def with_log(progress: Progress, task_id: str, minutes: int, on: dt.date) -> Progress:
+    """``minutes`` more spent on ``task_id`` on ``on``, as a new entry.
 
-    Each call adds an entry, also on a day already logged, so ``undo_last`` takes back exactly
-    one. ``minutes`` below one is a caller's mistake: ValueError.
+    Each call adds an entry, also on a day already logged, so ``without_last`` takes back
+    exactly one. ``minutes`` below one is a caller's mistake: ValueError.
     """
     if minutes < 1:
         raise ValueError(f"a log entry needs at least one minute, not {minutes}")
-    progress = load_progress(path)
     task = progress.tasks.get(task_id, TaskProgress())
     # duration_text, not the int: a number given to Duration is read as hours.
     entry = LogEntry(date=on, duration=duration_text(minutes))
-    return _save(path, progress, task_id, task.model_copy(update={"log": [*task.log, entry]}))
+    return _with_task(progress, task_id, task.model_copy(update={"log": [*task.log, entry]}))
 
 
-def undo_last(path: Path, task_id: str) -> tuple[Progress, str]:
+def without_last(progress: Progress, task_id: str) -> tuple[Progress, str]:
     """Take back the task's last entry: its done date if set, else its last log entry.
 
     Returns the new progress and a sentence saying what was removed. A task left with nothing
-    (no date, no entry, no note) leaves the file. ProgressError when there is nothing to undo.
+    (no date, no entry, no note) leaves the file. UsageError when there is nothing to undo.
     """
-    progress = load_progress(path)
     task = progress.tasks.get(task_id, TaskProgress())
     if task.done is not None:
         removed = f"Removed the done date {task.done.isoformat()} from '{task_id}'."
@@ -249,15 +363,40 @@ def undo_last(path: Path, task_id: str) -> tuple[Progress, str]:
         )
         task = task.model_copy(update={"log": task.log[:-1]})
     else:
-        raise ProgressError(
-            f"{path}: '{task_id}' has nothing to undo: it is not done and has no time logged"
-        )
-    return _save(path, progress, task_id, task), removed
+        raise UsageError(f"'{task_id}' has nothing to undo: it is not done and has no time logged")
+    return _with_task(progress, task_id, task), removed
 
 
-def _dump_progress(progress: Progress) -> str:
-    """The file's text: the header, then each task with its log, done date and note."""
-    data: dict[str, dict[str, Any]] = {}
+def with_settings(progress: Progress, settings: Settings) -> Progress:
+    """The progress with other pinned settings."""
+    return progress.model_copy(update={"settings": settings})
+
+
+def record_done(path: Path, task_id: str, on: dt.date) -> Progress:
+    """Mark ``task_id`` done on ``on`` in the file at ``path`` (read, change, write atomically)."""
+    return _save(path, with_done(load_progress(path), task_id, on))
+
+
+def record_log(path: Path, task_id: str, minutes: int, on: dt.date) -> Progress:
+    """Add ``minutes`` spent on ``task_id`` on ``on`` to the file at ``path``."""
+    if minutes < 1:
+        raise ValueError(f"a log entry needs at least one minute, not {minutes}")
+    return _save(path, with_log(load_progress(path), task_id, minutes, on))
+
+
+def undo_last(path: Path, task_id: str) -> tuple[Progress, str]:
+    """Take back the task's last entry in the file at ``path``; see ``without_last``."""
+    progress, removed = without_last(load_progress(path), task_id)
+    return _save(path, progress), removed
+
+
+def progress_bytes(progress: Progress) -> bytes:
+    """The file's text: the header, the pinned settings, then each task with its entries."""
+    data: dict[str, Any] = {}
+    settings = _dump_settings(progress.settings)
+    if settings:
+        data["settings"] = settings
+    tasks: dict[str, dict[str, Any]] = {}
     for task_id, task in progress.tasks.items():
         if task.is_empty:
             continue
@@ -271,9 +410,11 @@ def _dump_progress(progress: Progress) -> str:
             fields["done"] = task.done
         if task.note is not None:
             fields["note"] = task.note
-        data[task_id] = fields
+        tasks[task_id] = fields
+    if tasks:
+        data["tasks"] = tasks
     if not data:
-        return HEADER
+        return HEADER.encode()
     body = yaml.dump(
         data,
         Dumper=_ProgressDumper,
@@ -283,25 +424,61 @@ def _dump_progress(progress: Progress) -> str:
         # One line per note, however long: the file is read by people and diffed.
         width=1_000_000,
     )
-    return HEADER + body
+    return (HEADER + body).encode("utf-8")
 
 
-def _save(path: Path, progress: Progress, task_id: str, task: TaskProgress) -> Progress:
+def _dump_settings(settings: Settings) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if settings.start is not None:
+        fields["start"] = settings.start
+    if settings.timezone is not None:
+        fields["timezone"] = settings.timezone
+    if settings.budget:
+        fields["budget"] = [
+            _FlowMapping({"from": change.since, "hours_per_week": _number(change.hours_per_week)})
+            for change in settings.budget
+        ]
+    if settings.formats:
+        fields["formats"] = _FlowList(settings.formats)
+    if settings.output is not None:
+        fields["output"] = settings.output
+    if settings.jira_keys is not None:
+        fields["jira_keys"] = settings.jira_keys
+    return fields
+
+
+def _number(value: float) -> float | int:
+    """10.0 → 10, as a person writes it; 7.5 stays."""
+    return int(value) if value.is_integer() else value
+
+
+def _with_task(progress: Progress, task_id: str, task: TaskProgress) -> Progress:
     tasks = dict(progress.tasks)
     if task.is_empty:
         tasks.pop(task_id, None)
     else:
         tasks[task_id] = task  # an existing id keeps its place; a new one goes last
-    updated = Progress(tasks=tasks)
-    write_atomic(path, _dump_progress(updated).encode("utf-8"))
-    return updated
+    return progress.model_copy(update={"tasks": tasks})
+
+
+def _save(path: Path, progress: Progress) -> Progress:
+    write_atomic(path, progress_bytes(progress))
+    return progress
 
 
 class _FlowMapping(dict[str, Any]):
     """A mapping written on one line, ``{date: 2027-01-12, duration: 6h}``."""
 
 
+class _FlowList(list[str]):
+    """A list written on one line, ``[ics, jira]``."""
+
+
 class _ProgressDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        # Equal dates would come out as &id001 / *id001, which plan2cal refuses to read back.
+        return True
+
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         # Indent list items under their key ("  log:\n    - …"), as people write them by hand.
         super().increase_indent(flow, False)
@@ -311,7 +488,12 @@ def _represent_flow_mapping(dumper: yaml.SafeDumper, value: _FlowMapping) -> yam
     return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=True)
 
 
+def _represent_flow_list(dumper: yaml.SafeDumper, value: _FlowList) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
 _ProgressDumper.add_representer(_FlowMapping, _represent_flow_mapping)
+_ProgressDumper.add_representer(_FlowList, _represent_flow_list)
 
 
 def _check_suffix(path: Path) -> None:
@@ -329,11 +511,12 @@ def _has_no_content(raw: bytes) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
-def _describe(path: Path, exc: ValidationError, lines: LineMap) -> str:
+def _describe(path: Path, exc: ValidationError, lines: LineMap, section: Location) -> str:
+    """Each error as ``file:line: field: message``; ``section`` is where the data sat."""
     errors = exc.errors(include_url=False)
     # "duraton" is both an unknown field and a missing "duration": say it once, as the typo.
     misspelt = {
-        (*error["loc"][:-1], closest(str(error["loc"][-1]), _siblings(error["loc"])))
+        (*error["loc"][:-1], closest(str(error["loc"][-1]), _siblings(section, error["loc"])))
         for error in errors
         if error["type"] == "extra_forbidden"
     }
@@ -345,24 +528,17 @@ def _describe(path: Path, exc: ValidationError, lines: LineMap) -> str:
         key_error = bool(loc) and loc[-1] == "[key]"
         if key_error:
             loc = loc[:-1]
-        if loc:
+        if loc and section != ("settings",):
             # The line map has every mapping key as text; YAML may have read an id as a number.
             loc = (str(loc[0]), *loc[1:])
-        messages.append(_line(path, loc, _message(error, loc, key_error), lines))
+        text = _message(error, loc, key_error, section)
+        messages.append(line_message(path, (*section, *loc), text, lines))
     if len(messages) == 1:
         return messages[0]
     return "the progress file is not valid:\n" + "\n".join(f"  {m}" for m in messages)
 
 
-def _line(path: Path, loc: Location, text: str, lines: LineMap) -> str:
-    where = location_text(loc)
-    for size in range(len(loc), 0, -1):
-        if loc[:size] in lines:
-            return f"{path}:{lines[loc[:size]]}: {where}: {text}"
-    return f"{path}: {where}: {text}"
-
-
-def _message(error: Any, loc: Location, key_error: bool) -> str:
+def _message(error: Any, loc: Location, key_error: bool, section: Location) -> str:
     kind = error["type"]
     if key_error:
         if kind == "string_pattern_mismatch":
@@ -373,24 +549,35 @@ def _message(error: Any, loc: Location, key_error: bool) -> str:
         return "a task id must be text; put it in quotes"
     if kind == "extra_forbidden":
         field = str(loc[-1])
-        return f"unknown field '{field}'" + suggest(field, _siblings(loc))
+        return f"unknown field '{field}'" + suggest(field, _siblings(section, loc))
     if kind == "missing":
         return "this field is required"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if section == ("settings",):
+            return "must be a mapping"
         if len(loc) > 1:
             return "a log entry is a mapping such as {date: 2027-01-12, duration: 1h30m}"
         return "a task's progress is a mapping with done, log and note"
     if kind == "list_type":
+        if section == ("settings",):
+            return "must be a list"
         return "the log is a list of entries such as - {date: 2027-01-12, duration: 1h30m}"
     if kind == "string_type":
         return "must be text; put it in quotes"
+    if kind == "string_pattern_mismatch" and section == ("settings",):
+        return f"'{error['input']}' is not an output format name"
     message = str(error["msg"])
     return (message[0].lower() + message[1:]).replace("input should be", "must be")
 
 
-def _siblings(loc: Location) -> list[str]:
+def _siblings(section: Location, loc: Location) -> list[str]:
+    if section == ("settings",):
+        # (field) is a Settings field; (budget, n, field) a BudgetChange field.
+        if len(loc) == 1:
+            return list(Settings.model_fields)
+        return ["from", "hours_per_week"]
     # (task, field) is a TaskProgress field; (task, "log", n, field) a LogEntry field.
     model: type[BaseModel] = TaskProgress if len(loc) == 2 else LogEntry
     return list(model.model_fields)

@@ -1,13 +1,27 @@
-"""Terminal reports: the phase table after scheduling, and what ``check`` shows."""
+"""Terminal reports: what ``schedule``, ``status`` and ``check`` print, as lists of lines."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from plan2cal.durations import duration_text
+from plan2cal.export.revisions import Snapshot, milestone_dates
 from plan2cal.schedule import Schedule
-from plan2cal.state import Snapshot, milestone_dates
 from plan2cal.worktime import describe_pattern
+
+
+@dataclass(frozen=True)
+class NominalView:
+    """The plan's own weeks against the real hours, and what ``fit`` found for them."""
+
+    nominal_weeks: float
+    nominal_end: dt.date
+    end: dt.date
+    weeks: float
+    budget: float | None  # the smallest weekly budget that keeps the nominal end, if any
+    most: float  # the largest budget the windows hold
+    earliest: dt.date  # the end at that budget
 
 
 def difference_text(days: int) -> str:
@@ -22,6 +36,18 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in [header, *rows]
+    ]
+
+
+def heading(schedule: Schedule) -> list[str]:
+    """The plan's title and what the run assumed."""
+    availability = schedule.availability
+    work = sum(task.effort for task in schedule.tasks)
+    return [
+        schedule.title,
+        f"from {schedule.start.isoformat()} at {availability.hours_per_week:g} h a week "
+        f"({availability.timezone}): {len(schedule.sessions)} sessions, "
+        f"{duration_text(work)} of work",
     ]
 
 
@@ -41,21 +67,53 @@ def phase_table(schedule: Schedule) -> list[str]:
     return _table(["Phase", "Start", "End", "Nominal end", "Difference", "Hours"], rows)
 
 
-def schedule_summary(schedule: Schedule) -> list[str]:
-    """The report printed after ``schedule``: heading, phase table, end of plan, warnings."""
-    availability = schedule.availability
-    lines = [
-        schedule.title,
-        f"from {schedule.start.isoformat()} at {availability.hours_per_week:g} h a week "
-        f"({availability.timezone}): {len(schedule.sessions)} sessions, "
-        f"{duration_text(sum(task.effort for task in schedule.tasks))} of work",
-        "",
-        *phase_table(schedule),
-        "",
-        f"The plan ends on {schedule.end.isoformat()}.",
-    ]
-    lines += warning_lines(schedule)
-    return lines
+def first_run_summary(schedule: Schedule, nominal: NominalView | None) -> list[str]:
+    """What ``schedule`` prints the first time: heading, phases, the plan's end, warnings."""
+    lines = [*heading(schedule), "", *phase_table(schedule), ""]
+    lines += nominal_lines(schedule, nominal) if nominal else [_ends(schedule, None, None)]
+    return lines + warning_lines(schedule)
+
+
+def rerun_summary(
+    schedule: Schedule, baseline: Snapshot | None, last_run: Snapshot | None
+) -> list[str]:
+    """What ``schedule`` prints on a rerun: heading, the slip report, warnings."""
+    report = slip_report(schedule, baseline, last_run)
+    return [*heading(schedule), "", *report, *warning_lines(schedule)]
+
+
+def nominal_lines(schedule: Schedule, nominal: NominalView) -> list[str]:
+    """Two lines: the plan's own weeks against the real hours, and the budget that keeps them."""
+    hours = f"{schedule.availability.hours_per_week:g} h a week"
+    first = (
+        f"The phases' own weeks add up to {nominal.nominal_weeks:.0f} weeks, to "
+        f"{nominal.nominal_end.isoformat()}; at {hours} the work takes {nominal.weeks:.0f} "
+        f"weeks and ends on {nominal.end.isoformat()}."
+    )
+    if nominal.budget is not None:
+        second = (
+            f"{nominal.budget:g} h a week would keep to the phases' weeks "
+            f"(plan2cal fit --by {nominal.nominal_end.isoformat()})."
+        )
+    else:
+        second = (
+            f"No budget the windows allow keeps to them: at {nominal.most:g} h a week, all the "
+            f"windows hold, the work ends on {nominal.earliest.isoformat()}; widen the windows "
+            "or trim the work."
+        )
+    return [first, second]
+
+
+def _ends(schedule: Schedule, baseline: Snapshot | None, last_run: Snapshot | None) -> str:
+    end = f"The plan ends on {schedule.end.isoformat()}"
+    compared = []
+    for label, snapshot in (("last run", last_run), ("baseline", baseline)):
+        if snapshot is not None and snapshot.end:
+            then = dt.date.fromisoformat(snapshot.end)
+            compared.append(
+                f"{label} {then.isoformat()}, {difference_text((schedule.end - then).days)}"
+            )
+    return end + (f" ({'; '.join(compared)})." if compared else ".")
 
 
 def warning_lines(schedule: Schedule) -> list[str]:
@@ -65,7 +123,7 @@ def warning_lines(schedule: Schedule) -> list[str]:
     return ["", f"Warnings ({len(schedule.warnings)}):", *(f"  - {w}" for w in schedule.warnings)]
 
 
-def check_report(schedule: Schedule) -> list[str]:
+def check_report(schedule: Schedule, nominal: NominalView | None = None) -> list[str]:
     """What the schedule will assume: availability, the week's blocks, ids and efforts."""
     availability = schedule.availability
     weekly = schedule.pattern.weekly_minutes
@@ -81,12 +139,12 @@ def check_report(schedule: Schedule) -> list[str]:
     ]
     derived_ids = False
     for phase in schedule.phases:
-        nominal = (
+        nominal_effort = (
             f" (nominal {duration_text(phase.nominal_effort)})"
             if phase.nominal_effort is not None
             else ""
         )
-        lines.append(f"{phase.name} [{phase.key}]: {duration_text(phase.effort)}{nominal}")
+        lines.append(f"{phase.name} [{phase.key}]: {duration_text(phase.effort)}{nominal_effort}")
         rows = []
         for task in schedule.tasks:
             if task.phase == phase.key:
@@ -102,6 +160,8 @@ def check_report(schedule: Schedule) -> list[str]:
             "* id derived from the name: renaming the task changes the UIDs of its calendar "
             "events; give it an id to keep them.",
         ]
+    if nominal is not None:
+        lines += ["", *nominal_lines(schedule, nominal)]
     lines += warning_lines(schedule)
     return lines
 
@@ -111,30 +171,32 @@ def slip_report(
     baseline: Snapshot | None,
     last_run: Snapshot | None,
 ) -> list[str]:
-    """Each milestone at the baseline, at the last run and now; deadlines passed; hours done
-    against hours the baseline planned before today; the end of the plan."""
+    """Each milestone now, at the last run and at the baseline, with the moves; deadlines
+    passed; hours done against hours the baseline planned before today; the end of the plan."""
     base, last = milestone_dates(baseline), milestone_dates(last_run)
 
     def versus(now: dt.date, then: dt.date | None) -> str:
         return difference_text((now - then).days) if then else "-"
 
-    rows = []
-    for phase in schedule.phases:
-        before = last.get(phase.key)
-        moved = (
-            f"{before.isoformat()} → {phase.end.isoformat()}" if before else phase.end.isoformat()
-        )
-        start = base.get(phase.key)
-        rows.append(
-            [
-                phase.name,
-                start.isoformat() if start else "-",
-                moved,
-                versus(phase.end, before),
-                versus(phase.end, start),
-            ]
-        )
-    lines = _table(["Milestone", "Baseline", "Last run → now", "vs last run", "vs baseline"], rows)
+    def day(value: dt.date | None) -> str:
+        return value.isoformat() if value else "-"
+
+    rows = [
+        [
+            phase.name,
+            phase.end.isoformat(),
+            day(last.get(phase.key)),
+            versus(phase.end, last.get(phase.key)),
+            day(base.get(phase.key)),
+            versus(phase.end, base.get(phase.key)),
+        ]
+        for phase in schedule.phases
+    ]
+    lines = _table(
+        ["Milestone", "Now", "Last run", "vs last run", "Baseline", "vs baseline"], rows
+    )
+    if last and all(last.get(phase.key) == phase.end for phase in schedule.phases):
+        lines += ["", "No milestone moved since the last run."]
     today = schedule.today
     late = [
         task
@@ -149,18 +211,13 @@ def slip_report(
     )
     planned_by_day = baseline.planned if baseline else {}
     planned = sum(minutes for day, minutes in planned_by_day.items() if day < today.isoformat())
-    share = f" ({done / planned:.0%})" if planned else ""
-    lines += [
-        "",
-        f"Done {duration_text(done)} of the {duration_text(planned)} the baseline planned "
-        f"before {today.isoformat()}{share}.",
-    ]
-    end = f"The plan ends on {schedule.end.isoformat()}"
-    for label, snapshot in (("last run", last_run), ("baseline", baseline)):
-        if snapshot is not None and snapshot.end:
-            then = dt.date.fromisoformat(snapshot.end)
-            end += f"; {label} {then.isoformat()} ({difference_text((schedule.end - then).days)})"
-    return [*lines, end + "."]
+    if planned:
+        lines += [
+            "",
+            f"Done {duration_text(done)} of the {duration_text(planned)} the baseline planned "
+            f"before {today.isoformat()} ({done / planned:.0%}).",
+        ]
+    return [*lines, "", _ends(schedule, baseline, last_run)]
 
 
 def progress_lines(schedule: Schedule) -> list[str]:
@@ -179,25 +236,3 @@ def progress_lines(schedule: Schedule) -> list[str]:
             ]
         )
     return _table(["Phase", "Done", "Hours", ""], rows)
-
-
-def moved_lines(schedule: Schedule, last_run: Snapshot | None) -> list[str]:
-    """Each phase milestone whose date changed since the last run, and the new end of the plan."""
-    if last_run is None:
-        return []
-    last = milestone_dates(last_run)
-    rows = [
-        [
-            phase.name,
-            f"{last[phase.key].isoformat()} → {phase.end.isoformat()}",
-            difference_text((phase.end - last[phase.key]).days),
-        ]
-        for phase in schedule.phases
-        if phase.key in last and phase.end != last[phase.key]
-    ]
-    if rows:
-        table = _table(["Phase", "Last run → now", "Difference"], rows)[1:]
-        lines = ["Moved since the last run:", *(f"  {line}" for line in table)]
-    else:
-        lines = ["Nothing moved since the last run."]
-    return [*lines, f"The plan now ends on {schedule.end.isoformat()}."]

@@ -10,7 +10,9 @@ from plan2cal.export.asana import ASANA
 from plan2cal.export.gcal import GCAL
 from plan2cal.export.generic import GENERIC
 from plan2cal.export.jira import config_json, issue_ids, jira_items, jira_target, read_jira_keys
-from plan2cal.export.msproject import render_msproject
+from plan2cal.export.msproject import SETTINGS as MSPROJECT_SETTINGS
+from plan2cal.export.msproject import SUFFIX as MSPROJECT_SUFFIX
+from plan2cal.export.msproject import msproject_bytes
 from plan2cal.export.outlook import OUTLOOK
 from plan2cal.export.tabular import Target, csv_bytes
 from plan2cal.export.todoist import TODOIST
@@ -32,20 +34,31 @@ class Options:
     jira_keys: Path | None = None
 
 
-def _table(target: Target) -> Callable[[Schedule, Options], Rendered]:
+@dataclass(frozen=True)
+class Format:
+    """An output format other than the calendar: the files it writes and how to render them."""
+
+    suffixes: tuple[str, ...]
+    render: Callable[[Schedule, Options], Rendered]
+
+
+def _table(target: Target) -> Format:
     def render(schedule: Schedule, options: Options) -> Rendered:
         zone = schedule.availability.timezone
         settings = [line.replace("{timezone}", zone) for line in target.settings]
         return Rendered({target.suffix: csv_bytes(target, schedule)}, settings)
 
-    return render
+    return Format((target.suffix,), render)
+
+
+JIRA_CONFIG = "jira-config.json"
 
 
 def _jira(schedule: Schedule, options: Options) -> Rendered:
     items = jira_items(schedule)
     keys = read_jira_keys(options.jira_keys, items) if options.jira_keys else None
     target = jira_target(issue_ids(items), keys)
-    config_name = f"{schedule.plan}.jira-config.json"
+    config_name = f"{schedule.plan}.{JIRA_CONFIG}"
     settings = [line.replace("{config}", config_name) for line in target.settings]
     if keys is not None:
         settings.insert(
@@ -54,19 +67,23 @@ def _jira(schedule: Schedule, options: Options) -> Rendered:
             "imported before; map Issue Key so that they are updated",
         )
     return Rendered(
-        {target.suffix: csv_bytes(target, schedule), "jira-config.json": config_json(bool(keys))},
+        {target.suffix: csv_bytes(target, schedule), JIRA_CONFIG: config_json(bool(keys))},
         settings,
     )
 
 
-# "ics" is written with its state by the controllers; the table formats are rendered here.
-TABLE_FORMATS: dict[str, Callable[[Schedule, Options], Rendered]] = {
-    "jira": _jira,
+def _msproject(schedule: Schedule, options: Options) -> Rendered:
+    return Rendered({MSPROJECT_SUFFIX: msproject_bytes(schedule)}, list(MSPROJECT_SETTINGS))
+
+
+# "ics" is written with its state by outputs.py; the other formats are rendered here.
+TABLE_FORMATS: dict[str, Format] = {
+    "jira": Format(("jira.csv", JIRA_CONFIG), _jira),
     "asana": _table(ASANA),
     "gcal": _table(GCAL),
     "outlook": _table(OUTLOOK),
     "todoist": _table(TODOIST),
-    "msproject": render_msproject,
+    "msproject": Format((MSPROJECT_SUFFIX,), _msproject),
     "csv": _table(GENERIC),
 }
 FORMATS = ("ics", *TABLE_FORMATS)

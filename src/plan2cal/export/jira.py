@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from plan2cal.durations import duration_text
-from plan2cal.errors import ProgressError
+from plan2cal.errors import PlanError
 from plan2cal.export.tabular import Column, Item, Target, plan_items
 from plan2cal.schedule import Schedule
 
@@ -160,21 +160,24 @@ def read_jira_keys(path: Path, items: list[Item]) -> dict[str, str]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProgressError(f"cannot read the Jira export {path}: {exc}") from None
+        raise PlanError(f"cannot read the Jira export {path}: {exc}") from None
     # Line numbers of where each record starts: Jira's descriptions span several lines.
     reader = csv.reader(io.StringIO(text, newline=""))
     lines: list[int] = []
     rows: list[list[str]] = []
     line = 1
-    for row in reader:
-        lines.append(line)
-        rows.append(row)
-        line = reader.line_num + 1
+    try:
+        for row in reader:
+            lines.append(line)
+            rows.append(row)
+            line = reader.line_num + 1
+    except csv.Error as exc:  # a NUL byte, an unclosed quote at the end, a field over 128 KB
+        raise PlanError(f"{path}:{line}: not a CSV file Jira exported ({exc})") from None
     if not rows:
-        raise ProgressError(f"{path}: the Jira export is empty")
+        raise PlanError(f"{path}: the Jira export is empty")
     header = [name.strip().lower() for name in rows[0]]
     if "issue key" not in header:
-        raise ProgressError(
+        raise PlanError(
             f"{path}:1: no 'Issue key' column; export the issues from Jira as CSV (all fields)"
         )
     key_at = header.index("issue key")
@@ -196,7 +199,7 @@ def read_jira_keys(path: Path, items: list[Item]) -> dict[str, str]:
             match = same[0] if len(same) == 1 else None
         if match is not None:
             if match in found and found[match] != issue:
-                raise ProgressError(
+                raise PlanError(
                     f"{path}:{number}: '{match}' matches both {found[match]} and {issue}; "
                     "remove one from the export"
                 )

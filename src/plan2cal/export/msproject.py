@@ -18,15 +18,11 @@ import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from plan2cal.export.ics import clean_text
+from plan2cal.export.sanitize import clean_text
 from plan2cal.schedule import Schedule, TaskPlan
 from plan2cal.worktime import Windows
-
-if TYPE_CHECKING:
-    from plan2cal.export.formats import Rendered
 
 NAMESPACE = "http://schemas.microsoft.com/project"
 SUFFIX = "msproject.xml"
@@ -353,16 +349,10 @@ def msproject_bytes(schedule: Schedule) -> bytes:
     return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{body}\n'.encode()
 
 
-def render_msproject(schedule: Schedule, options: object) -> Rendered:
-    """``<plan>.msproject.xml`` and how to open it; ``options`` is unused."""
-    from plan2cal.export.formats import Rendered  # formats.py imports this module
-
-    return Rendered(
-        {SUFFIX: msproject_bytes(schedule)},
-        [
-            "Open it in Microsoft Project (File → Open, type XML) or ProjectLibre; tasks are "
-            "manually scheduled so that Project keeps these dates",
-            "After a rerun, choose 'Merge the data into the active project': tasks keep their "
-            "UIDs, so the ones imported before are updated rather than copied",
-        ],
-    )
+# What the person must choose when opening the file.
+SETTINGS = (
+    "Open it in Microsoft Project (File → Open, type XML) or ProjectLibre; tasks are "
+    "manually scheduled so that Project keeps these dates",
+    "After a rerun, choose 'Merge the data into the active project': tasks keep their "
+    "UIDs, so the ones imported before are updated rather than copied",
+)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from plan2cal.export.ics import clean_text
+from plan2cal.export.sanitize import clean_text
 from plan2cal.schedule import Schedule, Session, TaskPlan
 
 Kind = Literal["phase", "task", "milestone", "session"]

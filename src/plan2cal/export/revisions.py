@@ -1,9 +1,11 @@
-"""What the last export emitted: per UID a content hash, SEQUENCE and LAST-MODIFIED, the
-sessions shown, the tombstones of removed events, and the baseline milestone dates.
+"""The calendar's revision state: what the last run wrote, per UID a content hash, SEQUENCE and
+LAST-MODIFIED, the sessions shown, the tombstones of removed events, and the baseline and
+last-run milestone dates.
 
-The state file (``<output>/<plan>.state.json``) is machine-managed, versioned JSON, written
-atomically after the calendar. When it is missing it is rebuilt from the previous .ics; when it
-is corrupt, plan2cal stops with exit code 5 and leaves it in place.
+The state file (``<output>/<plan>.state.json``) is machine-managed, versioned JSON, written in
+the same transaction as the outputs and last of them. When it is missing it is rebuilt from the
+previous .ics, which carries every event's item, revision and the baseline milestone dates; when
+it is damaged, plan2cal stops with exit code 5 and leaves it in place.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from plan2cal.errors import ProgressError
-from plan2cal.export.ics import EventData, Revision
-from plan2cal.files import write_atomic
+from plan2cal.export.events import EventData, Revision, plan_namespace
 from plan2cal.schedule import Schedule
 
 STATE_VERSION = 1
@@ -63,12 +65,14 @@ def state_path(output: Path, plan_id: str) -> Path:
     return output / f"{plan_id}.state.json"
 
 
-def load_state(path: Path, ics_path: Path) -> State | None:
+def load_state(path: Path, ics_path: Path, plan_id: str) -> State | None:
     """Read the state file; rebuild it from ``ics_path`` when missing; None when neither exists."""
     if not path.exists():
-        return state_from_ics(ics_path) if ics_path.exists() else None
+        return state_from_ics(ics_path, plan_id) if ics_path.exists() else None
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_bytes().decode("utf-8"))
+        if not isinstance(raw, dict):
+            raise TypeError("the file must hold one JSON object")
         if raw.get("version") != STATE_VERSION:
             raise ValueError(f"version {raw.get('version')!r}, expected {STATE_VERSION}")
         state = State(
@@ -81,22 +85,25 @@ def load_state(path: Path, ics_path: Path) -> State | None:
         return state
     except json.JSONDecodeError as exc:
         problem = f"line {exc.lineno}: {exc.msg}"
+    except RecursionError:
+        problem = "nested too deeply to be a state file"
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
         problem = f"{type(exc).__name__}: {exc}"
     raise ProgressError(
-        f"{path}: the state file is corrupt ({problem}). It was left as it is: repair it, or "
+        f"{path}: the state file is damaged ({problem}). It was left as it is: repair it, or "
         f"move it away and plan2cal rebuilds it from {ics_path}"
     )
 
 
 def _check_state(state: State) -> None:
-    """Raise TypeError or ValueError unless every field has the form write_state gives it."""
+    """Raise TypeError or ValueError unless every field has the form state_bytes gives it."""
     for uid, record in state.events.items():
         for name in ("item", "summary", "start", "end", "content", "last_modified"):
             if not isinstance(getattr(record, name), str):
                 raise TypeError(f"events[{uid!r}].{name} must be text")
-        if type(record.sequence) is not int or record.sequence < 0:
-            raise TypeError(f"events[{uid!r}].sequence must be a whole number")
+        if type(record.sequence) is not int or not 0 <= record.sequence < 2**31:
+            # RFC 5545 §3.8.7.4: SEQUENCE is an INTEGER, at most 2147483647.
+            raise TypeError(f"events[{uid!r}].sequence must be a whole number below 2^31")
         for text in (record.start, record.end, record.last_modified):
             if text:
                 _moment(text)  # ValueError if it is not an ISO date or time
@@ -113,8 +120,8 @@ def _check_state(state: State) -> None:
             raise TypeError(f"{name}: planned must map days to whole minutes")
 
 
-def write_state(path: Path, state: State) -> None:
-    """Write the state file atomically."""
+def state_bytes(state: State) -> bytes:
+    """The state file's content: versioned JSON, one event a line."""
     # Built by hand rather than with dataclasses.asdict, which copies deeply and is slow for
     # tens of thousands of events; one event a line keeps the file readable and diffable.
     document = {
@@ -127,52 +134,74 @@ def write_state(path: Path, state: State) -> None:
     events = ",\n".join(
         f"{json.dumps(uid)}: {json.dumps(vars(record))}" for uid, record in state.events.items()
     )
-    write_atomic(path, f'{head}, "events": {{\n{events}\n}}}}\n'.encode())
+    return f'{head}, "events": {{\n{events}\n}}}}\n'.encode()
 
 
-def state_from_ics(ics_path: Path) -> State | None:
-    """Rebuild the state from a calendar plan2cal wrote before (when the state file is lost)."""
+def state_from_ics(ics_path: Path, plan_id: str) -> State | None:
+    """Rebuild the state from a calendar plan2cal wrote before (when the state file is lost).
+
+    Only this plan's events count (``X-PLAN2CAL-PLAN``); other events in the file are ignored.
+    The baseline comes from the phase milestones' ``X-PLAN2CAL-BASELINE``; the hours the
+    baseline planned per day are not in the calendar and start empty.
+    """
     from icalendar import Calendar
 
     try:
         calendar = Calendar.from_ical(ics_path.read_bytes())
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise ProgressError(
             f"{ics_path}: cannot rebuild the state from this calendar ({exc}); move it away to "
             "start afresh"
         ) from None
+    namespace = str(plan_namespace(plan_id))
     events: dict[str, EventRecord] = {}
     milestones: dict[str, str] = {}
-    stamp = ""
+    baseline: dict[str, str] = {}
     for component in calendar.walk("VEVENT"):
         item = str(component.get("X-PLAN2CAL-ITEM", ""))
-        if not item:
+        if not item or str(component.get("X-PLAN2CAL-PLAN", "")) != namespace:
             continue
-        start, end = component.decoded("DTSTART"), component.decoded("DTEND")
-        modified = component.get("LAST-MODIFIED") or component.get("DTSTAMP")
-        stamp = _text(modified.dt) if modified is not None else stamp
-        data = EventData(
-            uid=str(component["UID"]),
-            item=item,
-            summary=str(component.get("SUMMARY", "")),
-            start=start,
-            end=end,
-            description=str(component.get("DESCRIPTION", "")),
-            transparent=str(component.get("TRANSP", "OPAQUE")) == "TRANSPARENT",
-            url=str(component["URL"]) if "URL" in component else None,
-            cancelled=str(component.get("STATUS", "")) == "CANCELLED",
-        )
-        removed = str(component.get("X-PLAN2CAL-REMOVED", "")) or None
-        events[data.uid] = _record(data, int(component.get("SEQUENCE", 0)), stamp, removed)
+        try:
+            start, end = component.decoded("DTSTART"), component.decoded("DTEND")
+            modified = component.get("LAST-MODIFIED") or component.get("DTSTAMP")
+            data = EventData(
+                uid=str(component["UID"]),
+                item=item,
+                summary=str(component.get("SUMMARY", "")),
+                start=start,
+                end=end,
+                description=str(component.get("DESCRIPTION", "")),
+                transparent=str(component.get("TRANSP", "OPAQUE")) == "TRANSPARENT",
+                url=str(component["URL"]) if "URL" in component else None,
+                cancelled=str(component.get("STATUS", "")) == "CANCELLED",
+            )
+            removed = str(component.get("X-PLAN2CAL-REMOVED", "")) or None
+            stamp = timestamp_text(modified.dt) if modified is not None else ""
+            sequence = int(component.get("SEQUENCE", 0))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise ProgressError(
+                f"{ics_path}: cannot rebuild the state from event "
+                f"{component.get('UID', '?')} ({exc}); move the calendar away to start afresh"
+            ) from None
+        events[data.uid] = _record(data, sequence, stamp, removed)
         if item.startswith("phase:") and not data.cancelled:
-            milestones[item.removeprefix("phase:")] = _text(start)
+            key = item.removeprefix("phase:")
+            milestones[key] = timestamp_text(start)
+            if "X-PLAN2CAL-BASELINE" in component:
+                baseline[key] = str(component["X-PLAN2CAL-BASELINE"])
     if not events:
         return None
-    snapshot = Snapshot(taken="", milestones=milestones, end=max(milestones.values(), default=""))
-    return State(plan="", events=events, baseline=snapshot, last_run=snapshot)
+    last_run = Snapshot(taken="", milestones=milestones, end=max(milestones.values(), default=""))
+    base = (
+        Snapshot(taken="", milestones=baseline, end=max(baseline.values(), default=""))
+        if baseline
+        else last_run
+    )
+    return State(plan=plan_id, events=events, baseline=base, last_run=last_run)
 
 
-def _text(value: dt.date) -> str:
+def timestamp_text(value: dt.date) -> str:
+    """A date as ``2027-01-04``; a time as UTC ``2027-01-04T18:00:00Z``: the state's forms."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return value.isoformat()
@@ -194,8 +223,8 @@ def _record(
     return EventRecord(
         item=data.item,
         summary=data.summary,
-        start=_text(data.start),
-        end=_text(data.end),
+        start=timestamp_text(data.start),
+        end=timestamp_text(data.end),
         content=content or data.content_hash(),
         sequence=sequence,
         last_modified=modified,
@@ -243,7 +272,7 @@ def revise(
     was removed (specs/icalendar-clients.md §0.4), so that calendars drop it instead of keeping
     a stale event.
     """
-    stamp = _text(now)
+    stamp = timestamp_text(now)
     known = previous.events if previous is not None else {}
     records: dict[str, EventRecord] = {}
     revisions: dict[str, Revision] = {}
@@ -290,11 +319,21 @@ def revise(
         tombstones.append(tombstone)
         records[uid] = record
         revisions[uid] = Revision(record.sequence, _moment_utc(record.last_modified))
-    current = _snapshot(schedule, today)
+    current = snapshot_of(schedule)
     baseline = previous.baseline if previous is not None and previous.baseline else current
     new_state = State(plan=schedule.plan, events=records, baseline=baseline, last_run=current)
-    ordered = sorted([*events, *tombstones], key=lambda event: event.sort_key)
+    # The phase milestones carry their baseline date, so a state rebuilt from the calendar
+    # keeps the baseline; it is not part of what a calendar shows, so not of the content hash.
+    marked = [_with_baseline(event, baseline) for event in events]
+    ordered = sorted([*marked, *tombstones], key=lambda event: event.sort_key)
     return Revisions(ordered, revisions, new_state, changed, added, cancelled)
+
+
+def _with_baseline(event: EventData, baseline: Snapshot) -> EventData:
+    if not event.item.startswith("phase:"):
+        return event
+    day = baseline.milestones.get(event.item.removeprefix("phase:"))
+    return dataclasses.replace(event, baseline=dt.date.fromisoformat(day)) if day else event
 
 
 @lru_cache(maxsize=64)  # most events share a handful of LAST-MODIFIED stamps
@@ -305,17 +344,15 @@ def _moment_utc(text: str) -> dt.datetime | None:
     return moment if isinstance(moment, dt.datetime) else None
 
 
-def _snapshot(schedule: Schedule, today: dt.date) -> Snapshot:
-    zone = schedule.availability.timezone
-    from zoneinfo import ZoneInfo
-
-    local = ZoneInfo(zone)
+def snapshot_of(schedule: Schedule) -> Snapshot:
+    """The schedule's milestone dates, end and planned minutes per day, as of its today."""
+    local = ZoneInfo(schedule.availability.timezone)
     planned: dict[str, int] = {}
     for session in schedule.sessions:
         day = session.start.astimezone(local).date().isoformat()
         planned[day] = planned.get(day, 0) + session.minutes
     return Snapshot(
-        taken=today.isoformat(),
+        taken=schedule.today.isoformat(),
         milestones={phase.key: phase.end.isoformat() for phase in schedule.phases},
         end=schedule.end.isoformat(),
         planned=planned,
@@ -324,7 +361,7 @@ def _snapshot(schedule: Schedule, today: dt.date) -> Snapshot:
 
 def rebaseline(state: State | None, schedule: Schedule) -> State:
     """The state with its baseline reset to this schedule."""
-    snapshot = _snapshot(schedule, schedule.today)
+    snapshot = snapshot_of(schedule)
     if state is None:
         return State(plan=schedule.plan, events={}, baseline=snapshot, last_run=None)
     return dataclasses.replace(state, baseline=snapshot)
