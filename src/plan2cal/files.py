@@ -1,31 +1,414 @@
-"""Atomic file writes: a temporary file in the same folder, then an atomic rename."""
+"""Writing output files as one transaction: every file is replaced, or none is (DESIGN §8).
+
+Each file is written to a temporary file beside its target and fsynced; only when all of them are
+written are they renamed into place, in the order given (callers put the state file last). A rename
+that fails half way puts back every file already renamed, from a hard link of the old file taken
+beforehand. A run killed with ``kill -9`` while renaming is finished by the next run: a journal,
+written before the first rename and removed after the last, lists the renames, and ``recover``
+rolls it forward.
+
+Names on disk, beside each target ``out/x.ics``:
+
+- ``out/.x.ics.<16 hex>.plan2cal-tmp``: the new content, until it is renamed;
+- ``out/.x.ics.<16 hex>.plan2cal-old``: the old file, kept until every rename succeeded;
+- the journal at the path the caller gives; while it is being written, a temporary of its own
+  (``.<journal name>.<16 hex>.plan2cal-tmp``) already lists the transaction's temporaries, so that
+  a run killed before any rename leaves nothing that ``recover`` does not remove; once a rename
+  has failed, the journal is renamed ``<journal name>.rollback`` while the old files go back, so
+  that a run killed then is undone rather than finished.
+
+The caller holds the targets' locks (``plan2cal.locking``) around ``recover`` and ``commit``: a
+temporary of a target is stale only if no other run can be writing it.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import json
 import os
-import tempfile
+import re
+import secrets
+import shutil
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from plan2cal.errors import Plan2CalError
+from plan2cal.errors import OutputError
+
+TEMPORARY_SUFFIX = ".plan2cal-tmp"
+BACKUP_SUFFIX = ".plan2cal-old"
+_TOKEN_LENGTH = 16  # hex digits: 64 random bits, so two runs never pick the same name
+_ROLLBACK_SUFFIX = ".rollback"
+_JOURNAL_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """The whole new content of one output file."""
+
+    path: Path
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One file of a transaction: where it goes, where its bytes wait, where the old one is kept."""
+
+    shown: Path  # the path as the caller gave it, for messages
+    target: Path  # the same path with symbolic links resolved: the file that is replaced
+    temporary: Path
+    backup: Path | None  # None: the target did not exist (or a single file needs no backup)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part."""
+    commit([FileWrite(path, data)])
+
+
+def commit(writes: Sequence[FileWrite], *, journal: Path | None = None) -> None:
+    """Replace every file of ``writes`` with its new content, or none of them.
+
+    The files are renamed into place in the order given. A failure raises ``OutputError`` naming
+    the path that failed and why, and leaves every target as it was, with no temporary file
+    beside it. With more than one file and a ``journal`` path, a run killed while renaming is
+    finished by ``recover(journal)`` in the next run; without one, such a run can leave some files
+    new and others old.
+    """
+    targets = [Path(os.path.realpath(write.path)) for write in writes]
+    if len(set(targets)) != len(targets):
+        raise ValueError(f"a transaction writes a file twice: {[str(w.path) for w in writes]}")
+    if not writes:
+        return
+    several = len(writes) > 1
+    if not several:
+        journal = None  # one rename is atomic by itself
+    elif journal is not None and (journal.exists() or _rollback_journal(journal).exists()):
+        raise RuntimeError(f"{journal} is left from an interrupted run: call recover() first")
+    created_folders: list[Path] = []
+    entries: list[_Entry] = []
+    intent: Path | None = None
+    current = writes[0].path  # the path the step under way is for, to name it in an error
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise Plan2CalError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        statuses = []
+        for write, target in zip(writes, targets, strict=True):
+            current = write.path
+            created_folders += _make_folder(current, current.parent)
+            status = _existing_file(current, target)
+            statuses.append(status)
+            backup = _sibling(target, BACKUP_SUFFIX) if several and status else None
+            entries.append(_Entry(current, target, _sibling(target, TEMPORARY_SUFFIX), backup))
+        if journal is not None:
+            # Listed before they exist: a run killed from here on leaves nothing unnamed.
+            current = journal
+            created_folders += _make_folder(current, journal.parent)
+            intent = _sibling(journal, TEMPORARY_SUFFIX)
+            _create(intent, _journal_bytes(entries), mode_of=None, sync=False)
+        for entry, write, status in zip(entries, writes, statuses, strict=True):
+            current = entry.shown
+            _create(entry.temporary, write.data, mode_of=status, sync=True)
+        for entry in entries:
+            current = entry.shown
+            _keep_old(entry)
+        if journal is not None and intent is not None:
+            current = journal
+            _sync_file(intent)
+            os.replace(intent, journal)
+            _sync_folder(journal.parent)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        for entry in entries:
+            _remove(entry.temporary, entry.backup)
+        _remove(intent)
+        for folder in reversed(created_folders):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         if isinstance(exc, OSError):
-            raise Plan2CalError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise OutputError(_cannot_write(current, exc)) from None
         raise
+
+    renamed = 0
+    try:
+        for entry in entries:
+            os.replace(entry.temporary, entry.target)
+            renamed += 1
+    except BaseException as exc:
+        if journal is not None:
+            # From here a killed run is undone, not finished, by the next one.
+            with contextlib.suppress(OSError):
+                os.replace(journal, _rollback_journal(journal))
+        problems = _roll_back(entries)
+        if journal is not None and not problems:
+            _remove(_rollback_journal(journal), journal)
+        if not isinstance(exc, OSError):
+            raise
+        message = _cannot_write(entries[min(renamed, len(entries) - 1)].shown, exc)
+        if problems:
+            message += f"; putting back what was replaced failed too: {'; '.join(problems)}"
+            if journal is not None:
+                message += "; the next run will try again"
+        raise OutputError(message) from None
+
+    for folder in sorted({entry.target.parent for entry in entries}):
+        _sync_folder(folder)
+    for entry in entries:
+        _remove(entry.backup)
+    if journal is not None:
+        _remove(journal)
+
+
+def recover(journal: Path, targets: Iterable[Path] = ()) -> None:
+    """Finish what a run killed in ``commit`` left, then remove stale temporaries.
+
+    Call it under the targets' locks before reading any of them. A complete journal is rolled
+    forward: its temporaries were written and fsynced before it was, so every file becomes the
+    killed run's new one. A run killed before its journal was complete, or while putting files
+    back after a failed rename, is undone: every file stays (or becomes again) the old one.
+    Then the temporaries of the journal's files and of ``targets`` are removed.
+    """
+    listed: list[Path] = []
+    for intent in _stale(journal):
+        # Killed before any rename: nothing to finish, only its files to remove.
+        with contextlib.suppress(OutputError):
+            entries = _read_journal(intent)
+            for entry in entries:
+                _remove(entry.temporary, entry.backup)
+            listed += [entry.target for entry in entries]
+        _remove(intent)
+    rollback = _rollback_journal(journal)
+    if rollback.exists():
+        entries = _read_journal(rollback)
+        problems = _roll_back(entries)
+        if problems:
+            raise OutputError(
+                f"cannot finish undoing the interrupted run of {journal}: {'; '.join(problems)}"
+            )
+        listed += [entry.target for entry in entries]
+        _remove(rollback)
+    if journal.exists():
+        entries = _read_journal(journal)
+        for entry in entries:
+            if entry.temporary.exists():
+                try:
+                    os.replace(entry.temporary, entry.target)
+                except OSError as exc:
+                    raise OutputError(
+                        f"cannot finish the interrupted run of {journal}: "
+                        f"{_cannot_write(entry.target, exc)}"
+                    ) from None
+        for folder in sorted({entry.target.parent for entry in entries}):
+            _sync_folder(folder)
+        listed += [entry.target for entry in entries]
+        for entry in entries:
+            _remove(entry.backup)
+        _remove(journal)
+    remove_stale_temporaries([*listed, *targets])
+
+
+def remove_stale_temporaries(paths: Iterable[Path]) -> None:
+    """Remove the temporaries and kept old files of ``paths`` that a killed run left behind.
+
+    Only names of the form ``.<name>.<16 hex>.plan2cal-tmp`` (or ``.plan2cal-old``) beside each
+    path are touched; call it under the path's lock, when no other run can be writing them.
+    """
+    for path in paths:
+        target = Path(os.path.realpath(path))
+        _remove(*_stale(target))
+
+
+# --- the steps of a transaction ---------------------------------------------------------------
+
+
+def _sibling(target: Path, suffix: str) -> Path:
+    return target.with_name(f".{target.name}.{secrets.token_hex(_TOKEN_LENGTH // 2)}{suffix}")
+
+
+def _stale(target: Path) -> list[Path]:
+    pattern = re.compile(
+        rf"\.{re.escape(target.name)}\.[0-9a-f]{{{_TOKEN_LENGTH}}}"
+        rf"({re.escape(TEMPORARY_SUFFIX)}|{re.escape(BACKUP_SUFFIX)})"
+    )
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return []
+    return [target.parent / name for name in sorted(names) if pattern.fullmatch(name)]
+
+
+def _make_folder(shown: Path, folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, outermost first."""
+    missing: list[Path] = []
+    probe = folder
+    while not probe.is_dir():
+        if probe.exists() or probe.is_symlink():
+            raise OutputError(f"cannot write {shown}: {probe} is a file, not a folder")
+        missing.append(probe)
+        probe = probe.parent
+    created: list[Path] = []
+    for each in reversed(missing):
+        try:
+            each.mkdir()
+        except FileExistsError:
+            continue  # created meanwhile by someone else: theirs, not ours to remove
+        except OSError as exc:
+            for done in reversed(created):
+                with contextlib.suppress(OSError):
+                    done.rmdir()
+            raise OutputError(_cannot_write(shown, exc)) from None
+        created.append(each)
+    return created
+
+
+def _existing_file(shown: Path, target: Path) -> os.stat_result | None:
+    """The target's status if it is a file; fail on a folder or a device in its place."""
+    try:
+        status = target.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(_cannot_write(shown, exc)) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise OutputError(f"cannot write {shown}: a folder is in the way")
+    if not stat.S_ISREG(status.st_mode):
+        raise OutputError(f"cannot write {shown}: it is not a regular file")
+    return status
+
+
+def _create(path: Path, data: bytes, *, mode_of: os.stat_result | None, sync: bool) -> None:
+    """Create ``path`` with ``data``: the mode of ``mode_of``, or 0666 minus the umask if None.
+
+    Creating with 0666 lets the kernel apply the umask (or the folder's default ACL), so the umask
+    is never read, and never changed for a moment under other threads as ``os.umask`` would.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        if mode_of is not None:
+            # Before the first byte: the new content of a private file is never readable by others.
+            os.chmod(path, stat.S_IMODE(mode_of.st_mode))
+            if hasattr(os, "chown") and (mode_of.st_uid, mode_of.st_gid) != _owner(fd):
+                # Only root may give a file away; anyone else keeps their own ownership.
+                with contextlib.suppress(OSError):
+                    os.chown(path, mode_of.st_uid, mode_of.st_gid)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _owner(fd: int) -> tuple[int, int]:
+    status = os.fstat(fd)
+    return status.st_uid, status.st_gid
+
+
+def _keep_old(entry: _Entry) -> None:
+    """Keep the old file under the backup name: a hard link, or a copy where links fail."""
+    if entry.backup is None:
+        return
+    try:
+        os.link(entry.target, entry.backup)
+    except OSError as exc:
+        if exc.errno not in {errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}:
+            raise
+        # No hard links here (FAT, some network shares, protected_hardlinks): copy instead.
+        shutil.copy2(entry.target, entry.backup)
+
+
+def _roll_back(entries: Sequence[_Entry]) -> list[str]:
+    """Put every target back as it was before the transaction; return what could not be.
+
+    Safe to repeat: a kept old file goes back in place; a target that did not exist before is
+    removed once its temporary is gone (it was renamed in); leftover temporaries are removed.
+    """
+    problems = []
+    for entry in reversed(entries):
+        try:
+            if entry.backup is not None and entry.backup.exists():
+                os.replace(entry.backup, entry.target)
+            elif entry.backup is None and not entry.temporary.exists():
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.target)
+        except OSError as exc:
+            problems.append(_cannot_write(entry.shown, exc))
+        else:
+            # A target never replaced is the same file as its kept old one, and renaming a
+            # file onto another name of itself does nothing (POSIX rename): remove that name.
+            _remove(entry.backup)
+        _remove(entry.temporary)
+    for folder in sorted({entry.target.parent for entry in entries}):
+        _sync_folder(folder)
+    return problems
+
+
+def _journal_bytes(entries: Sequence[_Entry]) -> bytes:
+    listing = [
+        {
+            "target": os.fsdecode(entry.target),
+            "temporary": os.fsdecode(entry.temporary),
+            "backup": None if entry.backup is None else os.fsdecode(entry.backup),
+        }
+        for entry in entries
+    ]
+    return json.dumps({"plan2cal_journal": _JOURNAL_VERSION, "renames": listing}).encode()
+
+
+def _read_journal(journal: Path) -> list[_Entry]:
+    """The entries of a journal, checked to name only a transaction's own files."""
+    try:
+        document = json.loads(journal.read_bytes())
+        if document["plan2cal_journal"] != _JOURNAL_VERSION:
+            raise ValueError(f"version {document['plan2cal_journal']!r}, not {_JOURNAL_VERSION}")
+        entries = []
+        for item in document["renames"]:
+            target = Path(item["target"])
+            temporary = Path(item["temporary"])
+            backup = None if item["backup"] is None else Path(item["backup"])
+            for own, suffix in ((temporary, TEMPORARY_SUFFIX), (backup, BACKUP_SUFFIX)):
+                if own is not None and (
+                    own.parent != target.parent
+                    or not own.name.startswith(f".{target.name}.")
+                    or not own.name.endswith(suffix)
+                ):
+                    raise ValueError(f"{own} is not a temporary of {target}")
+            entries.append(_Entry(target, target, temporary, backup))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise OutputError(
+            f"cannot read {journal}, the list of renames of an interrupted plan2cal run: {exc}; "
+            "check the files it names, then remove it"
+        ) from None
+    return entries
+
+
+def _rollback_journal(journal: Path) -> Path:
+    return journal.with_name(journal.name + _ROLLBACK_SUFFIX)
+
+
+def _sync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable; a no-op where folders cannot be opened (Windows)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove(*paths: Path | None) -> None:
+    for path in paths:
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    return f"cannot write {path}: {exc.strerror or exc}"
