@@ -301,7 +301,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {
         str(path.relative_to(folder)): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        # Lock files stay beside the files they guard; they hold nothing.
+        if path.is_file() and path.suffix != ".lock"
     }
 
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from plan2cal.files import write_atomic
 from plan2cal.model import Location, location_text
 
 EARLIEST_DATE = dt.date(1970, 1, 1)
@@ -35,32 +30,3 @@ def line_message(path: object, loc: Location, text: str, lines: dict[Location, i
         if loc[:size] in lines:
             return f"{path}:{lines[loc[:size]]}: {where}: {text}"
     return f"{path}: {where}: {text}"
-
-
-# --- files and locks (the files branch) ---
-
-
-@dataclass(frozen=True)
-class FileWrite:
-    path: Path
-    data: bytes
-
-
-def commit(writes: Sequence[FileWrite], *, journal: Path | None = None) -> None:
-    for write in writes:
-        write_atomic(write.path, write.data)
-
-
-def recover(journal: Path) -> None:
-    return None
-
-
-def remove_stale_temporaries(paths: Sequence[Path]) -> None:
-    return None
-
-
-@contextlib.contextmanager
-def hold_locks(
-    paths: Sequence[Path], *, timeout: float, on_wait: Callable[[Path], None] | None = None
-) -> Iterator[None]:
-    yield

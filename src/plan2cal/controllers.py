@@ -17,18 +17,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from plan2cal._pending import (
-    FileWrite,
-    commit,
-    hold_locks,
-    recover,
-    remove_stale_temporaries,
-)
 from plan2cal.durations import duration_text
 from plan2cal.errors import UsageError
+from plan2cal.export.formats import FORMATS
 from plan2cal.export.revisions import State, load_state, rebaseline, state_bytes, state_path
+from plan2cal.files import FileWrite, commit, recover, remove_stale_temporaries
 from plan2cal.fit import Fit, fit_budget
 from plan2cal.load import load_plan
+from plan2cal.locking import hold_locks
 from plan2cal.model import DEFAULT_HOURS_PER_WEEK, Plan
 from plan2cal.outputs import OutputRequest, Outputs, output_paths, render_outputs, write_outputs
 from plan2cal.progress import (
@@ -311,21 +307,23 @@ def _locked(workspace_or_paths: Sequence[Path], env: Environment) -> Iterator[No
 def writing_workspace(
     plan_file: Path, options: RunOptions, env: Environment
 ) -> Iterator[Workspace]:
-    """A workspace whose progress file and output folder are locked for the whole run.
+    """A workspace whose progress file and outputs are locked for the whole run.
 
-    The progress file is locked first (it says where the outputs are), then the outputs; a
-    transaction a killed run left half done is finished before anything is read.
+    The progress file is locked first (it says where the outputs are), then the plan's state
+    in the output folder; a transaction a killed run left half done is finished before
+    anything is read. The output lock guards runs of one plan with different progress files;
+    it is taken only where the folder exists already, so that a failed first run leaves no
+    folder behind, and such runs share the progress file's lock until then.
     """
     progress_file = progress_path(plan_file, options.progress_file)
     with _locked([progress_file], env):
-        remove_stale_temporaries([progress_file])
         workspace = open_workspace(plan_file, options, env)
-        targets = output_paths(
-            workspace.plan.plan, workspace.settings.formats, workspace.settings.output
-        )
-        with _locked([workspace.state_path], env):
-            recover(workspace.journal_path)
-            remove_stale_temporaries(targets)
+        output = workspace.settings.output
+        locks = [workspace.state_path] if output.is_dir() else []
+        with _locked(locks, env):
+            # Every file any format writes: a killed run may have used other formats.
+            targets = output_paths(workspace.plan.plan, FORMATS, output)
+            recover(workspace.journal_path, [*targets, workspace.progress_file])
             yield workspace
 
 

@@ -137,7 +137,7 @@ def commit(writes: Sequence[FileWrite], *, journal: Path | None = None) -> None:
             # From here a killed run is undone, not finished, by the next one.
             with contextlib.suppress(OSError):
                 os.replace(journal, _rollback_journal(journal))
-        problems = _roll_back(entries)
+        problems = _roll_back(entries, renamed)
         if journal is not None and not problems:
             _remove(_rollback_journal(journal), journal)
         if not isinstance(exc, OSError):
@@ -316,14 +316,19 @@ def _keep_old(entry: _Entry) -> None:
         shutil.copy2(entry.target, entry.backup)
 
 
-def _roll_back(entries: Sequence[_Entry]) -> list[str]:
+def _roll_back(entries: Sequence[_Entry], replaced: int | None = None) -> list[str]:
     """Put every target back as it was before the transaction; return what could not be.
 
     Safe to repeat: a kept old file goes back in place; a target that did not exist before is
     removed once its temporary is gone (it was renamed in); leftover temporaries are removed.
+    ``replaced``, when known, counts the targets renamed over: the others were never touched,
+    so only their temporaries and kept old files go.
     """
     problems = []
-    for entry in reversed(entries):
+    for index, entry in reversed(list(enumerate(entries))):
+        if replaced is not None and index >= replaced:
+            _remove(entry.temporary, entry.backup)
+            continue
         try:
             if entry.backup is not None and entry.backup.exists():
                 os.replace(entry.backup, entry.target)

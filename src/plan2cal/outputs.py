@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plan2cal._pending import FileWrite, commit
 from plan2cal.export.events import calendar_events
 from plan2cal.export.formats import TABLE_FORMATS, Options
 from plan2cal.export.ics import SIZE_WARNING, ics_bytes
@@ -26,6 +25,7 @@ from plan2cal.export.revisions import (
     state_bytes,
     state_path,
 )
+from plan2cal.files import FileWrite, commit
 from plan2cal.schedule import Schedule
 
 

@@ -192,9 +192,7 @@ def slip_report(
         ]
         for phase in schedule.phases
     ]
-    lines = _table(
-        ["Milestone", "Now", "Last run", "vs last run", "Baseline", "vs baseline"], rows
-    )
+    lines = _table(["Milestone", "Now", "Last run", "vs last run", "Baseline", "vs baseline"], rows)
     if last and all(last.get(phase.key) == phase.end for phase in schedule.phases):
         lines += ["", "No milestone moved since the last run."]
     today = schedule.today
