@@ -38,6 +38,7 @@ from plan2cal.progress import LONGEST_LOG_ENTRY
 from plan2cal.report import (
     check_report,
     first_run_summary,
+    heading,
     progress_lines,
     rerun_summary,
     slip_report,
@@ -463,14 +464,9 @@ def status(**options: Any) -> None:
     )
     _notes(seen.workspace, writes=False)
     result, state = seen.schedule, seen.state
-    _echo(
-        [
-            f"{result.title}: as of {seen.workspace.today.isoformat()}",
-            "",
-            *progress_lines(result),
-            "",
-        ]
-    )
+    title, assumed = heading(result)
+    _echo([f"{title}: as of {seen.workspace.today.isoformat()}", assumed, ""])
+    _echo([*progress_lines(result), ""])
     _echo(slip_report(result, state.baseline if state else None, state.last_run if state else None))
     if state is None:
         click.echo("(No earlier run: run plan2cal schedule to set the baseline.)")

@@ -166,7 +166,7 @@ def open_workspace(plan_file: Path, options: RunOptions, env: Environment) -> Wo
     """Load the plan and its progress file and settle the run's settings."""
     plan = load_plan(plan_file)
     progress_file = progress_path(plan_file, options.progress_file)
-    progress = load_progress(progress_file)
+    progress = load_progress(progress_file, FORMATS)
     settings, pinned, changes, notes = settle(plan, progress.settings, options, env, progress_file)
     return Workspace(
         plan_file=plan_file,

@@ -43,7 +43,7 @@ import datetime as dt
 import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -260,10 +260,11 @@ def check_task_id(task_id: str, known_ids: Sequence[str]) -> None:
     raise UnknownTaskError(f"unknown task '{task_id}' in the plan{hint}")
 
 
-def load_progress(path: Path) -> Progress:
+def load_progress(path: Path, formats: Collection[str] = ()) -> Progress:
     """Read and validate a progress file; a missing or empty file is no progress at all.
 
-    Raises ProgressError naming ``file:line: field`` for anything it cannot read.
+    ``formats``, when given, are the output format names a pinned setting may name. Raises
+    ProgressError naming ``file:line: field`` for anything it cannot read.
     """
     _check_suffix(path)
     try:
@@ -292,8 +293,16 @@ def load_progress(path: Path) -> Progress:
     if legacy:
         return Progress(tasks=_validated(path, _TASKS, data, (), lines))
     _check_sections(path, data, lines())
+    settings = _validated(path, _SETTINGS, data.get("settings") or {}, ("settings",), lines)
+    for index, name in enumerate(settings.formats):
+        if formats and name not in formats:
+            where = ("settings", "formats", index)
+            known = ", ".join(formats)
+            raise ProgressError(
+                line_message(path, where, f"'{name}' is not an output format; use {known}", lines())
+            )
     return Progress(
-        settings=_validated(path, _SETTINGS, data.get("settings") or {}, ("settings",), lines),
+        settings=settings,
         tasks=_validated(path, _TASKS, data.get("tasks") or {}, ("tasks",), lines),
     )
 
