@@ -13,21 +13,17 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from plan2cal.diagnostics import LineMap, Location, location_text, problem_line, suggest
 from plan2cal.errors import PlanError
 from plan2cal.model import (
     Defaults,
-    Location,
     Milestone,
     Phase,
     Plan,
     PlanProblems,
     SessionLimits,
     Task,
-    location_text,
-    suggest,
 )
-
-LineMap = dict[Location, int]
 
 # Which model a nested field holds, so an unknown key can be matched against its siblings.
 _NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
@@ -229,22 +225,15 @@ def _describe(path: Path, exc: ValidationError, lines: LineMap) -> str:
         problems = error.get("ctx", {}).get("error")
         if isinstance(problems, PlanProblems):
             for loc, text in problems.problems:
-                messages.append(_line(path, loc, text, lines))
+                messages.append(problem_line(path, loc, text, lines))
             continue
         loc = tuple(error["loc"])
-        messages.append(_line(path, loc, _message(error, loc), lines))
+        messages.append(problem_line(path, loc, _message(error, loc), lines))
     return (
         "the plan is not valid:\n" + "\n".join(f"  {m}" for m in messages)
         if len(messages) > 1
         else messages[0]
     )
-
-
-def _line(path: Path, loc: Location, text: str, lines: LineMap) -> str:
-    for size in range(len(loc), -1, -1):
-        if loc[:size] in lines:
-            return f"{path}:{lines[loc[:size]]}: {location_text(loc) or 'plan'}: {text}"
-    return f"{path}: {location_text(loc) or 'plan'}: {text}"
 
 
 def _message(error: Any, loc: Location) -> str:

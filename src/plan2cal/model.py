@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import itertools
 import re
 import unicodedata
@@ -20,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from plan2cal.diagnostics import Location, location_text, suggest
 from plan2cal.durations import parse_duration
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -34,23 +34,6 @@ def slugify(text: str) -> str:
     """Turn a task or phase name into an id: lower case ASCII words joined by hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "task"
-
-
-def closest(word: str, candidates: list[str] | tuple[str, ...]) -> str | None:
-    """The candidate ``word`` was most likely meant to be, if any is close enough."""
-    # Swapped letters are the commonest slip in a hand-typed key, and difflib scores "dnoe"
-    # as close to "note" as to "done": a candidate with exactly the same letters wins.
-    for candidate in candidates:
-        if sorted(candidate) == sorted(word):
-            return candidate
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest candidate, or an empty string."""
-    match = closest(word, candidates)
-    return f"; did you mean '{match}'?" if match else ""
 
 
 def _parse_deadline(value: object) -> object:
@@ -121,11 +104,13 @@ Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
 IdList = Annotated[list[Slug], BeforeValidator(_as_list)]
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Base of every model read from a file: unknown keys are errors, and models are frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 
 
-class SessionLimits(_Strict):
+class SessionLimits(StrictModel):
     """How long one sitting of work may be."""
 
     longest: Duration = Field(120, alias="max", description="longest session (default 2h)")
@@ -141,7 +126,7 @@ class SessionLimits(_Strict):
         return self
 
 
-class Defaults(_Strict):
+class Defaults(StrictModel):
     """Availability and start, each overridable on the command line."""
 
     start: dt.date | None = None
@@ -241,7 +226,7 @@ def parse_windows(windows: dict[str, str | list[str]]) -> dict[int, tuple[tuple[
     return result
 
 
-class Task(_Strict):
+class Task(StrictModel):
     """One piece of work; a bare string in the file is a task with only a name."""
 
     id: Slug | None = Field(None, description="stable id; derived from the name when absent")
@@ -260,7 +245,7 @@ class Task(_Strict):
         return self.id if self.id is not None else slugify(self.name)
 
 
-class Phase(_Strict):
+class Phase(StrictModel):
     """A stage of the roadmap: nominal weeks and the tasks done in it."""
 
     id: Slug | None = None
@@ -288,7 +273,7 @@ class Phase(_Strict):
         return self.id if self.id is not None else slugify(self.name)
 
 
-class Milestone(_Strict):
+class Milestone(StrictModel):
     """A fixed-date milestone, checked against the work it waits for."""
 
     id: Slug | None = None
@@ -303,9 +288,6 @@ class Milestone(_Strict):
         return self.id if self.id is not None else slugify(self.name)
 
 
-Location = tuple[str | int, ...]
-
-
 class PlanProblems(ValueError):
     """Cross-field problems, each with the location in the file it belongs to."""
 
@@ -314,7 +296,7 @@ class PlanProblems(ValueError):
         self.problems = problems
 
 
-class Plan(_Strict):
+class Plan(StrictModel):
     """A whole roadmap file."""
 
     plan: Slug = Field(description="slug id of the plan; part of every calendar UID")
@@ -330,7 +312,7 @@ class Plan(_Strict):
 
         def claim(key: str, where: Location, kind: str) -> None:
             if key in seen:
-                first = _dotted(seen[key])
+                first = location_text(seen[key])
                 problems.append(
                     (
                         where,
@@ -386,18 +368,6 @@ class Plan(_Strict):
     def task_list(self) -> list[tuple[Phase, Task]]:
         """Every task with its phase, in file order."""
         return [(phase, task) for phase in self.phases for task in phase.tasks]
-
-
-def _dotted(loc: Location) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
-def location_text(loc: Location) -> str:
-    """``("phases", 1, "tasks", 3, "hours")`` → ``phases[1].tasks[3].hours``."""
-    return _dotted(loc)
 
 
 def plan_json_schema() -> dict[str, Any]:

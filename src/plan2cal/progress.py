@@ -43,11 +43,12 @@ from pydantic import (
     model_validator,
 )
 
+from plan2cal.diagnostics import LineMap, Location, closest, location_text, suggest
 from plan2cal.durations import duration_text
 from plan2cal.errors import Plan2CalError, PlanError, ProgressError
 from plan2cal.files import write_atomic
-from plan2cal.load import LineMap, read_document
-from plan2cal.model import SLUG_PATTERN, Duration, Location, closest, location_text, suggest
+from plan2cal.load import read_document
+from plan2cal.model import SLUG_PATTERN, Duration
 
 HEADER = (
     "# plan2cal progress: what got done."
