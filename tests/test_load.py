@@ -99,7 +99,7 @@ def test_yaml_toml_and_json_with_the_same_content_load_to_equal_plans() -> None:
             "  timezone: Europe/Berlin\n",
             "  timezone: Europe/Berlni\n",
             "plan.yaml:4: defaults.timezone: unknown time zone 'Europe/Berlni'; use an IANA "
-            "name such as Europe/Berlin or America/New_York",
+            "name such as Europe/Berlin or America/New_York; did you mean 'Europe/Berlin'?",
         ),
         (
             "      - id: b\n",

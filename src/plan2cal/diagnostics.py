@@ -7,6 +7,7 @@ text, the line that reports it, and the "did you mean" for a misspelt key or id.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ LineMap = dict[Location, int]
 # A quoted input longer than this is cut short in a message, so that a 10,000-character value
 # does not make a 10,000-character error.
 QUOTED_LENGTH = 60
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def location_text(loc: Location) -> str:
@@ -45,11 +47,15 @@ def problem_line(
 
 
 def quoted(value: object) -> str:
-    """``value`` as text in single quotes, cut to ``QUOTED_LENGTH`` characters with an ellipsis."""
+    """``value`` as text in single quotes, cut to ``QUOTED_LENGTH`` characters with an ellipsis.
+
+    Control characters are shown escaped (``\\x00``), so that a message never carries them to
+    the terminal.
+    """
     text = str(value)
     if len(text) > QUOTED_LENGTH:
         text = text[: QUOTED_LENGTH - 1] + "…"
-    return f"'{text}'"
+    return "'" + _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text) + "'"
 
 
 def closest(word: str, candidates: Sequence[str]) -> str | None:

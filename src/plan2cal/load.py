@@ -732,8 +732,6 @@ def _message(error: Any, loc: Location) -> str:
         return f"{quoted(error['input'])} is not a date; write it as YYYY-MM-DD, e.g. 2027-01-04"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
-    if kind == "finite_number":
-        return f"must be a finite number, not {quoted(error['input'])}"
     if (kind == "string_pattern_mismatch" and loc and loc[-1] in ("id", "plan", "after")) or (
         kind == "string_pattern_mismatch" and len(loc) > 1 and isinstance(loc[-1], int)
     ):
