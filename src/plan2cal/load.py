@@ -243,6 +243,8 @@ _SCALAR_TAGS = {
     f"{_TAG}{name}": getattr(_ScalarConstructor, f"construct_yaml_{name}")
     for name in ("null", "bool", "int", "float", "str", "timestamp")
 }
+_PLAIN_CACHED = 32  # the longest plain scalar worth remembering
+_TIMESTAMP = f"{_TAG}timestamp"
 _SCALAR_KINDS = {f"{_TAG}int": "a whole number", f"{_TAG}float": "a number"}
 
 
@@ -285,6 +287,10 @@ class _YamlReader:
         self.constructor = _ScalarConstructor()
         self.lines: LineMap = {}
         self.values = 0
+        # Plain scalars already read: keys and values repeat, and resolving one takes two
+        # regular expressions. Only text, numbers, booleans and null are kept: those YAML
+        # writes again without an anchor however often one object appears.
+        self.plain: dict[str, Any] = {}
 
     def read(self) -> Any:
         try:
@@ -329,9 +335,12 @@ class _YamlReader:
 
     def _document(self) -> Any:
         stack: list[_Frame] = []
+        get_event = self.events.get_event
+        lines = self.lines
         while True:
-            event = self.events.get_event()
-            if isinstance(event, yaml.CollectionEndEvent):
+            event = get_event()
+            kind = event.__class__
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 done = stack.pop()
                 if not stack:
                     return done.value
@@ -340,7 +349,7 @@ class _YamlReader:
             frame = stack[-1] if stack else None
             if frame is None:
                 loc: Location = ()
-            elif isinstance(frame.value, list):
+            elif frame.value.__class__ is list:
                 loc = (*frame.loc, len(frame.value))
             elif frame.key is _NO_KEY:
                 self._key(frame, event, line)
@@ -349,22 +358,22 @@ class _YamlReader:
                 loc = (*frame.loc, frame.key_text)
             self._check_node(event, loc, line)
             value: Any
-            if isinstance(event, yaml.ScalarEvent):
+            if kind is yaml.ScalarEvent:
                 value = self._scalar(event, loc, line)
             else:
                 self._check_collection_tag(event, loc, line)
                 if len(stack) >= MAX_DEPTH:
                     raise self._error(loc, line, _TOO_DEEP)
-                value = [] if isinstance(event, yaml.SequenceStartEvent) else {}
+                value = [] if kind is yaml.SequenceStartEvent else {}
             if frame is None:
-                self.lines[()] = line
-            elif isinstance(frame.value, list):
-                self.lines[loc] = line
+                lines[()] = line
+            elif frame.value.__class__ is list:
+                lines[loc] = line
                 frame.value.append(value)
             else:
                 frame.value[frame.key] = value
                 frame.key = _NO_KEY
-            if isinstance(value, list | dict):
+            if kind is not yaml.ScalarEvent:
                 stack.append(_Frame(value, loc))
             elif frame is None:
                 return value
@@ -396,7 +405,7 @@ class _YamlReader:
         self.values += 1
         if self.values > MAX_VALUES:
             raise self._error(loc, line, _TOO_MANY)
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+        if event.__class__ is yaml.AliasEvent or getattr(event, "anchor", None) is not None:
             name = getattr(event, "anchor", None)
             raise self._error(
                 loc,
@@ -421,6 +430,12 @@ class _YamlReader:
         return str(event.tag)
 
     def _scalar(self, event: yaml.ScalarEvent, loc: Location, line: int) -> Any:
+        if event.tag is None:
+            if not event.implicit[0]:
+                return event.value  # quoted: text, without asking the resolver
+            known = self.plain.get(event.value, _NO_KEY)
+            if known is not _NO_KEY:
+                return known
         tag = self._tag(event)
         construct = _SCALAR_TAGS.get(tag)
         if construct is None:
@@ -428,7 +443,7 @@ class _YamlReader:
         # No marks: a constructor's own error is caught below and given the line.
         node = yaml.ScalarNode(tag, event.value, None, None, event.style)
         try:
-            return construct(self.constructor, node)
+            value = construct(self.constructor, node)
         except _ScalarError as exc:
             # Worded as before the reader named fields, which the progress file's tests pin.
             raise PlanError(f"{self.path}:{line}: YAML syntax error: {exc}") from None
@@ -439,6 +454,14 @@ class _YamlReader:
             raise self._error(
                 loc, line, f"{quoted(event.value)} cannot be read as {kind}"
             ) from None
+        if (
+            event.tag is None
+            and tag != _TIMESTAMP  # one date object per field: the progress dumper would alias it
+            and len(event.value) <= _PLAIN_CACHED
+            and len(self.plain) < 100_000
+        ):
+            self.plain[event.value] = value
+        return value
 
     def _error(self, loc: Location, line: int, message: str) -> PlanError:
         return PlanError(f"{self.path}:{line}: {location_text(loc) or 'plan'}: {message}")
