@@ -277,11 +277,12 @@ def _positive_at_most(maximum: float) -> Any:
 
 
 # The bounds sit inside each type, so that pydantic applies them also where it is optional.
+# The bounds come first, on the float itself, so that the JSON Schema shows them.
 HoursPerWeek = Annotated[
-    float, BeforeValidator(_plain_number), _positive_at_most(MAX_HOURS_PER_WEEK)
+    float, _positive_at_most(MAX_HOURS_PER_WEEK), BeforeValidator(_plain_number)
 ]
-Weeks = Annotated[float, BeforeValidator(_plain_number), _positive_at_most(MAX_PHASE_WEEKS)]
-Weight = Annotated[float, BeforeValidator(_plain_number), _positive_at_most(MAX_WEIGHT)]
+Weeks = Annotated[float, _positive_at_most(MAX_PHASE_WEEKS), BeforeValidator(_plain_number)]
+Weight = Annotated[float, _positive_at_most(MAX_WEIGHT), BeforeValidator(_plain_number)]
 
 
 class StrictModel(BaseModel):
