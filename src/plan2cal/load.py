@@ -23,9 +23,9 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Callable
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -63,6 +63,13 @@ MAX_VALUES = 1_000_000
 # thousands, and the first few say what is wrong.
 MAX_REPORTED_PROBLEMS = 20
 
+
+class LineLookup(Protocol):
+    """Builds a document's line map when asked; ``wanted`` may narrow it to those fields."""
+
+    def __call__(self, wanted: Collection[Location] | None = None) -> LineMap: ...
+
+
 # Which model a nested field holds, so an unknown key can be matched against its siblings.
 _NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
     (Plan, "defaults"): Defaults,
@@ -97,10 +104,10 @@ def load_plan(path: str | Path, *, start: dt.date | None = None) -> Plan:
     try:
         return Plan.model_validate(data, context={"start": start})
     except ValidationError as exc:
-        raise PlanError(_describe(path, exc, lines())) from None
+        raise PlanError(_describe(path, exc, lines)) from None
 
 
-def read_document(path: Path, *, text_keys: bool = False) -> tuple[Any, Callable[[], LineMap]]:
+def read_document(path: Path, *, text_keys: bool = False) -> tuple[Any, LineLookup]:
     """Parse a YAML, TOML or JSON file into plain data and a way to find each field's line.
 
     Raises PlanError, naming the file and the line, for a file that cannot be read, is not text,
@@ -108,7 +115,7 @@ def read_document(path: Path, *, text_keys: bool = False) -> tuple[Any, Callable
     not text (``1:``, ``null:``, ``2027-01-04:``) is refused too: a plan's keys are all names.
 
     The line map is built only when asked for: for large JSON files it costs more than the
-    parse itself.
+    parse itself. Given the fields an error names, a JSON map looks for those alone.
     """
     raw = read_input_bytes(path)
     text = _decode(path, raw)
@@ -495,19 +502,20 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
-def _read_yaml(
-    path: Path, text: str, *, text_keys: bool = False
-) -> tuple[Any, Callable[[], LineMap]]:
+def _read_yaml(path: Path, text: str, *, text_keys: bool = False) -> tuple[Any, LineLookup]:
     reader = _YamlReader(path, text, text_keys=text_keys)
     data = reader.read()
-    lines = reader.lines
-    return data, lambda: lines
+
+    def lines(wanted: Collection[Location] | None = None) -> LineMap:
+        return reader.lines  # built while reading, whole
+
+    return data, lines
 
 
 # --- JSON -----------------------------------------------------------------------------------------
 
 
-def _read_json(path: Path, text: str) -> tuple[Any, Callable[[], LineMap]]:
+def _read_json(path: Path, text: str) -> tuple[Any, LineLookup]:
     _check_count(path, _without_strings(text), ",:[{")
     try:
         data = json.loads(text, object_pairs_hook=_unique_keys)
@@ -525,7 +533,11 @@ def _read_json(path: Path, text: str) -> tuple[Any, Callable[[], LineMap]]:
         raise _long_number(path, text) from None
     if _too_deep(data) is not None:
         _json_lines(path, text)
-    return data, lambda: _json_lines(path, text)
+
+    def lines(wanted: Collection[Location] | None = None) -> LineMap:
+        return _json_lines(path, text, wanted)
+
+    return data, lines
 
 
 class _DuplicateKeyError(Exception):
@@ -547,18 +559,25 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
 
 
-def _json_lines(path: Path, text: str) -> LineMap:
+def _json_lines(path: Path, text: str, wanted: Collection[Location] | None = None) -> LineMap:
     """Where each field of a valid JSON text starts; a duplicate key or too deep a nesting
-    raises its PlanError, with the line, as soon as the scan reaches it."""
+    raises its PlanError, with the line, as soon as the scan reaches it.
+
+    With ``wanted``, only those fields (and what encloses them) are looked for: any other list
+    or object is stepped over by the C decoder, so that naming the line of one bad task in a
+    large generated plan does not cost a token-by-token scan of all of it.
+    """
     lines: LineMap = {}
+    inside = None if wanted is None else {loc[:size] for loc in wanted for size in range(len(loc))}
+    skip = json.JSONDecoder().raw_decode
     # Per open container: its location, its list index or pending key, and for an object the
     # keys seen so far (None for an array).
     locs: list[Location] = []
     slots: list[Any] = []  # the next list index, or the current key (None: a key comes next)
     seen: list[set[str] | None] = []
-    line, last = 1, 0
-    for match in _JSON_TOKEN.finditer(text):
-        start = match.start()
+    line, last, position = 1, 0, 0
+    while (match := _JSON_TOKEN.search(text, position)) is not None:
+        start, position = match.span()
         line += text.count("\n", last, start)
         last = start
         token = match.group()
@@ -594,6 +613,9 @@ def _json_lines(path: Path, text: str) -> LineMap:
         else:
             loc = (*locs[-1], slots[-1])
         if first in "{[":
+            if inside is not None and loc not in inside:
+                position = skip(text, start)[1]  # nothing wanted in it: step over it
+                continue
             if len(locs) >= MAX_DEPTH:
                 raise PlanError(f"{path}:{line}: {location_text(loc) or 'plan'}: {_TOO_DEEP}")
             locs.append(loc)
@@ -655,7 +677,7 @@ _TOML_STRING = re.compile(
 _TOML_TOKEN = re.compile(f"{_TOML_STRING.pattern}|[\\[\\]{{}}\\n]", re.DOTALL)
 
 
-def _read_toml(path: Path, text: str) -> tuple[Any, Callable[[], LineMap]]:
+def _read_toml(path: Path, text: str) -> tuple[Any, LineLookup]:
     # Strings are counted too: TOML's comments and literal strings make leaving them out
     # unreliable, and only a file of prose far larger than a plan can be over-counted.
     _check_count(path, text, ",=[{")
@@ -673,7 +695,11 @@ def _read_toml(path: Path, text: str) -> tuple[Any, Callable[[], LineMap]]:
     deep = _too_deep(data)
     if deep is not None:
         raise PlanError(problem_line(path, deep, _TOO_DEEP, _toml_lines(text)))
-    return data, lambda: _toml_lines(text)
+
+    def lines(wanted: Collection[Location] | None = None) -> LineMap:
+        return _toml_lines(text)
+
+    return data, lines
 
 
 def _toml_deep_line(text: str) -> int:
@@ -726,22 +752,26 @@ def _toml_lines(text: str) -> LineMap:
 # --- messages -------------------------------------------------------------------------------------
 
 
-def _describe(path: Path, exc: ValidationError, lines: LineMap) -> str:
-    messages: list[str] = []
+def _describe(path: Path, exc: ValidationError, lines: LineLookup) -> str:
+    problems: list[tuple[Location, str | Any]] = []
     for error in exc.errors(include_url=False):
-        problems = error.get("ctx", {}).get("error")
-        if isinstance(problems, PlanProblems):
-            for loc, text in problems.problems:
-                messages.append(problem_line(path, loc, text, lines))
-            continue
-        loc = tuple(error["loc"])
-        messages.append(problem_line(path, loc, _message(error, loc), lines))
-    if len(messages) == 1:
+        found = error.get("ctx", {}).get("error")
+        if isinstance(found, PlanProblems):
+            problems += found.problems
+        else:
+            problems.append((tuple(error["loc"]), error))
+    # Only the problems shown are worded and looked up: a generated file can have a million.
+    shown = problems[:MAX_REPORTED_PROBLEMS]
+    found_lines = lines([loc for loc, _ in shown])
+    messages = [
+        problem_line(path, loc, text if isinstance(text, str) else _message(text, loc), found_lines)
+        for loc, text in shown
+    ]
+    if len(problems) == 1:
         return messages[0]
-    shown = messages[:MAX_REPORTED_PROBLEMS]
-    if len(messages) > len(shown):
-        shown.append(f"… and {len(messages) - len(shown)} more")
-    return "the plan is not valid:\n" + "\n".join(f"  {m}" for m in shown)
+    if len(problems) > len(messages):
+        messages.append(f"… and {len(problems) - len(messages)} more")
+    return "the plan is not valid:\n" + "\n".join(f"  {m}" for m in messages)
 
 
 def _message(error: Any, loc: Location) -> str:
