@@ -62,7 +62,7 @@ def test_2_usage(plan: Path, run_cli: Run) -> None:
     """A bad option value exits 2 with click's usage message, naming the option."""
     result = run_cli("schedule", plan, "--today", TODAY, "--hours-per-week", "nan")
     assert result.exit_code == 2, result.output
-    assert "Error: Invalid value for '--hours-per-week': 'nan' is not a weekly budget" in (
+    assert "Error: Invalid value for '--hours-per-week': the weekly budget must be a finite" in (
         result.stderr
     )
     assert not Path("out").exists()

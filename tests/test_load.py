@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from plan2cal.errors import PlanError
-from plan2cal.load import load_plan
+from plan2cal.load import load_plan, read_document
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -99,7 +100,7 @@ def test_yaml_toml_and_json_with_the_same_content_load_to_equal_plans() -> None:
             "  timezone: Europe/Berlin\n",
             "  timezone: Europe/Berlni\n",
             "plan.yaml:4: defaults.timezone: unknown time zone 'Europe/Berlni'; use an IANA "
-            "name such as Europe/Berlin or America/New_York",
+            "name such as Europe/Berlin or America/New_York; did you mean 'Europe/Berlin'?",
         ),
         (
             "      - id: b\n",
@@ -261,6 +262,51 @@ def test_json_syntax_error_names_its_line(write_plan: Callable[..., Path]) -> No
 
     assert "JSON syntax error" in message
     assert abs(_line_of(message, path) - 12) <= 1
+
+
+def _json_plan(phases: int, tasks: int) -> dict[str, object]:
+    return {
+        "plan": "big",
+        "title": "Big",
+        "phases": [
+            {
+                "id": f"p{p}",
+                "name": f"Phase {p}",
+                "tasks": [{"id": f"t{p}-{t}", "name": "T", "hours": 2} for t in range(tasks)],
+            }
+            for p in range(phases)
+        ],
+    }
+
+
+def test_json_error_deep_in_a_large_plan_names_its_exact_line(tmp_path: Path) -> None:
+    """The last task of a 2,000-task indented JSON plan is reported at its own line."""
+    data = _json_plan(100, 20)
+    data["phases"][-1]["tasks"][-1]["hours"] = "lots"  # type: ignore[index]
+    text = json.dumps(data, indent=2)
+    path = tmp_path / "big.json"
+    path.write_text(text)
+    line = text[: text.index('"lots"')].count("\n") + 1
+
+    assert _error(path) == (
+        f"{path}:{line}: phases[99].tasks[19].hours: 'lots' is not a duration; "
+        "write 90m, 1h30m, 2h or a number of hours"
+    )
+
+
+def test_json_line_lookup_for_named_fields_steps_over_the_rest(tmp_path: Path) -> None:
+    """Asked for one field, the JSON line map holds what encloses it and nothing inside the rest."""
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(_json_plan(3, 5), indent=2))
+    _, lines = read_document(path)
+    wanted = ("phases", 1, "tasks", 2, "hours")
+
+    some = lines([wanted])
+
+    assert wanted in some
+    assert ("phases", 0) in some  # stepped over, with its own line kept
+    assert ("phases", 0, "tasks", 2, "hours") not in some
+    assert some[wanted] == lines()[wanted]
 
 
 def test_duplicate_yaml_key_is_an_error_naming_its_line(write_plan: Callable[..., Path]) -> None:

@@ -15,9 +15,19 @@ from pydantic import ValidationError
 
 from conftest import BUNDLED_PLAN, ROOT
 from plan2cal.model import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_HOURS_PER_WEEK,
+    MAX_OFFSET,
+    MAX_PHASE_WEEKS,
+    MAX_SESSION_MINUTES,
+    MAX_TASK_MINUTES,
     Defaults,
     SessionLimits,
     Task,
+    check_date_in_range,
+    check_hours_per_week,
+    check_timezone,
     parse_windows,
     plan_json_schema,
     resolve_date,
@@ -170,6 +180,96 @@ def test_task_deadline_reads_dates_and_offsets_and_refuses_other_text() -> None:
         Task.model_validate({"name": "x", "deadline": "soon"})
 
 
+# --- limits shared with the command line and the progress file -----------------------------------
+
+
+def test_dates_in_range_pass_through_and_others_say_the_range() -> None:
+    """check_date_in_range returns a date within 1970-01-01..2199-12-31 and refuses the rest."""
+    assert (dt.date(1970, 1, 1), dt.date(2199, 12, 31)) == (FIRST_DATE, LAST_DATE)
+    for day in (FIRST_DATE, dt.date(2027, 1, 4), LAST_DATE):
+        assert check_date_in_range(day) is day
+    for day in (dt.date(1969, 12, 31), dt.date(2200, 1, 1), dt.date.min, dt.date.max):
+        with pytest.raises(
+            ValueError,
+            match=rf"^{day.isoformat()} is outside the dates plan2cal handles, "
+            "1970-01-01 to 2199-12-31$",
+        ):
+            check_date_in_range(day)
+
+
+@pytest.mark.parametrize(
+    ("hours", "problem"),
+    [
+        (float("nan"), "must be a finite number of hours, not nan"),
+        (float("inf"), "must be a finite number of hours, not inf"),
+        (0, "must be more than 0 and at most 168 hours, not 0"),
+        (-3, "must be more than 0 and at most 168 hours, not -3"),
+        (168.25, "must be more than 0 and at most 168 hours, not 168.25"),
+        (True, "must be a number of hours, not 'True'"),
+    ],
+)
+def test_a_weekly_budget_out_of_range_says_why(hours: float, problem: str) -> None:
+    """check_hours_per_week names NaN and infinity as such, not as "more than 168"."""
+    with pytest.raises(ValueError, match=f"^the weekly budget {re.escape(problem)}$"):
+        check_hours_per_week(hours)
+
+
+def test_a_weekly_budget_in_range_passes_through() -> None:
+    """Any finite budget above 0 and up to a whole week is returned as given."""
+    assert [check_hours_per_week(h) for h in (0.25, 10, MAX_HOURS_PER_WEEK)] == [0.25, 10, 168]
+
+
+@pytest.mark.parametrize("name", ["UTC", "Etc/UTC", "Europe/Berlin", "America/New_York", "EST5EDT"])
+def test_iana_zone_names_are_accepted(name: str) -> None:
+    """Real zone names give their zone."""
+    assert check_timezone(name).key == name
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("localtime", ""),
+        ("posixrules", ""),
+        ("Factory", ""),
+        ("posix/Europe/Berlin", "; did you mean 'Europe/Berlin'?"),
+        ("right/UTC", ""),
+        ("/usr/share/zoneinfo/UTC", ""),
+        ("Europe/Berln", "; did you mean 'Europe/Berlin'?"),
+        ("EUROPE/BERLIN", "; did you mean 'Europe/Berlin'?"),
+        ("", ""),
+    ],
+)
+def test_names_that_are_not_zones_are_refused_with_a_suggestion(name: str, hint: str) -> None:
+    """Zone-database files that are not zones, copies, paths and typos are all refused."""
+    message = (
+        f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin or America/New_York"
+    )
+
+    with pytest.raises(ValueError) as caught:
+        check_timezone(name)
+
+    assert str(caught.value).startswith(message)
+    if hint:
+        assert str(caught.value) == message + hint
+
+
+def test_duration_bounds_are_exposed_in_minutes() -> None:
+    """The effort and session bounds are public, in the minutes the models hold."""
+    assert (MAX_TASK_MINUTES, MAX_SESSION_MINUTES) == (100_000 * 60, 24 * 60)
+    assert MAX_OFFSET == {"d": 36_500, "w": 5_200, "mo": 1_200}
+
+
+def test_models_hold_the_bounds_the_loader_reports() -> None:
+    """The bounds hold for data validated directly, not only for files."""
+    with pytest.raises(ValidationError, match="must be at most 100,000 hours"):
+        Task.model_validate({"name": "x", "hours": 100_001})
+    with pytest.raises(ValidationError, match="must be a finite number, not nan"):
+        Defaults.model_validate({"hours_per_week": float("nan")})
+    with pytest.raises(ValidationError, match="too far from the start"):
+        Task.model_validate({"name": "x", "deadline": "+" + "9" * 5000 + "d"})
+    assert Task.model_validate({"name": "x", "hours": 100_000}).hours == MAX_TASK_MINUTES
+
+
 # --- session limits -------------------------------------------------------------------------------
 
 
@@ -308,6 +408,22 @@ def test_schema_names_session_limits_by_their_keys_in_the_file() -> None:
 
     assert set(session["properties"]) == {"max", "min"}
     assert session["additionalProperties"] is False
+
+
+def test_schema_states_the_bounds_of_numbers_texts_and_lists() -> None:
+    """Editors see the limits: maximums, maximum lengths and counts, and the date range."""
+    defs = plan_json_schema()["$defs"]
+    task, phase = defs["Task"]["properties"], defs["Phase"]["properties"]
+    hours = next(b for b in task["hours"]["anyOf"][0]["anyOf"] if b.get("type") == "number")
+    weeks = next(b for b in phase["weeks"]["anyOf"] if b.get("type") == "number")
+
+    assert hours["maximum"] == 100_000
+    assert weeks["maximum"] == MAX_PHASE_WEEKS
+    assert task["weight"]["maximum"] == 1_000
+    assert task["name"]["maxLength"] == 2_000
+    assert phase["tasks"]["maxItems"] == 100_000
+    assert "2199-12-31" in defs["Milestone"]["properties"]["date"]["description"]
+    assert "+36500d" in json.dumps(task["deadline"])
 
 
 def test_schema_declares_its_dialect_and_title() -> None:

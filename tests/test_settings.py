@@ -200,7 +200,7 @@ def test_progress_written_before_settings_existed_still_reads(tmp_path: Path) ->
         ("settings:\n  timezone: Mars/Olympus\n", "2: settings.timezone: unknown time zone"),
         (
             "settings:\n  budget:\n    - {from: 2027-01-04, hours_per_week: 0}\n",
-            "3: settings.budget[0].hours_per_week: 0.0 is not a weekly budget",
+            "3: settings.budget[0].hours_per_week: the weekly budget must be more than 0",
         ),
         (
             "settings:\n  budget:\n    - {from: 2027-02-01, hours_per_week: 8}\n"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import math
 import os
 import sys
 from collections.abc import Callable
@@ -15,7 +14,6 @@ from typing import Any
 
 import click
 
-from plan2cal._pending import check_date_in_range
 from plan2cal.controllers import (
     Environment,
     RunOptions,
@@ -33,7 +31,12 @@ from plan2cal.durations import parse_duration
 from plan2cal.errors import Plan2CalError, UnschedulableError
 from plan2cal.export.formats import FORMATS
 from plan2cal.fit import UnknownTargetError
-from plan2cal.model import check_timezone, plan_json_schema
+from plan2cal.model import (
+    check_date_in_range,
+    check_hours_per_week,
+    check_timezone,
+    plan_json_schema,
+)
 from plan2cal.progress import LONGEST_LOG_ENTRY
 from plan2cal.report import (
     check_report,
@@ -77,11 +80,10 @@ class _Hours(click.ParamType):  # type: ignore[type-arg]
             hours = float(value)
         except (TypeError, ValueError):
             self.fail(f"'{value}' is not a number of hours", param, ctx)
-        if not math.isfinite(hours) or not 0 < hours <= 168:
-            self.fail(
-                f"'{value}' is not a weekly budget; give hours above 0, at most 168", param, ctx
-            )
-        return hours
+        try:
+            return check_hours_per_week(hours)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -570,6 +572,8 @@ def _system_zone() -> str:
     with contextlib.suppress(OSError, IndexError):
         candidates.append(str(Path("/etc/localtime").resolve()).split("zoneinfo/", 1)[1])
     for name in candidates:
+        # /usr/share/zoneinfo/posix/Europe/Berlin is Europe/Berlin under another folder.
+        name = name.removeprefix("posix/").removeprefix("right/")
         if name:
             try:
                 check_timezone(name)

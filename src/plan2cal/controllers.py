@@ -164,9 +164,10 @@ def next_monday(today: dt.date) -> dt.date:
 
 def open_workspace(plan_file: Path, options: RunOptions, env: Environment) -> Workspace:
     """Load the plan and its progress file and settle the run's settings."""
-    plan = load_plan(plan_file)
     progress_file = progress_path(plan_file, options.progress_file)
     progress = load_progress(progress_file, FORMATS)
+    # Relative deadlines are checked against the start they will be resolved from.
+    plan = load_plan(plan_file, start=options.start or progress.settings.start)
     settings, pinned, changes, notes = settle(plan, progress.settings, options, env, progress_file)
     return Workspace(
         plan_file=plan_file,

@@ -8,8 +8,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from plan2cal.diagnostics import suggest
 from plan2cal.errors import Plan2CalError, UnschedulableError
-from plan2cal.model import Plan, suggest
+from plan2cal.model import Plan
 from plan2cal.schedule import Actuals, Schedule, build_schedule
 from plan2cal.worktime import Availability, week_pattern
 

@@ -1,33 +1,89 @@
-"""The plan file as strict pydantic models: phases, tasks, milestones, default availability."""
+"""The plan file as strict pydantic models: phases, tasks, milestones, default availability.
+
+Every number, date, text and list has a documented bound (the constants below, each with its
+reason), so that a valid plan can always be scheduled and exported without an overflow, and no
+file can make the scheduler hang (DESIGN §8). The command line and the progress file reuse them:
+``check_date_in_range``, ``check_hours_per_week``, ``check_timezone``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
+import functools
+import importlib.resources
 import itertools
+import math
 import re
 import unicodedata
+import zoneinfo
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from plan2cal.diagnostics import Location, location_text, quoted, suggest
 from plan2cal.durations import parse_duration
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITIES = ("highest", "high", "medium", "low", "lowest")
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"
 
+# --- limits ---------------------------------------------------------------------------------------
+# Dates: from the Unix epoch, which DTSTAMP and SOURCE_DATE_EPOCH count from, to the end of 2199,
+# far enough for any plan and far enough from 9999-12-31 that no offset or horizon overflows.
+FIRST_DATE = dt.date(1970, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+# Relative deadlines reach at most 100 years past the start, in each unit.
+MAX_OFFSET = {"d": 36_500, "w": 5_200, "mo": 1_200}
+# One task's effort: fifty years of full-time work, so surely a typo; the scheduler's horizon
+# check still needs room to report work that cannot end in time.
+MAX_TASK_HOURS = 100_000
+# One sitting of work, and so session max and min: a day.
+MAX_SESSION_HOURS = 24
+# The weekly budget: a week has 168 hours.
+MAX_HOURS_PER_WEEK = 168
+# A phase's nominal length: about 19 years.
+MAX_PHASE_WEEKS = 1_000
+# A task's share of its phase: shares are relative, so a thousand to one is already extreme.
+MAX_WEIGHT = 1_000
+# Ids, as before. Names and titles: four times what trackers keep (Microsoft Project, 512), as
+# each exporter cuts to its own format's limit. A description: a few pages.
+MAX_ID_LENGTH = 80
+MAX_NAME_LENGTH = 2_000
+MAX_DESCRIPTION_LENGTH = 10_000
+MAX_LINK_LENGTH = 2_000
+# The benchmark schedules 20,000 tasks in 1,000 phases; five times that is allowed.
+MAX_TASKS = 100_000
+MAX_PHASES = 10_000
+MAX_MILESTONES = 10_000
+# Ids one task, phase or milestone waits for; past this, wait for their phase instead.
+MAX_AFTER = 1_000
+# Weekday keys in windows, and windows on one day (96 quarter-hours fill a day).
+MAX_WINDOW_KEYS = 100
+MAX_WINDOWS_PER_DAY = 96
+
+MAX_TASK_MINUTES = MAX_TASK_HOURS * 60
+MAX_SESSION_MINUTES = MAX_SESSION_HOURS * 60
+
 _OFFSET = re.compile(r"^\+(?P<n>\d+)(?P<unit>d|w|mo)$")
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+# Time zone files that are not zones: this machine's zone, the POSIX default rules, "unknown".
+_NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+# A "did you mean" compares an unknown id with every id, at a few microseconds each: at most 20
+# of them, and fewer in a large plan, so that 200,000 comparisons (about half a second) suffice.
+_MAX_SUGGESTIONS = 20
+_SUGGESTION_BUDGET = 200_000
 
 
 def slugify(text: str) -> str:
@@ -36,42 +92,71 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "task"
 
 
-def closest(word: str, candidates: list[str] | tuple[str, ...]) -> str | None:
-    """The candidate ``word`` was most likely meant to be, if any is close enough."""
-    # Swapped letters are the commonest slip in a hand-typed key, and difflib scores "dnoe"
-    # as close to "note" as to "done": a candidate with exactly the same letters wins.
-    for candidate in candidates:
-        if sorted(candidate) == sorted(word):
-            return candidate
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return close[0] if close else None
+def check_date_in_range(day: dt.date) -> dt.date:
+    """Return ``day`` if it is within FIRST_DATE..LAST_DATE, else raise ValueError saying so."""
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(
+            f"{day.isoformat()} is outside the dates plan2cal handles, "
+            f"{FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
+        )
+    return day
 
 
-def suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest candidate, or an empty string."""
-    match = closest(word, candidates)
-    return f"; did you mean '{match}'?" if match else ""
+def check_hours_per_week(hours: float) -> float:
+    """Return ``hours`` if it is a usable weekly budget, else raise ValueError saying why."""
+    if isinstance(hours, bool) or not isinstance(hours, int | float):
+        raise ValueError(f"the weekly budget must be a number of hours, not {quoted(hours)}")
+    if not math.isfinite(hours):
+        raise ValueError(f"the weekly budget must be a finite number of hours, not {hours}")
+    if not 0 < hours <= MAX_HOURS_PER_WEEK:
+        raise ValueError(
+            f"the weekly budget must be more than 0 and at most {MAX_HOURS_PER_WEEK} hours, "
+            f"not {hours:g}"
+        )
+    return hours
+
+
+def _no_datetime(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date such as 2027-01-04, not a date and time")
+    return value
 
 
 def _parse_deadline(value: object) -> object:
     if isinstance(value, dt.datetime):
         raise ValueError("expected a date (2027-03-01) or an offset from the start (+2w)")
+    if isinstance(value, dt.date):
+        return check_date_in_range(value)
     if isinstance(value, str):
         text = value.strip()
-        if _OFFSET.match(text):
+        offset = _OFFSET.match(text)
+        if offset:
+            limit = MAX_OFFSET[offset["unit"]]
+            # Compare the digits' count first: int() of a 5,000-digit string is refused.
+            if len(offset["n"]) > len(str(limit)) or int(offset["n"]) > limit:
+                raise ValueError(
+                    f"{quoted(value)} is too far from the start; at most 100 years: "
+                    f"+{MAX_OFFSET['d']}d, +{MAX_OFFSET['w']}w or +{MAX_OFFSET['mo']}mo"
+                )
             return text
         try:
-            return dt.date.fromisoformat(text)
+            day = dt.date.fromisoformat(text)
         except ValueError:
             raise ValueError(
-                f"'{value}' is neither a date (2027-03-01) nor an offset from the start "
+                f"{quoted(value)} is neither a date (2027-03-01) nor an offset from the start "
                 "(+10d, +2w, +3mo)"
             ) from None
+        return check_date_in_range(day)
     return value
 
 
 def resolve_date(value: dt.date | str, start: dt.date) -> dt.date:
-    """A deadline as a date: itself, or the plan start plus its ``+Nd``/``+Nw``/``+Nmo`` offset."""
+    """A deadline as a date: itself, or the plan start plus its ``+Nd``/``+Nw``/``+Nmo`` offset.
+
+    The offset is at most 100 years (MAX_OFFSET), so this never overflows for a start within
+    FIRST_DATE..LAST_DATE. Whether the result is in that range too is checked by ``Plan`` when
+    the start is known at validation (``load_plan(path, start=…)``).
+    """
     if isinstance(value, dt.date):
         return value
     from dateutil.relativedelta import relativedelta
@@ -95,41 +180,129 @@ def _task_from_text(value: object) -> object:
     return {"name": value} if isinstance(value, str) else value
 
 
-_DURATION_SCHEMA: dict[str, Any] = {
-    "anyOf": [
-        {"type": "number", "exclusiveMinimum": 0, "description": "hours"},
-        {
-            "type": "string",
-            "pattern": r"^\s*(\d+(\.\d+)?|(\d+(\.\d+)?\s*[hH])?\s*"
-            r"(\d+(\.\d+)?\s*[mM]([iI][nN])?)?)\s*$",
-        },
-    ],
-    "examples": ["90m", "1h30m", "2h", 6],
-}
+def _duration(value: object) -> int:
+    # parse_duration reads numbers as floats: an integer of hundreds of digits overflows, and
+    # a long string is not worth a regular expression.
+    if isinstance(value, str) and len(value) > 40:
+        raise ValueError(f"{quoted(value)} is not a duration; write 90m, 1h30m, 2h or a number")
+    try:
+        return parse_duration(value)
+    except OverflowError:
+        raise ValueError(f"{quoted(value)} is far too long a duration") from None
+
+
+def _at_most(hours: int) -> Callable[[int], int]:
+    def check(minutes: int) -> int:
+        if minutes > hours * 60:
+            raise ValueError(f"must be at most {hours:,} hours")
+        return minutes
+
+    return check
+
+
+def _duration_schema(max_hours: int | None = None) -> dict[str, Any]:
+    number: dict[str, Any] = {"type": "number", "exclusiveMinimum": 0, "description": "hours"}
+    if max_hours is not None:
+        number["maximum"] = max_hours
+    return {
+        "anyOf": [
+            number,
+            {
+                "type": "string",
+                "pattern": r"^\s*(\d+(\.\d+)?|(\d+(\.\d+)?\s*[hH])?\s*"
+                r"(\d+(\.\d+)?\s*[mM]([iI][nN])?)?)\s*$",
+            },
+        ],
+        "examples": ["90m", "1h30m", "2h", 6],
+    }
+
+
 _DEADLINE_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "string", "format": "date"},
-        {"type": "string", "pattern": r"^\+\d+(d|w|mo)$", "description": "offset from the start"},
+        {
+            "type": "string",
+            "pattern": r"^\+\d+(d|w|mo)$",
+            "description": "offset from the start: at most "
+            f"+{MAX_OFFSET['d']}d, +{MAX_OFFSET['w']}w or +{MAX_OFFSET['mo']}mo",
+        },
     ]
 }
 
-Duration = Annotated[int, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
+# Minutes, read from 90m, 1h30m, 2h or a number of hours; without an upper bound of its own.
+Duration = Annotated[int, BeforeValidator(_duration), WithJsonSchema(_duration_schema())]
+TaskEffort = Annotated[
+    int,
+    BeforeValidator(_duration),
+    AfterValidator(_at_most(MAX_TASK_HOURS)),
+    WithJsonSchema(_duration_schema(MAX_TASK_HOURS)),
+]
+SessionLength = Annotated[
+    int,
+    BeforeValidator(_duration),
+    AfterValidator(_at_most(MAX_SESSION_HOURS)),
+    WithJsonSchema(_duration_schema(MAX_SESSION_HOURS)),
+]
 Deadline = Annotated[
     dt.date | str, BeforeValidator(_parse_deadline), WithJsonSchema(_DEADLINE_SCHEMA)
 ]
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
-IdList = Annotated[list[Slug], BeforeValidator(_as_list)]
+PlanDate = Annotated[dt.date, BeforeValidator(_no_datetime), AfterValidator(check_date_in_range)]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=MAX_ID_LENGTH)]
+IdList = Annotated[list[Slug], BeforeValidator(_as_list), Field(max_length=MAX_AFTER)]
+# Control characters written as escapes ("\0", "\u0007") are allowed: the exporters strip them.
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
+Description = Annotated[str, Field(max_length=MAX_DESCRIPTION_LENGTH)]
 
 
-class _Strict(BaseModel):
+def _plain_number(value: object) -> object:
+    # Lax float fields take true as 1.0, turn a 400-digit integer into "not a valid number" and,
+    # with a validator before them, let NaN through to fail as "not greater than 0".
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    if isinstance(value, str):
+        try:
+            value = float(value)  # YAML reads 1e3, with no dot, as text
+        except ValueError:
+            return value  # pydantic says it is not a number
+    if isinstance(value, int):
+        try:
+            value = float(value)
+        except OverflowError:
+            raise ValueError(f"{quoted(value)} is far too large a number") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, not {value}")
+    return value
+
+
+def _positive_at_most(maximum: float) -> Any:
+    """Above 0 and at most ``maximum``; _plain_number has refused true, NaN and infinity."""
+    return Field(gt=0, le=maximum)
+
+
+# The bounds sit inside each type, so that pydantic applies them also where it is optional, and
+# before the validator, on the float itself, so that the JSON Schema shows them.
+HoursPerWeek = Annotated[
+    float, _positive_at_most(MAX_HOURS_PER_WEEK), BeforeValidator(_plain_number)
+]
+Weeks = Annotated[float, _positive_at_most(MAX_PHASE_WEEKS), BeforeValidator(_plain_number)]
+Weight = Annotated[float, _positive_at_most(MAX_WEIGHT), BeforeValidator(_plain_number)]
+
+
+class StrictModel(BaseModel):
+    """Base of every model read from a file: unknown keys are errors, and models are frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 
 
-class SessionLimits(_Strict):
+class SessionLimits(StrictModel):
     """How long one sitting of work may be."""
 
-    longest: Duration = Field(120, alias="max", description="longest session (default 2h)")
-    shortest: Duration = Field(30, alias="min", description="shortest session (default 30m)")
+    longest: SessionLength = Field(
+        120, alias="max", description="longest session (default 2h; at most 24h)"
+    )
+    shortest: SessionLength = Field(
+        30, alias="min", description="shortest session (default 30m; at most 24h)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SessionLimits:
@@ -141,25 +314,26 @@ class SessionLimits(_Strict):
         return self
 
 
-class Defaults(_Strict):
+class Defaults(StrictModel):
     """Availability and start, each overridable on the command line."""
 
-    start: dt.date | None = None
-    hours_per_week: float | None = Field(
-        None, gt=0, le=168, description="weekly budget in hours (default 10)"
+    start: PlanDate | None = Field(
+        None, description="the plan's first day, 1970-01-01 to 2199-12-31 (default: next Monday)"
     )
-    timezone: str | None = Field(None, description="IANA time zone name, e.g. Europe/Berlin")
-    windows: dict[str, str | list[str]] | None = Field(
-        None, description='weekday or range ("mon-fri") -> "HH:MM-HH:MM" or a list of them'
+    hours_per_week: HoursPerWeek | None = Field(
+        None, description="weekly budget in hours (default 10); more than 0, at most 168"
+    )
+    timezone: str | None = Field(
+        None, max_length=64, description="IANA time zone name, e.g. Europe/Berlin"
+    )
+    windows: dict[str, str | Annotated[list[str], Field(max_length=MAX_WINDOWS_PER_DAY)]] | None = (
+        Field(
+            None,
+            max_length=MAX_WINDOW_KEYS,
+            description='weekday or range ("mon-fri") -> "HH:MM-HH:MM" or a list of them',
+        )
     )
     session: SessionLimits = SessionLimits()
-
-    @field_validator("start", mode="before")
-    @classmethod
-    def _no_datetime(cls, value: object) -> object:
-        if isinstance(value, dt.datetime):
-            raise ValueError("expected a date such as 2027-01-04, not a date and time")
-        return value
 
     @field_validator("timezone")
     @classmethod
@@ -183,14 +357,50 @@ DEFAULT_WINDOWS: dict[str, str | list[str]] = {"mon-fri": "19:00-21:00", "sat": 
 
 
 def check_timezone(name: str) -> ZoneInfo:
-    """The zone for an IANA name, or a ValueError that says what was wrong."""
+    """The zone for an IANA name, or a ValueError that says what was wrong.
+
+    Only real zone names are accepted: not ``localtime``, ``posixrules`` or ``Factory``, which
+    are files in the zone database but not zones, not the ``posix/`` and ``right/`` copies, and
+    not a path. A near miss gets a "did you mean".
+    """
+    known = name in _bundled_zone_names() or name in _zone_names()
+    if known and name not in _NOT_ZONES and not name.startswith(("posix/", "right/")):
+        try:
+            return ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    candidates = sorted(_zone_names())
+    by_case = {candidate.lower(): candidate for candidate in candidates}
+    hint = (
+        f"; did you mean '{by_case[name.lower()]}'?"
+        if name.lower() in by_case
+        else suggest(name, candidates)
+    )
+    raise ValueError(
+        f"unknown time zone {quoted(name)}; use an IANA name such as Europe/Berlin or "
+        f"America/New_York{hint}"
+    )
+
+
+@functools.cache
+def _bundled_zone_names() -> frozenset[str]:
+    """The zone names the tzdata package lists: read in a fraction of a millisecond."""
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin or "
-            "America/New_York"
-        ) from None
+        zones = importlib.resources.files("tzdata").joinpath("zones")
+        return frozenset(zones.read_text(encoding="utf-8").split())
+    except (ImportError, OSError):
+        return frozenset()
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """Every zone name this machine knows, less the files that are not zones (0.1 s, once)."""
+    names = _bundled_zone_names() | zoneinfo.available_timezones() | {"UTC"}
+    return frozenset(
+        name
+        for name in names
+        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def _weekday_span(key: str) -> list[int]:
@@ -198,13 +408,13 @@ def _weekday_span(key: str) -> list[int]:
     for part in parts:
         if part not in WEEKDAYS:
             raise ValueError(
-                f"windows: '{key}' is not a weekday or range (mon, tue, … sun, or mon-fri)"
+                f"windows: {quoted(key)} is not a weekday or range (mon, tue, … sun, or mon-fri)"
                 + suggest(part, WEEKDAYS)
             )
     if len(parts) == 1:
         return [WEEKDAYS.index(parts[0])]
     if len(parts) != 2:
-        raise ValueError(f"windows: '{key}' is not a weekday or range such as mon-fri")
+        raise ValueError(f"windows: {quoted(key)} is not a weekday or range such as mon-fri")
     first, last = WEEKDAYS.index(parts[0]), WEEKDAYS.index(parts[1])
     return [(first + i) % 7 for i in range((last - first) % 7 + 1)]
 
@@ -218,16 +428,19 @@ def parse_windows(windows: dict[str, str | list[str]]) -> dict[int, tuple[tuple[
             match = _WINDOW.match(text) if isinstance(text, str) else None
             if match is None:
                 raise ValueError(
-                    f"windows: {key}: '{text}' is not a time range such as 19:00-21:00"
+                    f"windows: {quoted(key)}: {quoted(text)} is not a time range such as "
+                    "19:00-21:00"
                 )
             h1, m1, h2, m2 = (int(g) for g in match.groups())
             if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
-                raise ValueError(f"windows: {key}: '{text}' has a time that does not exist")
+                raise ValueError(
+                    f"windows: {quoted(key)}: {quoted(text)} has a time that does not exist"
+                )
             start, end = h1 * 60 + m1, h2 * 60 + m2
             if end <= start:
                 raise ValueError(
-                    f"windows: {key}: '{text}' ends before it starts; a window cannot cross "
-                    "midnight, so split it into two days"
+                    f"windows: {quoted(key)}: {quoted(text)} ends before it starts; a window "
+                    "cannot cross midnight, so split it into two days"
                 )
             for day in _weekday_span(key):
                 days.setdefault(day, []).append((start, end))
@@ -241,18 +454,22 @@ def parse_windows(windows: dict[str, str | list[str]]) -> dict[int, tuple[tuple[
     return result
 
 
-class Task(_Strict):
+class Task(StrictModel):
     """One piece of work; a bare string in the file is a task with only a name."""
 
     id: Slug | None = Field(None, description="stable id; derived from the name when absent")
-    name: str = Field(min_length=1)
-    hours: Duration | None = Field(None, description="effort; when absent the phase's weeks decide")
-    weight: float = Field(1, gt=0, description="share of the phase's unsized budget")
+    name: Name
+    hours: TaskEffort | None = Field(
+        None, description="effort, at most 100,000 hours; when absent the phase's weeks decide"
+    )
+    weight: Weight = Field(
+        1, description="share of the phase's unsized budget; more than 0, at most 1,000"
+    )
     priority: Literal["highest", "high", "medium", "low", "lowest"] = "medium"
     after: IdList = Field(default_factory=list, description="task or phase ids done first")
     deadline: Deadline | None = None
-    description: str | None = None
-    link: str | None = Field(None, pattern=r"^https?://\S+$")
+    description: Description | None = None
+    link: str | None = Field(None, max_length=MAX_LINK_LENGTH, pattern=r"^https?://\S+$")
 
     @property
     def key(self) -> str:
@@ -260,17 +477,21 @@ class Task(_Strict):
         return self.id if self.id is not None else slugify(self.name)
 
 
-class Phase(_Strict):
+class Phase(StrictModel):
     """A stage of the roadmap: nominal weeks and the tasks done in it."""
 
     id: Slug | None = None
-    name: str = Field(min_length=1)
-    weeks: float | None = Field(None, gt=0, description="nominal length at the weekly budget")
-    tasks: list[Annotated[Task, BeforeValidator(_task_from_text)]] = Field(min_length=1)
+    name: Name
+    weeks: Weeks | None = Field(
+        None, description="nominal length at the weekly budget; more than 0, at most 1,000"
+    )
+    tasks: list[Annotated[Task, BeforeValidator(_task_from_text)]] = Field(
+        min_length=1, max_length=MAX_TASKS
+    )
     after: IdList | None = Field(None, description="task or phase ids; default: the previous phase")
     mode: Literal["sequential", "interleave"] = "sequential"
     deadline: Deadline | None = None
-    description: str | None = None
+    description: Description | None = None
 
     @model_validator(mode="after")
     def _sized_without_weeks(self) -> Phase:
@@ -278,7 +499,8 @@ class Phase(_Strict):
             for task in self.tasks:
                 if task.hours is None:
                     raise ValueError(
-                        f"the phase has no weeks, so each task needs hours; '{task.key}' has none"
+                        f"the phase has no weeks, so each task needs hours; {quoted(task.key)} "
+                        "has none"
                     )
         return self
 
@@ -288,22 +510,19 @@ class Phase(_Strict):
         return self.id if self.id is not None else slugify(self.name)
 
 
-class Milestone(_Strict):
+class Milestone(StrictModel):
     """A fixed-date milestone, checked against the work it waits for."""
 
     id: Slug | None = None
-    name: str = Field(min_length=1)
-    date: dt.date
-    description: str | None = None
+    name: Name
+    date: PlanDate = Field(description="1970-01-01 to 2199-12-31")
+    description: Description | None = None
     after: IdList = Field(default_factory=list, description="task or phase ids due by the date")
 
     @property
     def key(self) -> str:
         """The milestone's id, given or derived from its name."""
         return self.id if self.id is not None else slugify(self.name)
-
-
-Location = tuple[str | int, ...]
 
 
 class PlanProblems(ValueError):
@@ -314,14 +533,39 @@ class PlanProblems(ValueError):
         self.problems = problems
 
 
-class Plan(_Strict):
+class Plan(StrictModel):
     """A whole roadmap file."""
 
     plan: Slug = Field(description="slug id of the plan; part of every calendar UID")
-    title: str = Field(min_length=1)
+    title: Name
     defaults: Defaults = Defaults()
-    phases: list[Phase] = Field(min_length=1)
-    milestones: list[Milestone] = Field(default_factory=list)
+    phases: list[Phase] = Field(
+        min_length=1, max_length=MAX_PHASES, description="at most 100,000 tasks in all"
+    )
+    milestones: list[Milestone] = Field(default_factory=list, max_length=MAX_MILESTONES)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_tasks(cls, data: Any) -> Any:
+        # Before the tasks are built: 10,000 phases of 100,000 tasks each would take minutes.
+        phases = data.get("phases") if isinstance(data, dict) else None
+        if not isinstance(phases, list) or len(phases) > MAX_PHASES:
+            return data  # the field's own check says what is wrong
+        total = 0
+        for index, phase in enumerate(phases):
+            tasks = phase.get("tasks") if isinstance(phase, dict) else None
+            total += len(tasks) if isinstance(tasks, list) else 0
+            if total > MAX_TASKS:
+                raise PlanProblems(
+                    [
+                        (
+                            ("phases", index, "tasks"),
+                            f"the plan has more than {MAX_TASKS:,} tasks, the most plan2cal "
+                            "schedules",
+                        )
+                    ]
+                )
+        return data
 
     @model_validator(mode="after")
     def _check_ids(self) -> Plan:
@@ -330,7 +574,7 @@ class Plan(_Strict):
 
         def claim(key: str, where: Location, kind: str) -> None:
             if key in seen:
-                first = _dotted(seen[key])
+                first = location_text(seen[key])
                 problems.append(
                     (
                         where,
@@ -346,15 +590,15 @@ class Plan(_Strict):
             for t, task in enumerate(phase.tasks):
                 claim(task.key, ("phases", p, "tasks", t, "id"), "task")
         known = list(seen)
+        suggestions = min(_MAX_SUGGESTIONS, max(1, _SUGGESTION_BUDGET // len(known)))
 
         def check_refs(refs: list[str] | None, where: Location, own: str) -> None:
             for i, ref in enumerate(refs or []):
                 if ref == own:
                     problems.append(((*where, i), f"'{ref}' cannot come after itself"))
                 elif ref not in seen:
-                    problems.append(
-                        ((*where, i), f"unknown task or phase id '{ref}'" + suggest(ref, known))
-                    )
+                    hint = suggest(ref, known) if len(problems) < suggestions else ""
+                    problems.append(((*where, i), f"unknown task or phase id '{ref}'{hint}"))
 
         for p, phase in enumerate(self.phases):
             check_refs(phase.after, ("phases", p, "after"), phase.key)
@@ -383,21 +627,40 @@ class Plan(_Strict):
             raise PlanProblems(problems)
         return self
 
+    @model_validator(mode="after")
+    def _check_deadlines(self, info: ValidationInfo) -> Plan:
+        # Relative deadlines can be placed only once the start is known: the caller's, which
+        # overrides the file's, or the file's own.
+        start = (info.context or {}).get("start") or self.defaults.start
+        if start is None:
+            return self
+        problems: list[tuple[Location, str]] = []
+
+        def check(deadline: dt.date | str | None, where: Location) -> None:
+            if not isinstance(deadline, str):
+                return
+            try:
+                check_date_in_range(resolve_date(deadline, start))
+            except (ValueError, OverflowError):
+                problems.append(
+                    (
+                        where,
+                        f"{deadline} from the start {start.isoformat()} falls outside the dates "
+                        f"plan2cal handles, {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}",
+                    )
+                )
+
+        for p, phase in enumerate(self.phases):
+            check(phase.deadline, ("phases", p, "deadline"))
+            for t, task in enumerate(phase.tasks):
+                check(task.deadline, ("phases", p, "tasks", t, "deadline"))
+        if problems:
+            raise PlanProblems(problems)
+        return self
+
     def task_list(self) -> list[tuple[Phase, Task]]:
         """Every task with its phase, in file order."""
         return [(phase, task) for phase in self.phases for task in phase.tasks]
-
-
-def _dotted(loc: Location) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
-def location_text(loc: Location) -> str:
-    """``("phases", 1, "tasks", 3, "hours")`` → ``phases[1].tasks[3].hours``."""
-    return _dotted(loc)
 
 
 def plan_json_schema() -> dict[str, Any]:

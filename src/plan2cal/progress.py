@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import math
 import re
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
@@ -60,18 +59,18 @@ from pydantic import (
     model_validator,
 )
 
-from plan2cal._pending import StrictModel, check_date_in_range, line_message
+from plan2cal.diagnostics import LineMap, Location, closest, problem_line, suggest
 from plan2cal.durations import duration_text
 from plan2cal.errors import PlanError, ProgressError, UsageError
 from plan2cal.files import write_atomic
-from plan2cal.load import LineMap, read_document
+from plan2cal.load import read_document, read_input_bytes
 from plan2cal.model import (
     SLUG_PATTERN,
     Duration,
-    Location,
+    StrictModel,
+    check_date_in_range,
+    check_hours_per_week,
     check_timezone,
-    closest,
-    suggest,
 )
 
 HEADER = (
@@ -120,8 +119,7 @@ def _bounded_log_entry(minutes: int) -> int:
 
 
 def _hours_per_week(value: float) -> float:
-    if not math.isfinite(value) or not 0 < value <= 168:
-        raise ValueError(f"{value} is not a weekly budget; give hours between 0 and 168")
+    check_hours_per_week(value)
     return value
 
 
@@ -267,12 +265,12 @@ def load_progress(path: Path, formats: Collection[str] = ()) -> Progress:
     ProgressError naming ``file:line: field`` for anything it cannot read.
     """
     _check_suffix(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists():
         return Progress()
-    except OSError as exc:
-        raise ProgressError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        raw = read_input_bytes(path)
+    except PlanError as exc:
+        raise ProgressError(str(exc)) from None
     if _has_no_content(raw):
         return Progress()
     try:
@@ -299,7 +297,7 @@ def load_progress(path: Path, formats: Collection[str] = ()) -> Progress:
             where = ("settings", "formats", index)
             known = ", ".join(formats)
             raise ProgressError(
-                line_message(path, where, f"'{name}' is not an output format; use {known}", lines())
+                problem_line(path, where, f"'{name}' is not an output format; use {known}", lines())
             )
     return Progress(
         settings=settings,
@@ -541,7 +539,7 @@ def _describe(path: Path, exc: ValidationError, lines: LineMap, section: Locatio
             # The line map has every mapping key as text; YAML may have read an id as a number.
             loc = (str(loc[0]), *loc[1:])
         text = _message(error, loc, key_error, section)
-        messages.append(line_message(path, (*section, *loc), text, lines))
+        messages.append(problem_line(path, (*section, *loc), text, lines))
     if len(messages) == 1:
         return messages[0]
     return "the progress file is not valid:\n" + "\n".join(f"  {m}" for m in messages)

@@ -159,8 +159,13 @@ def read_jira_keys(path: Path, items: list[Item]) -> dict[str, str]:
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"cannot read the Jira export {path}: {exc}") from None
+    except OSError as exc:
+        raise PlanError(
+            f"cannot read the Jira export {path}: {exc.strerror or exc}; export the issues "
+            "from Jira again and pass the file with --jira-keys"
+        ) from None
+    except UnicodeDecodeError:
+        raise PlanError(f"{path}: the Jira export is not UTF-8 text") from None
     # Line numbers of where each record starts: Jira's descriptions span several lines.
     reader = csv.reader(io.StringIO(text, newline=""))
     lines: list[int] = []
