@@ -13,7 +13,13 @@ import pytest
 
 from plan2cal.errors import UnschedulableError
 from plan2cal.model import Plan
-from plan2cal.schedule import Schedule, availability_for, build_schedule, task_efforts
+from plan2cal.schedule import (
+    Actuals,
+    Schedule,
+    availability_for,
+    build_schedule,
+    task_efforts,
+)
 
 MONDAY = dt.date(2027, 1, 4)
 THURSDAY = dt.date(2027, 1, 7)
@@ -323,8 +329,19 @@ def test_slip_days_are_negative_when_early_and_positive_when_late() -> None:
         dt.date(2027, 2, 8),
     )
     assert phases["long"].slip_days == 4
-    # 40 h against a nominal 10 h is reported, whatever the wording.
-    assert warning_about(schedule, "phase 'long'", "40")
+    # 40 h against a nominal 10 h is in the phase's fields; the report sums it up in one line.
+    assert (phases["long"].effort, phases["long"].nominal_effort) == (40 * 60, 10 * 60)
+    assert (phases["short"].effort, phases["short"].nominal_effort) == (20 * 60, 40 * 60)
+
+
+def test_a_phase_with_more_work_than_its_weeks_gives_no_warning_of_its_own() -> None:
+    """Work over a phase's nominal weeks is left to the report's one summary line."""
+    plan = make_plan([phase("one", task("a", hours=30), task("b", hours=None), weeks=1)])
+    schedule = schedule_of(plan)
+    (one,) = schedule.phases
+    # b's share is 5 h (half of 10 h as if no task had hours): 35 h against a nominal 10 h.
+    assert (one.effort, one.nominal_effort) == (35 * 60, 10 * 60)
+    assert schedule.warnings == ()
 
 
 def test_phase_milestone_is_dated_by_its_last_session() -> None:
@@ -377,6 +394,32 @@ def test_deadlines_that_are_met_give_no_warning() -> None:
     )
     # 10 h = Mon 4 to Fri 8 Jan, exactly the deadline and the milestone date.
     assert schedule_of(plan).warnings == ()
+
+
+# 5. Progress
+
+
+@pytest.mark.parametrize(
+    ("logged", "share"),
+    [(300, "all of"), (295, "nearly all of"), (420, "more than")],
+)
+def test_a_task_with_its_estimate_logged_but_not_done_never_reads_finished(
+    logged: int, share: str
+) -> None:
+    """Logged time covering the estimate schedules nothing more and says so, not "finished"."""
+    plan = make_plan([phase("one", task("a", hours=5), task("b", hours=2, deadline="2027-01-04"))])
+    actuals = Actuals(today=dt.date(2027, 1, 11), spent={"a": logged, "b": 120})
+    schedule = schedule_of(plan, actuals=actuals)
+    assert [s for s in schedule.sessions if s.task == "a"] == []
+    warning = warning_about(schedule, "task 'a'")
+    logged_text = {300: "5h", 295: "4h55m", 420: "7h"}[logged]
+    assert warning == (
+        f"task 'a' has {logged_text} logged, {share} its 5h estimate, and is not marked done: "
+        "nothing more is scheduled for it; mark it done, or give it more hours"
+    )
+    # b missed its deadline and is not done either: it "finishes", never "finished".
+    assert all("finished" not in w for w in schedule.warnings), schedule.warnings
+    assert warning_about(schedule, "task 'b' finishes on 2027-01-11", "2027-01-04")
 
 
 # 6. Impossible input

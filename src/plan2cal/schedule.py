@@ -290,10 +290,7 @@ def build_schedule(
     }
     for _, task in plan.task_list():
         if task.key not in done and remaining[task.key] == 0:
-            warnings.append(
-                f"task '{task.key}' has used all its {duration_text(efforts[task.key])} but is not "
-                "marked done; it is treated as finished: mark it done, or give it more hours"
-            )
+            warnings.append(_spent_warning(task.key, spent.get(task.key, 0), efforts[task.key]))
     weekly = pattern.weekly_minutes
     total = sum(remaining.values())
     horizon_end = start + relativedelta(years=horizon_years)
@@ -403,6 +400,20 @@ def build_schedule(
         warnings,
         zone,
         basis,
+    )
+
+
+def _spent_warning(key: str, logged: int, effort: int) -> str:
+    """The warning for a task whose logged time covers its estimate but is not marked done.
+
+    It must not read as finished: the task is not done, only nothing more is scheduled for it.
+    """
+    # Logged time is rounded to the grid, so a few minutes short of the estimate leave nothing.
+    share = "more than" if logged > effort else ("all of" if logged == effort else "nearly all of")
+    return (
+        f"task '{key}' has {duration_text(logged)} logged, {share} its "
+        f"{duration_text(effort)} estimate, and is not marked done: nothing more is scheduled "
+        "for it; mark it done, or give it more hours"
     )
 
 
@@ -530,13 +541,6 @@ def _assemble(
                 f"deadline {deadline}"
             )
         nominal = round(phase.weeks * basis * 60) if phase.weeks is not None else None
-        if nominal is not None and effort > nominal + QUANTUM * len(phase.tasks):
-            warnings.append(
-                f"phase '{phase.key}' holds {duration_text(effort)} of work, "
-                f"{duration_text(effort - nominal)} more than its {phase.weeks:g} weeks at "
-                f"{basis:g} h a week: the hours given to its tasks need more than the phase's "
-                "weeks"
-            )
         phases.append(
             PhasePlan(
                 key=phase.key,
