@@ -307,6 +307,28 @@ def test_nominal_dates_are_the_start_plus_cumulative_weeks() -> None:
     }
 
 
+def test_nominal_dates_follow_dependencies_not_file_order() -> None:
+    """A phase above the phase it waits for gets the same nominal dates as one below it."""
+    first = phase("first", task("a"), weeks=4, after=[])
+    before = phase("before", task("x"), weeks=2, after=["b"])
+    middle = phase("b", task("c"), weeks=4, after=["first"])
+    below = phase("below", task("y"), weeks=2, after=["b"])
+    nominal = {
+        p.key: (p.nominal_start, p.nominal_end)
+        for p in schedule_of(make_plan([first, before, middle, below])).phases
+    }
+    # first: 4 weeks from 4 Jan; b: 4 more; each of before and below: 2 weeks after b.
+    assert nominal == {
+        "first": (MONDAY, dt.date(2027, 2, 1)),
+        "b": (dt.date(2027, 2, 1), dt.date(2027, 3, 1)),
+        "before": (dt.date(2027, 3, 1), dt.date(2027, 3, 15)),
+        "below": (dt.date(2027, 3, 1), dt.date(2027, 3, 15)),
+    }
+    for order in itertools.permutations([first, before, middle, below]):
+        again = schedule_of(make_plan(list(order)))
+        assert {p.key: (p.nominal_start, p.nominal_end) for p in again.phases} == nominal
+
+
 def test_slip_days_are_negative_when_early_and_positive_when_late() -> None:
     """A phase with less work than its weeks ends early; one with more ends late."""
     plan = make_plan(

@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 
 from plan2cal.durations import QUANTUM, duration_text
 from plan2cal.errors import Plan2CalError, UnschedulableError
-from plan2cal.graph import check_acyclic, dependency_graph, phase_prerequisites
+from plan2cal.graph import check_acyclic, dependency_graph, phase_order, phase_prerequisites
 from plan2cal.model import (
     DEFAULT_HOURS_PER_WEEK,
     DEFAULT_WINDOWS,
@@ -515,24 +515,25 @@ def _assemble(
 
     by_key = {task.key: task for task in tasks}
     prerequisites = phase_prerequisites(plan)
-    nominal_end: dict[str, dt.date] = {}
     phase_of_task = {task.key: task.phase for task in tasks}
+    phase_by_key = {phase.key: phase for phase in plan.phases}
+    effort_of = {
+        phase.key: sum(by_key[task.key].effort for task in phase.tasks) for phase in plan.phases
+    }
+    # In dependency order, so that a phase listed above the one it waits for still waits.
+    nominal_start: dict[str, dt.date] = {}
+    nominal_end: dict[str, dt.date] = {}
+    for key in phase_order(plan):
+        nominal_start[key] = max(
+            [start, *(nominal_end[phase_of_task.get(dep, dep)] for dep in prerequisites[key])]
+        )
+        weeks = phase_by_key[key].weeks
+        days = round(weeks * 7 if weeks is not None else effort_of[key] / 60 / basis * 7)
+        nominal_end[key] = nominal_start[key] + dt.timedelta(days=days)
     phases: list[PhasePlan] = []
     for phase in plan.phases:
         own = [by_key[task.key] for task in phase.tasks]
-        effort = sum(task.effort for task in own)
-        nominal_start = max(
-            [
-                start,
-                *(
-                    nominal_end[phase_of_task.get(dep, dep)]
-                    for dep in prerequisites[phase.key]
-                    if phase_of_task.get(dep, dep) in nominal_end
-                ),
-            ]
-        )
-        days = round((phase.weeks * 7) if phase.weeks is not None else effort / 60 / basis * 7)
-        nominal_end[phase.key] = nominal_start + dt.timedelta(days=days)
+        effort = effort_of[phase.key]
         end = max(task.end_date for task in own)
         deadline = resolve_date(phase.deadline, start) if phase.deadline is not None else None
         if deadline is not None and end > deadline:
@@ -550,7 +551,7 @@ def _assemble(
                 nominal_effort=nominal,
                 start=min(start_date(task.key) for task in own),
                 end=end,
-                nominal_start=nominal_start,
+                nominal_start=nominal_start[phase.key],
                 nominal_end=nominal_end[phase.key],
                 deadline=deadline,
                 after=tuple(prerequisites[phase.key]),
