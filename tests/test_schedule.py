@@ -11,13 +11,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from conftest import BUNDLED_PLAN
 from plan2cal.errors import UnschedulableError
+from plan2cal.load import load_plan
 from plan2cal.model import Plan
 from plan2cal.schedule import (
     Actuals,
     Schedule,
     availability_for,
     build_schedule,
+    effort_basis_for,
     task_efforts,
 )
 
@@ -163,6 +166,39 @@ def test_plan_without_hours_keeps_its_nominal_weeks_at_any_budget(hours_per_week
         "one": (dt.date(2027, 1, 22), dt.date(2027, 1, 25), -3),
         "two": (dt.date(2027, 2, 5), dt.date(2027, 2, 8), -3),
     }
+
+
+def test_the_work_is_fixed_and_a_larger_budget_finishes_it_sooner() -> None:
+    """The bundled plan holds the same hours at 8, 10 and 12 h a week and ends earlier each time."""
+    plan = load_plan(BUNDLED_PLAN)
+    schedules = [
+        build_schedule(plan, availability_for(plan, hours_per_week=hours), MONDAY)
+        for hours in (8, 10, 12)
+    ]
+    efforts = [{t.key: t.effort for t in schedule.tasks} for schedule in schedules]
+    assert efforts[0] == efforts[1] == efforts[2]
+    # The plan's own 10 h a week sizes the unsized tasks: 8 weeks × 10 h in phase one.
+    assert schedules[0].phases[0].nominal_effort == 8 * 10 * 60
+    ends = [schedule.end for schedule in schedules]
+    assert ends[0] > ends[1] > ends[2], ends
+
+
+def test_the_effort_basis_is_the_plans_budget_else_the_availabilitys_else_as_given() -> None:
+    """Without hours_per_week in the plan the availability's budget sizes unsized tasks."""
+    phases = [phase("one", task("a", hours=None), task("b", hours=None), weeks=2)]
+    own = make_plan(phases, hours_per_week=6)
+    assert effort_basis_for(own, availability_for(own, hours_per_week=9)) == 6
+    sized = schedule_of(own)
+    assert [t.effort for t in sized.tasks] == [6 * 60, 6 * 60]
+
+    data = own.model_dump(by_alias=True, exclude_defaults=True)
+    del data["defaults"]["hours_per_week"]
+    bare = Plan.model_validate(data)
+    availability = availability_for(bare, hours_per_week=9)
+    assert effort_basis_for(bare, availability) == 9
+    assert [t.effort for t in build_schedule(bare, availability, MONDAY).tasks] == [540, 540]
+    given = build_schedule(bare, availability, MONDAY, effort_basis=3)
+    assert [t.effort for t in given.tasks] == [180, 180]
 
 
 # 2. Order

@@ -174,6 +174,17 @@ def availability_for(
     )
 
 
+def effort_basis_for(plan: Plan, availability: Availability) -> float:
+    """The weekly budget that sizes tasks without hours: the plan's own, else the availability's.
+
+    The work is fixed by the plan; a different weekly budget changes the pace, never the work
+    (DESIGN §4 rule 1). A caller that pinned a budget at the first run passes that instead.
+    """
+    if plan.defaults.hours_per_week is not None:
+        return plan.defaults.hours_per_week
+    return availability.hours_per_week
+
+
 def task_efforts(plan: Plan, hours_per_week: float) -> tuple[dict[str, int], list[str]]:
     """Task id → effort in minutes on the 15-minute grid, and warnings about the derivation.
 
@@ -265,8 +276,9 @@ def build_schedule(
     With ``actuals``, work before ``actuals.today`` is history: done tasks keep their sessions
     up to their done date, other past sessions are dropped, and each task's remaining effort is
     placed from that day on. ``effort_basis`` is the weekly budget that derives the efforts of
-    tasks without hours (default: the availability's own), so that ``fit`` can try budgets on
-    the same work.
+    tasks without hours (default: effort_basis_for, the plan's own ``hours_per_week`` when it
+    has one), so that a larger budget finishes the same work sooner and ``fit`` tries budgets
+    on the work the schedule has.
 
     Pure: the same inputs give the same schedule. Raises UnschedulableError for a dependency
     cycle, no usable window, a budget below the shortest session, or work that would not end
@@ -275,7 +287,7 @@ def build_schedule(
     graph = dependency_graph(plan)
     check_acyclic(graph)
     pattern = week_pattern(availability)
-    basis = effort_basis if effort_basis is not None else availability.hours_per_week
+    basis = effort_basis if effort_basis is not None else effort_basis_for(plan, availability)
     efforts, warnings = task_efforts(plan, basis)
     zone = ZoneInfo(availability.timezone)
     today = max(actuals.today, start) if actuals is not None else start
