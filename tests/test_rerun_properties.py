@@ -23,7 +23,7 @@ from plan2cal.graph import dependency_graph
 from plan2cal.model import Plan, parse_windows
 from plan2cal.schedule import Actuals, Schedule, Session, availability_for, build_schedule
 from plan2cal.worktime import Availability, week_pattern
-from strategies import window_specs
+from strategies import wall_minutes, window_holding, window_specs
 
 RERUN_SETTINGS = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -162,21 +162,10 @@ def reruns(draw: st.DrawFn, spent: Any = spent_quarters) -> Rerun:
     return Rerun(plan, availability, start, actuals, baseline, schedule)
 
 
-def _wall_minutes(case: Rerun, moment: dt.datetime, day: dt.date) -> int:
-    """Wall-clock minutes from local midnight of ``day`` to ``moment``."""
-    local = moment.astimezone(case.zone).replace(tzinfo=None)
-    return int((local - dt.datetime.combine(day, dt.time())).total_seconds()) // 60
-
-
 def _window_of(case: Rerun, session: Session) -> tuple[int, int] | None:
     """The window of the session's local weekday that holds it entirely, if any."""
-    day = case.local_day(session.start)
-    begin = _wall_minutes(case, session.start, day)
-    finish = _wall_minutes(case, session.end, day)
-    for low, high in parse_windows(case.plan.defaults.windows or {}).get(day.weekday(), ()):
-        if low <= begin and finish <= high and finish - begin == session.minutes:
-            return low, high
-    return None
+    windows = parse_windows(case.plan.defaults.windows or {})
+    return window_holding(windows, case.zone, session.start, session.end)
 
 
 def _prerequisites(case: Rerun, key: str) -> set[str]:
@@ -210,7 +199,7 @@ def test_rescheduled_plan_keeps_the_scheduler_rules(case: Rerun) -> None:
     for session in case.future():
         window = _window_of(case, session)
         assert window is not None, session
-        start = _wall_minutes(case, session.start, case.local_day(session.start))
+        start = wall_minutes(case.zone, session.start, case.local_day(session.start))
         assert (start - window[0]) % QUANTUM == 0, session
         assert session.minutes <= case.availability.session_max, session
         year, week, _ = case.local_day(session.start).isocalendar()
@@ -295,7 +284,7 @@ def test_time_logged_off_the_quarter_hour_keeps_sessions_on_the_grid(case: Rerun
     for session in case.future():
         window = _window_of(case, session)
         assert window is not None, session
-        start = _wall_minutes(case, session.start, case.local_day(session.start))
+        start = wall_minutes(case.zone, session.start, case.local_day(session.start))
         assert (start - window[0]) % QUANTUM == 0, session
         assert session.minutes % QUANTUM == 0, session
         placed[session.task] += session.minutes

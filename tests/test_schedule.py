@@ -273,6 +273,22 @@ def test_start_mid_week_gets_a_prorated_first_week() -> None:
     assert schedule.sessions[len(first_week)].start == utc(dt.date(2027, 1, 11), 19)
 
 
+def test_the_repeated_fall_back_hour_holds_a_session() -> None:
+    """A Sunday 02:00-03:00 Berlin window is used on 2027-10-31, in its first occurrence."""
+    plan = make_plan(
+        [phase("one", task("a", hours=3))],
+        hours_per_week=1,
+        windows={"sun": "02:00-03:00"},
+        timezone="Europe/Berlin",
+    )
+    schedule = schedule_of(plan, start=dt.date(2027, 10, 18))
+    assert [(s.start, s.minutes) for s in schedule.sessions] == [
+        (dt.datetime(2027, 10, 24, 0, 0, tzinfo=dt.UTC), 60),  # 02:00 CEST
+        (dt.datetime(2027, 10, 31, 0, 0, tzinfo=dt.UTC), 60),  # 02:00 CEST, before the repeat
+        (dt.datetime(2027, 11, 7, 1, 0, tzinfo=dt.UTC), 60),  # 02:00 CET
+    ]
+
+
 def test_no_calendar_week_exceeds_the_budget() -> None:
     """Monday-to-Sunday weeks in the plan's zone never hold more than the weekly budget."""
     zone = ZoneInfo("Europe/Berlin")

@@ -183,3 +183,48 @@ def test_block_ending_inside_the_spring_forward_gap_is_skipped() -> None:
     # Clocks jump from 02:00 EST to 03:00 EDT: 01:45 EST plus one hour is 03:45 EDT, which would
     # overlap the 03:00 EDT (07:00 UTC) block. Only that second block is whole and real.
     assert blocks == [(dt.datetime(2026, 3, 8, 7, 0, tzinfo=dt.UTC), 60)]
+
+
+def test_block_in_the_repeated_fall_back_hour_uses_its_first_occurrence() -> None:
+    """Berlin 02:00-03:00 on 2027-10-31 happens twice: the block takes the first, one real hour."""
+    pattern = week_pattern(availability(1, weekdays([6], (2 * 60, 3 * 60))))
+    assert pattern.blocks[6] == ((2 * 60, 60),)
+    blocks = list(work_blocks(pattern, BERLIN, dt.date(2027, 10, 24), dt.date(2027, 11, 7)))
+    # 02:00 CEST (UTC+2) is 00:00 UTC; the hour ends at 02:00 CET, the second 02:00.
+    assert blocks == [
+        (dt.datetime(2027, 10, 24, 0, 0, tzinfo=dt.UTC), 60),
+        (dt.datetime(2027, 10, 31, 0, 0, tzinfo=dt.UTC), 60),
+        (dt.datetime(2027, 11, 7, 1, 0, tzinfo=dt.UTC), 60),
+    ]
+    begin, length = blocks[1]
+    end = begin + dt.timedelta(minutes=length)
+    assert (begin.astimezone(BERLIN).fold, end.astimezone(BERLIN).fold) == (0, 1)
+
+
+def test_block_across_the_fall_back_hour_keeps_its_real_length_and_ends_in_its_window() -> None:
+    """A Sunday 01:00-04:00 block lasts three real hours on 2027-10-31, ending at 03:00 local."""
+    pattern = week_pattern(
+        availability(3, weekdays([6], (60, 4 * 60)), session_min=30, session_max=180)
+    )
+    blocks = list(work_blocks(pattern, BERLIN, dt.date(2027, 10, 31), dt.date(2027, 10, 31)))
+    # 01:00 CEST is 23:00 UTC the day before; 180 real minutes later it is 03:00 CET, an hour
+    # before the window closes: the repeated hour is used once.
+    assert blocks == [(dt.datetime(2027, 10, 30, 23, 0, tzinfo=dt.UTC), 180)]
+    end = blocks[0][0] + dt.timedelta(minutes=180)
+    assert end.astimezone(BERLIN).replace(tzinfo=None) == dt.datetime(2027, 10, 31, 3, 0)
+
+
+def test_blocks_after_one_across_the_fall_back_hour_keep_their_break() -> None:
+    """New York 00:30-04:00 on 2027-11-07 in hour blocks: the first occurrence of 01:xx is used."""
+    new_york = ZoneInfo("America/New_York")
+    pattern = week_pattern(
+        availability(3, weekdays([6], (30, 4 * 60)), session_max=60, timezone="America/New_York")
+    )
+    assert pattern.blocks[6] == ((30, 60), (105, 60), (180, 60))
+    blocks = list(work_blocks(pattern, new_york, dt.date(2027, 11, 7), dt.date(2027, 11, 7)))
+    # 00:30 and 01:45 EDT (UTC-4), then 03:00 EST (UTC-5): 04:30, 05:45 and 08:00 UTC.
+    assert blocks == [
+        (dt.datetime(2027, 11, 7, 4, 30, tzinfo=dt.UTC), 60),
+        (dt.datetime(2027, 11, 7, 5, 45, tzinfo=dt.UTC), 60),
+        (dt.datetime(2027, 11, 7, 8, 0, tzinfo=dt.UTC), 60),
+    ]

@@ -142,8 +142,12 @@ def work_blocks(
 ) -> Iterator[tuple[dt.datetime, int]]:
     """Yield ``(UTC start, minutes)`` for every block from ``start`` to ``until``, in order.
 
-    A block whose wall-clock times do not exist or repeat because of a daylight-saving change is
-    skipped: it would not be as long as it says, or not inside its window.
+    Lengths are real minutes. On a day the clocks go back, a block in or across the repeated
+    hour starts at the first occurrence of its wall-clock start (fold=0) and lasts its real
+    length, so it ends earlier on the wall clock than the pattern says, never later: it stays
+    inside its window and a quarter-hour or more before the next block. On a day the clocks
+    go forward, a block that starts or ends in the skipped hour, or spans it, is left out: it
+    would not be as long as it says, or not inside its window.
     """
     day = start
     one_day = dt.timedelta(days=1)
@@ -169,17 +173,23 @@ def _blocks_on_changing_day(
     midnight: dt.datetime, blocks: tuple[tuple[int, int], ...], zone: ZoneInfo
 ) -> Iterator[tuple[dt.datetime, int]]:
     for minute, length in blocks:
-        local = midnight + dt.timedelta(minutes=minute)
-        begin = local.astimezone(UTC)
-        end_wall = midnight + dt.timedelta(minutes=minute + length)
-        end = end_wall.astimezone(UTC)
+        # Wall-clock arithmetic on an aware datetime keeps fold=0: a repeated wall time reads
+        # as its first occurrence, a skipped one as if the clocks had not moved yet.
+        wall_begin = midnight + dt.timedelta(minutes=minute)
+        wall_end = midnight + dt.timedelta(minutes=minute + length)
+        begin = wall_begin.astimezone(UTC)
+        end = begin + dt.timedelta(minutes=length)
         if (
-            end - begin != dt.timedelta(minutes=length)
-            or begin.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None)
-            or end.astimezone(zone).replace(tzinfo=None) != end_wall.replace(tzinfo=None)
+            _exists(wall_begin, zone)
+            and _exists(wall_end, zone)
+            and end <= wall_end.astimezone(UTC)
         ):
-            continue
-        yield begin, length
+            yield begin, length
+
+
+def _exists(wall: dt.datetime, zone: ZoneInfo) -> bool:
+    """Whether the wall-clock time happens at all (it does not in a spring-forward gap)."""
+    return wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None)
 
 
 def describe_pattern(pattern: WeekPattern) -> list[str]:
