@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
@@ -215,3 +216,75 @@ def test_sessions_start_on_the_quarter_hour_grid_of_their_window(case: Case) -> 
         day = session.start.astimezone(case.zone).date()
         assert (wall_minutes(case.zone, session.start, day) - window[0]) % QUANTUM == 0, session
         assert session.minutes % QUANTUM == 0, session
+
+
+# The week pattern
+
+
+@functools.cache
+def _window_sums(room: int, smin: int, smax: int) -> frozenset[int]:
+    """Every total of blocks in ``room`` grid minutes of one window, by trying each placement:
+    a first block of smin..smax at the opening, then the same again after a 15 min break."""
+    totals = {0}
+    for first in range(smin, min(smax, room) + 1, QUANTUM):
+        totals |= {first + rest for rest in _window_sums(room - first - QUANTUM, smin, smax)}
+    return frozenset(totals)
+
+
+def _most_a_week_holds(availability: Availability) -> int:
+    """The largest weekly total of blocks the windows can hold that is within the budget."""
+    week = {0}
+    for spans in availability.windows.values():
+        day = {0}
+        for start, end in spans:
+            room = (end - start) // QUANTUM * QUANTUM
+            day = {
+                a + b
+                for a in day
+                for b in _window_sums(room, availability.session_min, availability.session_max)
+            }
+        week = {a + b for a in week for b in day if a + b <= availability.budget}
+    return max(week)
+
+
+@st.composite
+def availabilities(draw: st.DrawFn) -> Availability:
+    """Any budget from 30 min to 60 h, session limits, and up to three windows a day."""
+    shortest, longest = sorted(
+        draw(st.lists(st.sampled_from(list(SESSION_LENGTHS.values())), min_size=2, max_size=2))
+    )
+    return Availability(
+        hours_per_week=draw(st.integers(2, 240)) / 4,
+        timezone="UTC",
+        windows=parse_windows(draw(window_specs())),
+        session_min=shortest,
+        session_max=longest,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(availability=availabilities())
+def test_the_week_holds_the_most_the_budget_and_windows_allow(
+    availability: Availability,
+) -> None:
+    """weekly_minutes is the largest total within the budget that blocks in the windows make.
+
+    A block lies in one window, starts on the grid from its opening, is session.min to
+    session.max long, and is 15 minutes from the next block of that window; the pattern's
+    blocks obey exactly that.
+    """
+    try:
+        pattern = week_pattern(availability)
+    except UnschedulableError:
+        assume(False)
+    assert pattern.weekly_minutes == _most_a_week_holds(availability)
+    smin, smax = availability.session_min, availability.session_max
+    for day, blocks in enumerate(pattern.blocks):
+        for start, length in blocks:
+            assert smin <= length <= smax and length % QUANTUM == 0
+            assert any(
+                low <= start and start + length <= high and (start - low) % QUANTUM == 0
+                for low, high in availability.windows.get(day, ())
+            ), (day, start, length)
+        for (start_a, length_a), (start_b, _) in itertools.pairwise(blocks):
+            assert start_b >= start_a + length_a + QUANTUM
