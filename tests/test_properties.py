@@ -19,7 +19,13 @@ from plan2cal.graph import dependency_graph
 from plan2cal.model import PRIORITIES, Plan, parse_windows
 from plan2cal.schedule import Schedule, availability_for, build_schedule, task_efforts
 from plan2cal.worktime import Availability, week_pattern
-from strategies import wall_minutes, window_holding, window_specs
+from strategies import (
+    assert_breaks_in_windows,
+    assert_session_lengths,
+    wall_minutes,
+    window_holding,
+    window_specs,
+)
 
 PROPERTY_SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -196,14 +202,25 @@ def test_each_task_gets_exactly_its_effort(case: Case) -> None:
 
 @PROPERTY_SETTINGS
 @given(case=cases())
-def test_sessions_respect_session_max_and_middle_sessions_session_min(case: Case) -> None:
-    """No session is longer than session.max; only a task's first or last may be under min."""
-    smin, smax = case.availability.session_min, case.availability.session_max
-    counts = case.schedule.session_counts()
-    for session in case.schedule.sessions:
-        assert session.minutes <= smax, session
-        if 1 < session.ordinal < counts[session.task]:
-            assert session.minutes >= smin, session
+def test_every_session_is_session_min_to_session_max_with_the_two_exceptions(case: Case) -> None:
+    """Only a task's last session may be under session.min: when it is the whole of a task
+    that short, or after a session.min one when the two together exceed every block."""
+    efforts = {task.key: task.effort for task in case.schedule.tasks}
+    assert_session_lengths(
+        list(case.schedule.sessions),
+        efforts,
+        case.availability.session_min,
+        case.availability.session_max,
+        case.schedule.pattern.longest_block,
+    )
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_sessions_in_one_window_are_a_quarter_hour_apart(case: Case) -> None:
+    """Two consecutive sessions in the same window leave at least a 15-minute break."""
+    windows = parse_windows(case.plan.defaults.windows or {})
+    assert_breaks_in_windows(windows, case.zone, list(case.schedule.sessions))
 
 
 @PROPERTY_SETTINGS

@@ -23,7 +23,13 @@ from plan2cal.graph import dependency_graph
 from plan2cal.model import Plan, parse_windows
 from plan2cal.schedule import Actuals, Schedule, Session, availability_for, build_schedule
 from plan2cal.worktime import Availability, week_pattern
-from strategies import wall_minutes, window_holding, window_specs
+from strategies import (
+    assert_breaks_in_windows,
+    assert_session_lengths,
+    wall_minutes,
+    window_holding,
+    window_specs,
+)
 
 RERUN_SETTINGS = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -205,6 +211,25 @@ def test_rescheduled_plan_keeps_the_scheduler_rules(case: Rerun) -> None:
         year, week, _ = case.local_day(session.start).isocalendar()
         per_week[year, week] += session.minutes
     assert all(minutes <= case.availability.budget for minutes in per_week.values()), per_week
+
+
+@RERUN_SETTINGS
+@given(case=reruns())
+def test_rescheduled_sessions_keep_session_min_and_the_breaks(case: Rerun) -> None:
+    """Sessions from today are session.min or more but for a task's last one, when it holds
+    the whole rest of a task that short, or follows a session.min one and the two exceed every
+    block; sessions in one window stay a quarter-hour apart."""
+    remaining = {task.key: task.remaining for task in case.schedule.tasks}
+    availability = case.availability
+    assert_session_lengths(
+        case.future(),
+        remaining,
+        availability.session_min,
+        availability.session_max,
+        case.schedule.pattern.longest_block,
+    )
+    windows = parse_windows(case.plan.defaults.windows or {})
+    assert_breaks_in_windows(windows, case.zone, case.future())
 
 
 @RERUN_SETTINGS

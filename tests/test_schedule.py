@@ -36,6 +36,7 @@ def make_plan(
     windows: dict[str, Any] | None = None,
     timezone: str = "UTC",
     milestones: list[dict[str, Any]] | None = None,
+    session: dict[str, str] | None = None,
 ) -> Plan:
     """A plan of the given phases; by default 10 h a week on weekday evenings in UTC."""
     return Plan.model_validate(
@@ -46,6 +47,7 @@ def make_plan(
                 "hours_per_week": hours_per_week,
                 "timezone": timezone,
                 "windows": windows if windows is not None else EVENINGS,
+                "session": session or {},
             },
             "phases": phases,
             "milestones": milestones or [],
@@ -147,7 +149,7 @@ def test_unsized_shares_add_up_exactly_to_the_phase_budget() -> None:
 
 @pytest.mark.parametrize("hours_per_week", [5, 20])
 def test_plan_without_hours_keeps_its_nominal_weeks_at_any_budget(hours_per_week: float) -> None:
-    """With no hours anywhere each phase ends in its nominal last week, whatever the budget."""
+    """With no hours anywhere each phase ends by its nominal end, whatever the budget."""
     windows = {"mon-fri": ["08:00-12:00", "13:00-18:00"]}  # room for 20 h a week and more
     plan = make_plan(
         [
@@ -160,11 +162,13 @@ def test_plan_without_hours_keeps_its_nominal_weeks_at_any_budget(hours_per_week
     schedule = schedule_of(plan)
     assert schedule.pattern.weekly_minutes == hours_per_week * 60
     ends = {p.key: (p.end, p.nominal_end, p.slip_days) for p in schedule.phases}
-    # Budget spread Mon-Fri from Monday 4 Jan: phase one fills three weeks and ends on Friday
-    # 22 Jan, three days before its nominal Monday 25 Jan; phase two likewise ends Friday 5 Feb.
+    # Budget spread Mon-Fri from Monday 4 Jan: phase one's work is exactly three weeks of it,
+    # but where b takes over from a inside a block the quarter-hour break and the rest too
+    # short for a session are lost, so its last session falls on its nominal Monday 25 Jan.
+    # Phase two likewise ends on its nominal Monday 8 Feb.
     assert ends == {
-        "one": (dt.date(2027, 1, 22), dt.date(2027, 1, 25), -3),
-        "two": (dt.date(2027, 2, 5), dt.date(2027, 2, 8), -3),
+        "one": (dt.date(2027, 1, 25), dt.date(2027, 1, 25), 0),
+        "two": (dt.date(2027, 2, 8), dt.date(2027, 2, 8), 0),
     }
 
 
@@ -331,12 +335,127 @@ def test_no_session_in_the_middle_of_a_task_is_shorter_than_session_min() -> Non
         ]
     )
     schedule = schedule_of(plan)
-    # Phases alternate by evening: Mon a 2 h, Tue b 2 h, Wed a's last 1 h 45 m. Handing Wed's
-    # last 15 min to b would give b a 15 min session between two of 2 h, under the 30 min min.
-    counts = schedule.session_counts()
-    middle = [s for s in schedule.sessions if 1 < s.ordinal < counts[s.task]]
-    assert all(s.minutes >= schedule.availability.session_min for s in middle), middle
-    assert sum(s.minutes for s in schedule.sessions if s.task == "b") == 240
+    # Phases alternate by evening: Mon a 2 h, Tue b 2 h, Wed a's last 1 h 45 m. Wed's last
+    # 15 min are too short for a session and stay empty.
+    assert [(s.task, s.start.day, s.minutes) for s in schedule.sessions] == [
+        ("a", 4, 120),
+        ("b", 5, 120),
+        ("a", 6, 105),
+        ("b", 7, 120),
+    ]
+
+
+def _sessions(schedule: Schedule) -> list[tuple[str, str, int]]:
+    """(task, UTC weekday and time, minutes) of each session."""
+    return [(s.task, s.start.strftime("%a %H:%M"), s.minutes) for s in schedule.sessions]
+
+
+def test_the_bundled_plan_has_no_session_under_session_min_and_a_break_between_tasks() -> None:
+    """The quickstart's calendar: every event is 30 min or more, and tasks never touch."""
+    plan = load_plan(BUNDLED_PLAN)
+    schedule = build_schedule(plan, availability_for(plan), MONDAY)
+    assert min(s.minutes for s in schedule.sessions) >= 30
+    for earlier, later in itertools.pairwise(schedule.sessions):
+        assert later.start - earlier.end >= dt.timedelta(minutes=15), (earlier, later)
+    # Its first session was 15 min at 20:45 on 26 Jan, after another task's in the same block.
+    first = next(s for s in schedule.sessions if s.task == "google-pm-certificate")
+    assert first.minutes >= 30
+
+
+def test_a_task_smaller_than_session_min_gets_one_session_that_long() -> None:
+    """A 15 min task is one 15 min session; the next task starts after a quarter-hour break."""
+    plan = make_plan([phase("one", task("a", hours="15m"), task("b", hours=3))])
+    assert _sessions(schedule_of(plan)) == [
+        ("a", "Mon 19:00", 15),
+        ("b", "Mon 19:30", 90),
+        ("b", "Tue 19:00", 90),
+    ]
+
+
+def test_a_rest_of_a_block_shorter_than_session_min_stays_empty() -> None:
+    """After 1h30m and the break 15 min are left: the next task waits for the next evening."""
+    plan = make_plan([phase("one", task("a", hours=1.5), task("b", hours=1), task("c", hours=1))])
+    # Mon: a until 20:30, then 15 min that hold no session. Tue: b, the break, 45 min for c,
+    # of which c takes 30 to leave itself 30 (no rest under 30 min).
+    assert _sessions(schedule_of(plan)) == [
+        ("a", "Mon 19:00", 90),
+        ("b", "Tue 19:00", 60),
+        ("c", "Tue 20:15", 30),
+        ("c", "Wed 19:00", 30),
+    ]
+
+
+def test_a_session_is_shortened_to_leave_its_task_session_min() -> None:
+    """2h15m in 2 h evenings is 1h45m and 30m, never 2 h and a 15 min tail."""
+    plan = make_plan([phase("one", task("a", hours=2.25))])
+    assert _sessions(schedule_of(plan)) == [("a", "Mon 19:00", 105), ("a", "Tue 19:00", 30)]
+
+
+def test_a_slot_too_short_for_a_tasks_rest_goes_to_the_next_ready_task() -> None:
+    """In an interleaved phase, 30 min that b's 45 min cannot use go to c; b gets Tuesday."""
+    plan = make_plan(
+        [
+            phase(
+                "one",
+                task("a", hours=1.25),
+                task("b", hours=0.75),
+                task("c", hours=5),
+                mode="interleave",
+            )
+        ]
+    )
+    # Mon: a 1h15m, the break, 30 min left: b's 45 min would leave a 15 min tail and 30 min
+    # do not hold it whole, so c (next in turn) takes them. Tue: b, whose turn it still is.
+    assert _sessions(schedule_of(plan))[:4] == [
+        ("a", "Mon 19:00", 75),
+        ("c", "Mon 20:30", 30),
+        ("b", "Tue 19:00", 45),
+        ("c", "Tue 20:00", 60),
+    ]
+
+
+def test_a_slot_no_ready_task_can_use_stays_empty() -> None:
+    """45 min of work skip Monday's 30 min window and take Wednesday's hour whole."""
+    plan = make_plan(
+        [phase("one", task("a", hours=0.75))],
+        hours_per_week=1.5,
+        windows={"mon": "19:00-19:30", "wed": "19:00-20:00"},
+    )
+    assert _sessions(schedule_of(plan)) == [("a", "Wed 19:00", 45)]
+
+
+def test_a_rest_no_block_can_ever_hold_is_split_with_a_short_last_session() -> None:
+    """With only 30 min blocks, 45 min become 30 and 15: the one way to place them at all."""
+    plan = make_plan(
+        [phase("one", task("a", hours=0.75))],
+        hours_per_week=2.5,
+        windows={"mon-fri": "19:00-19:30"},
+    )
+    schedule = schedule_of(plan)
+    assert schedule.pattern.longest_block == 30
+    assert _sessions(schedule) == [("a", "Mon 19:00", 30), ("a", "Tue 19:00", 15)]
+
+
+@pytest.mark.parametrize("days", ["mon", "mon-fri"])
+def test_a_week_of_an_hour_and_a_quarter_is_placed_whole(days: str) -> None:
+    """1.25 h a week in 19:00-20:00 and 20:30-21:00 windows: 75 min in every full week."""
+    zone = ZoneInfo("Europe/Berlin")
+    plan = make_plan(
+        [phase("one", task("a", hours=20), task("b", hours=10))],
+        hours_per_week=1.25,
+        windows={days: ["19:00-20:00", "20:30-21:00"]},
+        timezone="Europe/Berlin",
+        session={"min": "30m", "max": "2h"},
+    )
+    schedule = schedule_of(plan)
+    per_week: dict[dt.date, int] = defaultdict(int)
+    for session in schedule.sessions:
+        day = session.start.astimezone(zone).date()
+        per_week[day - dt.timedelta(days=day.weekday())] += session.minutes
+    weeks = sorted(per_week)
+    assert len(weeks) == 24  # 30 h at 1.25 h a week
+    assert {per_week[week] for week in weeks[:-1]} == {75}
+    assert per_week[weeks[-1]] == 30 * 60 - 23 * 75
 
 
 # 4. Milestones

@@ -7,7 +7,7 @@ import datetime as dt
 import heapq
 import math
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -244,16 +244,31 @@ class _PhaseQueue:
     def has_work(self) -> bool:
         return self.current is not None or bool(self.ready)
 
-    def take(self) -> str:
+    def candidates(self) -> Iterator[str]:
+        """The tasks that may have the next turn, the phase's choice first.
+
+        Sequential: only the current task (or the one that would become current). Interleave:
+        the best priority's tasks, from the one after the last turn round to it.
+        """
         if not self.interleave:
-            if self.current is None:
-                self.current = heapq.heappop(self.ready)[2]
-            return self.current
+            yield self.current if self.current is not None else self.ready[0][2]
+            return
         best = self.ready[0][0]
         group = [entry for entry in self.ready if entry[0] == best]
-        chosen = next((entry for entry in group if entry[1] > self.last), group[0])
-        self.last = chosen[1]
-        return chosen[2]
+        after = [entry for entry in group if entry[1] > self.last]
+        for entry in after or group:
+            yield entry[2]
+        if after:
+            for entry in group[: len(group) - len(after)]:
+                yield entry[2]
+
+    def take(self, key: str, index: int) -> None:
+        """Give the turn to ``key``, one of the candidates."""
+        if self.interleave:
+            self.last = index
+        elif self.current is None:
+            heapq.heappop(self.ready)
+            self.current = key
 
     def finished(self, key: str) -> None:
         if self.interleave:
@@ -279,6 +294,22 @@ def build_schedule(
     tasks without hours (default: effort_basis_for, the plan's own ``hours_per_week`` when it
     has one), so that a larger budget finishes the same work sooner and ``fit`` tries budgets
     on the work the schedule has.
+
+    Sessions fill the blocks of the week pattern (worktime.week_pattern), in time order. In
+    each block the ready tasks take turns as their phases' modes say, and:
+
+    - every session is at least ``session.min``, except a task's only session when its whole
+      remaining effort (from today) is less, and the last-session exception below;
+    - a session starts only where the block has ``session.min`` left; a shorter rest of a
+      block stays empty;
+    - a session that starts in a block after another ends in it leaves a quarter-hour break;
+    - no task is left a rest shorter than ``session.min``: a session that would leave one is
+      shortened to leave exactly ``session.min``, if it is then still ``session.min`` long;
+      if not, the slot goes to the next ready task that can use it (in the order the phases
+      and their modes give), or stays empty;
+    - except that when a task's rest is longer than the pattern's longest block, and so could
+      never be placed whole, it is split anyway: a session of ``session.min`` now, and a
+      last session shorter than ``session.min`` later.
 
     Pure: the same inputs give the same schedule. Raises UnschedulableError for a dependency
     cycle, no usable window, a budget below the shortest session, or work that would not end
@@ -357,14 +388,46 @@ def build_schedule(
     for key in [task.key for _, task in plan.task_list() if waiting[task.key] == 0]:
         make_ready(key)
 
-    def next_task() -> str:
-        while True:
-            phase_key = active[0]
+    smin = availability.session_min
+    longest = pattern.longest_block
+
+    def session_length(key: str, room: int) -> int:
+        """How much of ``room`` (at least session.min) the task may use now; 0: none of it."""
+        left = remaining[key]
+        if left <= room:
+            return left  # all of it; under session.min only if that is all there is
+        if left - room >= smin:
+            return room
+        if left - smin >= smin:
+            return left - smin  # shortened, so that the last session is session.min
+        if left > longest:
+            # No block can ever hold the rest whole: session.min now, a shorter last one later.
+            return smin
+        return 0  # wait for a slot that holds it whole
+
+    def next_session(room: int) -> tuple[str, int] | None:
+        """The task that gets the slot and its length: the first candidate that can use it.
+
+        Phases take turns; the phase that uses the slot goes to the back of the line, and
+        those that could not use it keep their place for the next slot.
+        """
+        position = 0
+        while position < len(active):
+            phase_key = active[position]
             queue = queues[phase_key]
-            if queue.has_work():
-                active.rotate(-1)
-                return queue.take()
-            in_turn.discard(active.popleft())
+            if not queue.has_work():
+                del active[position]
+                in_turn.discard(phase_key)
+                continue
+            for key in queue.candidates():
+                use = session_length(key, room)
+                if use:
+                    queue.take(key, index_of[key])
+                    del active[position]
+                    active.append(phase_key)
+                    return key, use
+            position += 1
+        return None
 
     left_total = total
     ordinals: dict[str, int] = {}
@@ -373,19 +436,19 @@ def build_schedule(
     blocks = work_blocks(pattern, zone, today, horizon_end) if left_total else iter(())
     for begin, length in blocks:
         offset = 0
-        while offset < length and left_total:
-            key = next_task()
-            use = min(length - offset, remaining[key])
-            if use < availability.session_min and key in ordinals and use < remaining[key]:
-                # The rest of the block would be a session under session.min in the middle of
-                # the task; leave it empty rather than break the session rule.
+        # A new session needs session.min of room; the rest of a block shorter than that stays
+        # empty, and a session after another in the same block starts after a quarter-hour.
+        while length - offset >= smin and left_total:
+            chosen = next_session(length - offset)
+            if chosen is None:
                 break
+            key, use = chosen
             ordinal = ordinals.get(key, 0) + 1
             ordinals[key] = ordinal
             sessions.append(
                 Session(key, ordinal, begin + offset * minute, begin + (offset + use) * minute)
             )
-            offset += use
+            offset += use + QUANTUM
             remaining[key] -= use
             left_total -= use
             if remaining[key] == 0:

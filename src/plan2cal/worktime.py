@@ -48,6 +48,11 @@ class WeekPattern:
         """Minutes of work an ordinary week holds."""
         return sum(length for day in self.blocks for _, length in day)
 
+    @property
+    def longest_block(self) -> int:
+        """The length of the week's longest block: no session can ever be longer."""
+        return max(length for day in self.blocks for _, length in day)
+
     def day_minutes(self, weekday: int) -> int:
         """Minutes of work on that weekday."""
         return sum(length for _, length in self.blocks[weekday])
