@@ -17,8 +17,8 @@ from plan2cal.durations import QUANTUM
 from plan2cal.errors import UnschedulableError
 from plan2cal.graph import dependency_graph
 from plan2cal.model import PRIORITIES, Plan, parse_windows
-from plan2cal.schedule import Schedule, availability_for, build_schedule, task_efforts
-from plan2cal.worktime import Availability, week_pattern
+from plan2cal.schedule import Schedule, Session, availability_for, build_schedule, task_efforts
+from plan2cal.worktime import Availability, week_pattern, work_blocks
 from strategies import (
     assert_breaks_in_windows,
     assert_session_lengths,
@@ -233,6 +233,140 @@ def test_sessions_start_on_the_quarter_hour_grid_of_their_window(case: Case) -> 
         day = session.start.astimezone(case.zone).date()
         assert (wall_minutes(case.zone, session.start, day) - window[0]) % QUANTUM == 0, session
         assert session.minutes % QUANTUM == 0, session
+
+
+# Full weeks
+
+
+def _ordinary_weeks(case: Case) -> list[dt.date]:
+    """The Mondays of the weeks strictly between the schedule's first and last week in which
+    the zone's offset does not change."""
+    zone = case.zone
+    first = case.start - dt.timedelta(days=case.start.weekday())
+    last_day = max(s.start for s in case.schedule.sessions).astimezone(zone).date()
+    last = last_day - dt.timedelta(days=last_day.weekday())
+    mondays = []
+    monday = first + dt.timedelta(weeks=1)
+    while monday < last:
+        offsets = {
+            dt.datetime.combine(monday + dt.timedelta(days=n), dt.time(), tzinfo=zone).utcoffset()
+            for n in range(8)
+        }
+        if len(offsets) == 1:
+            mondays.append(monday)
+        monday += dt.timedelta(weeks=1)
+    return mondays
+
+
+def _week_sessions(case: Case, monday: dt.date) -> list[Session]:
+    """The sessions of the Monday-to-Sunday week, in time order."""
+    return [
+        s
+        for s in case.schedule.sessions
+        if monday <= s.start.astimezone(case.zone).date() < monday + dt.timedelta(weeks=1)
+    ]
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_ordinary_full_weeks_use_every_block_as_far_as_the_session_rules_allow(
+    case: Case,
+) -> None:
+    """A lower bound on each full week without a DST change, except the first and the last.
+
+    Its blocks are the pattern's, weekly_minutes in all, and each holds sessions from its
+    start, a quarter-hour apart, so the week places weekly_minutes less 15 min per break and
+    less each block's unused end. That end leaves less than session.min after a break (or is
+    the whole block when empty), unless some task was waiting for a slot that holds its rest
+    whole: its next session is its last, starts after the block, and is longer than the room
+    left but shorter than twice session.min.
+    """
+    smin = case.availability.session_min
+    last_of: dict[str, Session] = {}
+    previous_of: dict[tuple[str, int], Session] = {}
+    for session in case.schedule.sessions:
+        last_of[session.task] = session
+        previous_of[session.task, session.ordinal + 1] = session
+    quarter = dt.timedelta(minutes=QUANTUM)
+    for monday in _ordinary_weeks(case):
+        blocks = list(
+            work_blocks(case.schedule.pattern, case.zone, monday, monday + dt.timedelta(days=6))
+        )
+        assert sum(length for _, length in blocks) == case.schedule.pattern.weekly_minutes
+        sessions = _week_sessions(case, monday)
+        placed = 0
+        for begin, length in blocks:
+            end = begin + dt.timedelta(minutes=length)
+            inside = [s for s in sessions if begin <= s.start and s.end <= end]
+            placed += sum(s.minutes for s in inside)
+            expected_start = begin
+            for session in inside:
+                assert session.start == expected_start, (monday, begin, inside)
+                expected_start = session.end + quarter
+            room = length if not inside else int((end - expected_start).total_seconds()) // 60
+            if room >= smin:
+                waiting = [
+                    last
+                    for last in last_of.values()
+                    if last.start >= end
+                    and room < last.minutes < 2 * smin
+                    and (
+                        (last.task, last.ordinal) not in previous_of
+                        or previous_of[last.task, last.ordinal].end <= begin
+                    )
+                ]
+                assert waiting, (monday, begin, length, inside)
+        assert placed == sum(s.minutes for s in sessions), "a session outside the blocks"
+
+
+@st.composite
+def single_task_cases(draw: st.DrawFn) -> Case:
+    """One task of 10 to 80 h under generated windows, budget, session limits and zone."""
+    shortest, longest = sorted(
+        draw(st.lists(st.sampled_from(list(SESSION_LENGTHS)), min_size=2, max_size=2)),
+        key=SESSION_LENGTHS.__getitem__,
+    )
+    spec = {
+        "plan": "single",
+        "title": "One task",
+        "defaults": {
+            "hours_per_week": draw(st.integers(4, 80)) / 4,
+            "timezone": draw(st.sampled_from(ZONES)),
+            "windows": draw(window_specs()),
+            "session": {"min": shortest, "max": longest},
+        },
+        "phases": [
+            {
+                "id": "only",
+                "name": "Only",
+                "tasks": [{"id": "work", "name": "Work", "hours": draw(st.integers(10, 80))}],
+            }
+        ],
+    }
+    plan = Plan.model_validate(spec)
+    availability = availability_for(plan)
+    try:
+        week_pattern(availability)
+    except UnschedulableError:
+        assume(False)
+    start = draw(st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)))
+    schedule = build_schedule(plan, availability, start, horizon_years=100)
+    return Case(plan, availability, start, schedule)
+
+
+@PROPERTY_SETTINGS
+@given(case=single_task_cases())
+def test_one_task_fills_every_ordinary_full_week_to_the_weekly_minutes(case: Case) -> None:
+    """With one task, each full week without a DST change, after the first and before the week
+    of its last two sessions, places exactly the pattern's weekly_minutes."""
+    sessions = case.schedule.sessions
+    if len(sessions) < 2:
+        return
+    second_last = sessions[-2].start.astimezone(case.zone).date()
+    for monday in _ordinary_weeks(case):
+        if monday + dt.timedelta(days=6) < second_last:
+            placed = sum(s.minutes for s in _week_sessions(case, monday))
+            assert placed == case.schedule.pattern.weekly_minutes, monday
 
 
 # The week pattern
