@@ -12,15 +12,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import BUNDLED_PLAN
-from plan2cal.errors import UnschedulableError
+from plan2cal.errors import PlanError, UnschedulableError
 from plan2cal.load import load_plan
 from plan2cal.model import Plan
 from plan2cal.schedule import (
+    LAST_DAY,
     Actuals,
     Schedule,
     availability_for,
     build_schedule,
     effort_basis_for,
+    horizon_end_of,
     task_efforts,
 )
 
@@ -634,6 +636,74 @@ def test_work_just_past_a_short_horizon_raises() -> None:
     with pytest.raises(UnschedulableError, match="1-year horizon"):
         schedule_of(plan, horizon_years=1)
     assert schedule_of(plan, horizon_years=2).end < MONDAY + dt.timedelta(weeks=62)
+
+
+@pytest.mark.parametrize("horizon_years", [1, 30, 1000, 8000])
+def test_a_late_start_with_a_long_horizon_schedules_without_overflow(horizon_years: int) -> None:
+    """Starting on 2199-12-31 works with any horizon; one past year 9999 ends there."""
+    plan = make_plan(
+        [phase("one", task("a", hours=20, deadline="+100w"), weeks=2)],
+        milestones=[{"name": "Far", "date": "9999-12-31", "after": ["one"]}],
+    )
+    schedule = schedule_of(plan, start=dt.date(2199, 12, 31), horizon_years=horizon_years)
+    assert schedule.end == dt.date(2200, 1, 13)
+    last = {1: dt.date(2200, 12, 31), 30: dt.date(2229, 12, 31), 1000: dt.date(3199, 12, 31)}
+    assert horizon_end_of(dt.date(2199, 12, 31), horizon_years) == last.get(horizon_years, LAST_DAY)
+
+
+@pytest.mark.parametrize(
+    ("tasks", "weeks", "match"),
+    [
+        ([task("a", hours=100_000_000)], 1, r"1e\+08 hours .* past the 1000-year horizon"),
+        ([task("a", hours=1e300)], 1, r"more than 10,000,000,000,000 hours"),
+        ([task(f"a{i}", hours=10_000) for i in range(100)], 1, "1000-year horizon"),
+        ([task("a", hours=None)], 1e300, r"phase 'one' is 1e\+300 weeks long, past the 1000"),
+        ([task("a", hours=2)], 60_000, "phase 'one' is 60000 weeks long"),
+    ],
+)
+def test_work_past_the_horizon_is_an_error_found_at_once(
+    tasks: list[dict[str, Any]], weeks: float, match: str
+) -> None:
+    """Absurd efforts and phase lengths raise UnschedulableError naming the horizon, fast."""
+    plan = make_plan([phase("one", *tasks, weeks=weeks)])
+    began = time.perf_counter()
+    with pytest.raises(UnschedulableError, match=match) as info:
+        schedule_of(plan, start=dt.date(2199, 12, 31), horizon_years=1000)
+    assert info.value.exit_code == 4
+    assert time.perf_counter() - began < 1
+
+
+def test_nominal_weeks_adding_up_past_the_horizon_are_an_error() -> None:
+    """Phases of 1000 weeks each, one after the other, end nominally past a 30-year horizon."""
+    plan = make_plan([phase(f"p{i}", task(f"a{i}"), weeks=1000) for i in range(3)])
+    with pytest.raises(UnschedulableError, match="phase 'p1' would end nominally after the 30"):
+        schedule_of(plan, horizon_years=30)
+
+
+def test_a_deadline_past_the_last_date_is_an_input_error() -> None:
+    """+99999999d from the start is no date at all: exit 3, naming the task and the deadline."""
+    plan = make_plan([phase("one", task("a", deadline="+99999999d"))])
+    with pytest.raises(PlanError, match=r"task 'a': the deadline \+99999999d") as info:
+        schedule_of(plan)
+    assert info.value.exit_code == 3
+
+
+def test_slots_nobody_can_use_end_in_the_horizon_error_quickly() -> None:
+    """2,000 tasks of 45 min, only Mondays hold one whole: 30 years of slots, then exit 4."""
+    windows = {"mon": "19:00-20:00", "tue-sun": "19:00-19:30"}
+    tasks = [task(f"t{i}", hours="45m") for i in range(2000)]
+    for mode in ("interleave", "sequential"):
+        plan = make_plan([phase("one", *tasks, mode=mode)], hours_per_week=4, windows=windows)
+        began = time.perf_counter()
+        with pytest.raises(UnschedulableError, match="do not fit before the end of the 30-year"):
+            schedule_of(plan)
+        assert time.perf_counter() - began < 2
+    parallel = [phase(f"p{i}", task(f"t{i}", hours="45m"), after=[]) for i in range(2000)]
+    plan = make_plan(parallel, hours_per_week=4, windows=windows)
+    began = time.perf_counter()
+    with pytest.raises(UnschedulableError, match="30-year horizon"):
+        schedule_of(plan)
+    assert time.perf_counter() - began < 2
 
 
 def test_budget_below_session_min_is_an_error() -> None:
