@@ -335,8 +335,9 @@ def build_schedule(
       last session shorter than ``session.min`` later.
 
     Pure: the same inputs give the same schedule. Raises UnschedulableError for a dependency
-    cycle, no usable window, a budget below the shortest session, or work that would not end
-    within ``horizon_years``.
+    cycle, no usable window, a budget below the shortest session, or work or a phase's nominal
+    weeks that would not end within ``horizon_years`` (at most up to LAST_DAY); PlanError for
+    a deadline no date can hold. Never OverflowError, however large the numbers.
     """
     graph = dependency_graph(plan)
     check_acyclic(graph)
