@@ -268,7 +268,7 @@ class _PhaseQueue:
         the best priority's tasks, from the one after the last turn round to it.
         """
         if not self.interleave:
-            yield self.current if self.current is not None else self.ready[0][2]
+            yield self.next_in_line()
             return
         best = self.ready[0][0]
         end = bisect.bisect_left(self.ready, (best + 1,))
@@ -277,6 +277,10 @@ class _PhaseQueue:
             turn = 0
         for entry in itertools.chain(self.ready[turn:end], self.ready[:turn]):
             yield entry[2]
+
+    def next_in_line(self) -> str:
+        """Sequential: the current task, or the one that would become current."""
+        return self.current if self.current is not None else self.ready[0][2]
 
     def take(self, key: str, index: int) -> None:
         """Give the turn to ``key``, one of the candidates."""
@@ -289,15 +293,16 @@ class _PhaseQueue:
     def used(self, entry: tuple[int, int, str], before: int, after: int) -> None:
         """A ready task, ``(rank, index, id)``, had a session: ``before`` minutes were left,
         ``after`` are; with none left it leaves the queue."""
-        if self.interleave:
-            lefts = self.lefts[entry[0]]
-            _count(lefts, before, -1)
-            if after:
-                _count(lefts, after, 1)
-            else:
-                del self.ready[bisect.bisect_left(self.ready, entry)]
-        elif not after:
-            self.current = None
+        if not self.interleave:
+            if not after:
+                self.current = None
+            return
+        lefts = self.lefts[entry[0]]
+        _count(lefts, before, -1)
+        if after:
+            _count(lefts, after, 1)
+        else:
+            del self.ready[bisect.bisect_left(self.ready, entry)]
 
 
 def build_schedule(
@@ -460,7 +465,7 @@ def build_schedule(
                 in_turn.discard(phase_key)
                 continue
             phase_checked = not queue.interleave
-            for key in queue.candidates():
+            for key in queue.candidates() if queue.interleave else (queue.next_in_line(),):
                 use = session_length(remaining[key], room)
                 if use:
                     queue.take(key, index_of[key])
@@ -503,9 +508,14 @@ def build_schedule(
             before = remaining[key]
             remaining[key] = before - use
             left_total -= use
-            _count(ready_lefts, before, -1)
+            # _count, written out: this runs once per session.
+            still = ready_lefts[before] - 1
+            if still:
+                ready_lefts[before] = still
+            else:
+                del ready_lefts[before]
             if before > use:
-                _count(ready_lefts, before - use, 1)
+                ready_lefts[before - use] = ready_lefts.get(before - use, 0) + 1
             queues[phase_of[key]].used((rank_of[key], index_of[key], key), before, before - use)
             if before == use:
                 complete(key)
