@@ -455,6 +455,15 @@ def build_schedule(
         Phases take turns; the phase that uses the slot goes to the back of the line, and
         those that could not use it keep their place for the next slot.
         """
+        if active:
+            # The common case first: a sequential phase's task in progress can use the slot.
+            queue = queues[active[0]]
+            key_now = queue.current
+            if key_now is not None:
+                use = session_length(remaining[key_now], room)
+                if use:
+                    active.rotate(-1)
+                    return key_now, use
         anyone_checked = False
         position = 0
         while position < len(active):
