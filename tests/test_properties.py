@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,14 @@ from plan2cal.durations import QUANTUM
 from plan2cal.errors import UnschedulableError
 from plan2cal.graph import dependency_graph
 from plan2cal.model import PRIORITIES, Plan, parse_windows
-from plan2cal.schedule import Schedule, Session, availability_for, build_schedule, task_efforts
+from plan2cal.schedule import (
+    Schedule,
+    Session,
+    availability_for,
+    build_schedule,
+    horizon_end_of,
+    task_efforts,
+)
 from plan2cal.worktime import Availability, week_pattern, work_blocks
 from strategies import (
     assert_breaks_in_windows,
@@ -233,6 +241,36 @@ def test_sessions_start_on_the_quarter_hour_grid_of_their_window(case: Case) -> 
         day = session.start.astimezone(case.zone).date()
         assert (wall_minutes(case.zone, session.start, day) - window[0]) % QUANTUM == 0, session
         assert session.minutes % QUANTUM == 0, session
+
+
+# Impossible input
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    spec=plan_specs(),
+    start=st.dates(dt.date(1970, 1, 1), dt.date(2199, 12, 31)),
+    horizon_years=st.integers(1, 1000),
+    huge=st.integers(1, 10**15),
+    weeks=st.sampled_from([1, 52_000, 10**9]),
+)
+def test_any_start_and_horizon_schedule_or_fail_with_an_error_never_an_overflow(
+    spec: dict[str, Any], start: dt.date, horizon_years: int, huge: int, weeks: int
+) -> None:
+    """Starts to 2199-12-31, horizons to 1000 years, tasks to 10^15 minutes, phases to 10^9
+    weeks: a schedule inside the horizon or an UnschedulableError naming it, quickly."""
+    spec["phases"][0]["tasks"][0]["hours"] = f"{huge}m"
+    spec["phases"][-1]["weeks"] = weeks
+    plan = Plan.model_validate(spec)
+    began = time.perf_counter()
+    try:
+        schedule = build_schedule(plan, availability_for(plan), start, horizon_years=horizon_years)
+    except UnschedulableError as error:
+        assert "horizon" in str(error), error
+        assert error.exit_code == 4
+    else:
+        assert schedule.end <= horizon_end_of(start, horizon_years)
+    assert time.perf_counter() - began < 5
 
 
 # Full weeks
