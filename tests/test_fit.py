@@ -7,16 +7,27 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
+from conftest import BUNDLED_PLAN
 from plan2cal.errors import Plan2CalError, UnschedulableError
-from plan2cal.fit import fit_budget
+from plan2cal.fit import fit_budget, target_date
 from plan2cal.load import load_plan
 from plan2cal.model import Plan
-from plan2cal.schedule import Schedule, availability_for, build_schedule
-from plan2cal.worktime import Availability
+from plan2cal.schedule import (
+    Actuals,
+    Schedule,
+    availability_for,
+    build_schedule,
+    effort_basis_for,
+)
+from plan2cal.worktime import Availability, week_pattern
+from strategies import window_specs
 
 Run = Callable[..., Result]
 WritePlan = Callable[..., Path]
@@ -152,6 +163,177 @@ def test_fit_for_an_unknown_milestone_suggests_the_closest_id(plan: Plan) -> Non
     """A misspelt phase id is an error with a "did you mean"."""
     with pytest.raises(Plan2CalError, match=r"unknown milestone 'lern'.*did you mean 'learn'"):
         fit_budget(plan, availability(plan), START, None, dt.date(2027, 2, 5), "lern")
+
+
+def test_fit_for_the_earliest_possible_date_finds_a_budget_that_makes_it(plan: Plan) -> None:
+    """A date equal to the earliest possible finish is made, by the most or a smaller budget."""
+    earliest = fit_budget(plan, availability(plan), START, None, START).earliest
+
+    answer = fit_budget(plan, availability(plan), START, None, earliest)
+
+    assert answer.budget is not None and answer.budget <= MOST
+    assert answer.end_at_budget == finish(plan, answer.budget) and answer.end_at_budget <= earliest
+    below = finish(plan, answer.budget - 0.5)
+    assert below is None or below > earliest
+
+
+def test_fit_for_a_date_the_smallest_budget_makes_is_the_smallest_budget(plan: Plan) -> None:
+    """30 h at half an hour a week take 60 weeks; a date two years out needs no more."""
+    by = dt.date(2029, 1, 1)
+
+    answer = fit_budget(plan, availability(plan), START, None, by)
+
+    assert answer.least == 0.5
+    assert answer.budget == 0.5
+    made = finish(plan, 0.5)
+    assert made is not None and made <= by and answer.end_at_budget == made
+
+
+def test_fit_answers_the_same_whatever_the_current_budget(plan: Plan) -> None:
+    """The earliest date and the budget do not change with this run's hours a week."""
+    by = dt.date(2027, 2, 5)
+    answers = {
+        hours: fit_budget(
+            plan, dataclasses.replace(availability(plan), hours_per_week=hours), START, None, by
+        )
+        for hours in (2, 4, 8, 12)
+    }
+    assert len({(a.budget, a.end_at_budget, a.earliest, a.most) for a in answers.values()}) == 1
+
+
+def test_the_schedule_at_fits_budget_makes_the_date_for_the_bundled_plan() -> None:
+    """At 8 h a week, fit's budget for 20 Dec 2027 schedules the bundled plan by that date."""
+    bundled = load_plan(BUNDLED_PLAN)
+    now = availability_for(bundled, hours_per_week=8)
+    actuals = Actuals(today=dt.date(2027, 1, 1))
+    by = dt.date(2027, 12, 20)
+
+    answer = fit_budget(bundled, now, START, actuals, by)
+
+    assert answer.budget is not None and answer.end_at_budget is not None
+    at_budget = availability_for(bundled, hours_per_week=answer.budget)
+    schedule = build_schedule(bundled, at_budget, START, actuals=actuals)
+    assert schedule.end == answer.end_at_budget <= by
+    less = availability_for(bundled, hours_per_week=answer.budget - 0.5)
+    assert build_schedule(bundled, less, START, actuals=actuals).end > by
+    assert (
+        answer.earliest
+        == build_schedule(
+            bundled, availability_for(bundled, hours_per_week=answer.most), START, actuals=actuals
+        ).end
+    )
+
+
+# --- fit against the scheduler, on generated plans and progress ------------------------------
+
+
+@st.composite
+def fit_questions(draw: st.DrawFn) -> dict[str, Any]:
+    """A plan of 1-2 phases of 1-3 tasks, progress as of a later today, a date and a target."""
+    phases: list[dict[str, Any]] = []
+    keys: list[str] = []
+    for p in range(draw(st.integers(1, 2))):
+        tasks: list[dict[str, Any]] = []
+        for t in range(draw(st.integers(1, 3))):
+            entry: dict[str, Any] = {"id": f"t{p}-{t}", "name": f"Task {p}.{t}"}
+            hours = draw(st.none() | st.integers(1, 30))
+            if hours is not None:
+                entry["hours"] = hours
+            if keys and draw(st.booleans()):
+                entry["after"] = [draw(st.sampled_from(keys))]
+            tasks.append(entry)
+        keys.extend(task["id"] for task in tasks)
+        phases.append(
+            {
+                "id": f"p{p}",
+                "name": f"Phase {p}",
+                "weeks": draw(st.sampled_from([1, 2, 3])),
+                "mode": draw(st.sampled_from(["sequential", "interleave"])),
+                "tasks": tasks,
+                **({"after": []} if draw(st.booleans()) else {}),
+            }
+        )
+    plan = Plan.model_validate(
+        {
+            "plan": "fitprop",
+            "title": "Generated",
+            "defaults": {
+                "hours_per_week": draw(st.integers(4, 24)) / 2,
+                "timezone": draw(st.sampled_from(["UTC", "Europe/Berlin", "America/New_York"])),
+                "windows": draw(st.just({"mon-fri": "19:00-21:00"}) | window_specs(per_day=2)),
+                "session": draw(st.sampled_from([{}, {"min": "45m", "max": "90m"}, {"max": "1h"}])),
+            },
+            "phases": phases,
+        }
+    )
+    start = draw(st.dates(dt.date(2027, 1, 1), dt.date(2027, 12, 31)))
+    today = start + dt.timedelta(days=draw(st.integers(0, 40)))
+    done: dict[str, dt.date] = {}
+    spent: dict[str, int] = {}
+    for key in keys:
+        if today > start and draw(st.booleans()):
+            done[key] = draw(st.dates(start, today - dt.timedelta(days=1)))
+        elif draw(st.booleans()):
+            spent[key] = draw(st.integers(0, 8 * 60))
+    return {
+        "plan": plan,
+        "start": start,
+        "actuals": Actuals(today=today, done=done, spent=spent),
+        "by": start + dt.timedelta(days=draw(st.integers(0, 200))),
+        "target": draw(st.sampled_from([None, *(phase["id"] for phase in phases)])),
+        "basis": draw(st.sampled_from([None, 5.0, 10.0])),
+    }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(question=fit_questions())
+def test_the_schedule_at_fits_budget_makes_the_date_and_half_an_hour_less_does_not(
+    question: dict[str, Any],
+) -> None:
+    """Scheduled with the same inputs, fit's budget makes the date and 0.5 h less misses it;
+    "earliest" is the date at the most the windows hold; no budget means even that misses."""
+    plan: Plan = question["plan"]
+    base = availability_for(plan)
+    try:
+        week_pattern(base)
+    except UnschedulableError:
+        assume(False)
+    basis = question["basis"] if question["basis"] is not None else effort_basis_for(plan, base)
+    by, target, start, actuals = (question[k] for k in ("by", "target", "start", "actuals"))
+    waits_for = {m.key: tuple(m.after) for m in plan.milestones if m.after}
+
+    def reached(budget: float) -> dt.date | None:
+        trial = dataclasses.replace(base, hours_per_week=budget)
+        try:
+            schedule = build_schedule(
+                plan, trial, start, actuals=actuals, effort_basis=basis, horizon_years=30
+            )
+        except UnschedulableError:
+            return None
+        return target_date(schedule, target, waits_for)
+
+    try:
+        answer = fit_budget(
+            plan, base, start, actuals, by, target, 30, effort_basis=question["basis"]
+        )
+    except UnschedulableError:
+        assert (
+            reached(
+                week_pattern(dataclasses.replace(base, hours_per_week=168)).weekly_minutes // 30 / 2
+            )
+            is None
+        )
+        return
+    assert answer.earliest == reached(answer.most)
+    if answer.budget is None:
+        assert answer.earliest > by
+        return
+    assert answer.least <= answer.budget <= answer.most
+    made = reached(answer.budget)
+    assert made is not None and made <= by and made == answer.end_at_budget
+    if answer.budget > answer.least:
+        missed = reached(answer.budget - 0.5)
+        assert missed is None or missed > by
 
 
 # --- the command line ----------------------------------------------------------------------------

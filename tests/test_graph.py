@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from plan2cal.errors import UnschedulableError
-from plan2cal.graph import check_acyclic, dependency_graph, phase_prerequisites
+from plan2cal.graph import check_acyclic, dependency_graph, phase_order, phase_prerequisites
 from plan2cal.model import Plan
 from plan2cal.schedule import availability_for, build_schedule
 
@@ -94,6 +94,21 @@ def test_empty_after_makes_a_phase_start_at_once() -> None:
     # Phases with ready work take turns block by block: Mon a, Tue b, Wed a, Thu a.
     assert by_key["b"].start < by_key["a"].finish
     assert by_key["b"].start.date() == dt.date(2027, 1, 5)
+
+
+def test_phase_order_puts_each_phase_after_what_it_waits_for() -> None:
+    """A phase listed above the phase it waits for, directly or through a task, comes after it."""
+    plan = make_plan(
+        [
+            phase("early", task("a"), after=["b"]),
+            phase("mid", task("b"), after=[]),
+            phase("late", task("c"), after=["early"]),
+            phase("free", task("d"), after=[]),
+        ]
+    )
+    order = phase_order(plan)
+    assert sorted(order) == ["early", "free", "late", "mid"]
+    assert order.index("mid") < order.index("early") < order.index("late")
 
 
 def test_acyclic_plan_passes_the_check() -> None:

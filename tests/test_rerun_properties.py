@@ -23,7 +23,13 @@ from plan2cal.graph import dependency_graph
 from plan2cal.model import Plan, parse_windows
 from plan2cal.schedule import Actuals, Schedule, Session, availability_for, build_schedule
 from plan2cal.worktime import Availability, week_pattern
-from strategies import window_specs
+from strategies import (
+    assert_breaks_in_windows,
+    assert_session_lengths,
+    wall_minutes,
+    window_holding,
+    window_specs,
+)
 
 RERUN_SETTINGS = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -162,21 +168,10 @@ def reruns(draw: st.DrawFn, spent: Any = spent_quarters) -> Rerun:
     return Rerun(plan, availability, start, actuals, baseline, schedule)
 
 
-def _wall_minutes(case: Rerun, moment: dt.datetime, day: dt.date) -> int:
-    """Wall-clock minutes from local midnight of ``day`` to ``moment``."""
-    local = moment.astimezone(case.zone).replace(tzinfo=None)
-    return int((local - dt.datetime.combine(day, dt.time())).total_seconds()) // 60
-
-
 def _window_of(case: Rerun, session: Session) -> tuple[int, int] | None:
     """The window of the session's local weekday that holds it entirely, if any."""
-    day = case.local_day(session.start)
-    begin = _wall_minutes(case, session.start, day)
-    finish = _wall_minutes(case, session.end, day)
-    for low, high in parse_windows(case.plan.defaults.windows or {}).get(day.weekday(), ()):
-        if low <= begin and finish <= high and finish - begin == session.minutes:
-            return low, high
-    return None
+    windows = parse_windows(case.plan.defaults.windows or {})
+    return window_holding(windows, case.zone, session.start, session.end)
 
 
 def _prerequisites(case: Rerun, key: str) -> set[str]:
@@ -210,12 +205,31 @@ def test_rescheduled_plan_keeps_the_scheduler_rules(case: Rerun) -> None:
     for session in case.future():
         window = _window_of(case, session)
         assert window is not None, session
-        start = _wall_minutes(case, session.start, case.local_day(session.start))
+        start = wall_minutes(case.zone, session.start, case.local_day(session.start))
         assert (start - window[0]) % QUANTUM == 0, session
         assert session.minutes <= case.availability.session_max, session
         year, week, _ = case.local_day(session.start).isocalendar()
         per_week[year, week] += session.minutes
     assert all(minutes <= case.availability.budget for minutes in per_week.values()), per_week
+
+
+@RERUN_SETTINGS
+@given(case=reruns())
+def test_rescheduled_sessions_keep_session_min_and_the_breaks(case: Rerun) -> None:
+    """Sessions from today are session.min or more but for a task's last one, when it holds
+    the whole rest of a task that short, or follows a session.min one and the two exceed every
+    block; sessions in one window stay a quarter-hour apart."""
+    remaining = {task.key: task.remaining for task in case.schedule.tasks}
+    availability = case.availability
+    assert_session_lengths(
+        case.future(),
+        remaining,
+        availability.session_min,
+        availability.session_max,
+        case.schedule.pattern.longest_block,
+    )
+    windows = parse_windows(case.plan.defaults.windows or {})
+    assert_breaks_in_windows(windows, case.zone, case.future())
 
 
 @RERUN_SETTINGS
@@ -295,7 +309,7 @@ def test_time_logged_off_the_quarter_hour_keeps_sessions_on_the_grid(case: Rerun
     for session in case.future():
         window = _window_of(case, session)
         assert window is not None, session
-        start = _wall_minutes(case, session.start, case.local_day(session.start))
+        start = wall_minutes(case.zone, session.start, case.local_day(session.start))
         assert (start - window[0]) % QUANTUM == 0, session
         assert session.minutes % QUANTUM == 0, session
         placed[session.task] += session.minutes

@@ -11,9 +11,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from plan2cal.errors import UnschedulableError
+from conftest import BUNDLED_PLAN
+from plan2cal.errors import PlanError, UnschedulableError
+from plan2cal.load import load_plan
 from plan2cal.model import Plan
-from plan2cal.schedule import Schedule, availability_for, build_schedule, task_efforts
+from plan2cal.schedule import (
+    LAST_DAY,
+    Actuals,
+    Schedule,
+    availability_for,
+    build_schedule,
+    effort_basis_for,
+    horizon_end_of,
+    task_efforts,
+)
 
 MONDAY = dt.date(2027, 1, 4)
 THURSDAY = dt.date(2027, 1, 7)
@@ -27,6 +38,7 @@ def make_plan(
     windows: dict[str, Any] | None = None,
     timezone: str = "UTC",
     milestones: list[dict[str, Any]] | None = None,
+    session: dict[str, str] | None = None,
 ) -> Plan:
     """A plan of the given phases; by default 10 h a week on weekday evenings in UTC."""
     return Plan.model_validate(
@@ -37,6 +49,7 @@ def make_plan(
                 "hours_per_week": hours_per_week,
                 "timezone": timezone,
                 "windows": windows if windows is not None else EVENINGS,
+                "session": session or {},
             },
             "phases": phases,
             "milestones": milestones or [],
@@ -138,7 +151,7 @@ def test_unsized_shares_add_up_exactly_to_the_phase_budget() -> None:
 
 @pytest.mark.parametrize("hours_per_week", [5, 20])
 def test_plan_without_hours_keeps_its_nominal_weeks_at_any_budget(hours_per_week: float) -> None:
-    """With no hours anywhere each phase ends in its nominal last week, whatever the budget."""
+    """With no hours anywhere each phase ends by its nominal end, whatever the budget."""
     windows = {"mon-fri": ["08:00-12:00", "13:00-18:00"]}  # room for 20 h a week and more
     plan = make_plan(
         [
@@ -151,12 +164,47 @@ def test_plan_without_hours_keeps_its_nominal_weeks_at_any_budget(hours_per_week
     schedule = schedule_of(plan)
     assert schedule.pattern.weekly_minutes == hours_per_week * 60
     ends = {p.key: (p.end, p.nominal_end, p.slip_days) for p in schedule.phases}
-    # Budget spread Mon-Fri from Monday 4 Jan: phase one fills three weeks and ends on Friday
-    # 22 Jan, three days before its nominal Monday 25 Jan; phase two likewise ends Friday 5 Feb.
+    # Budget spread Mon-Fri from Monday 4 Jan: phase one's work is exactly three weeks of it,
+    # but where b takes over from a inside a block the quarter-hour break and the rest too
+    # short for a session are lost, so its last session falls on its nominal Monday 25 Jan.
+    # Phase two likewise ends on its nominal Monday 8 Feb.
     assert ends == {
-        "one": (dt.date(2027, 1, 22), dt.date(2027, 1, 25), -3),
-        "two": (dt.date(2027, 2, 5), dt.date(2027, 2, 8), -3),
+        "one": (dt.date(2027, 1, 25), dt.date(2027, 1, 25), 0),
+        "two": (dt.date(2027, 2, 8), dt.date(2027, 2, 8), 0),
     }
+
+
+def test_the_work_is_fixed_and_a_larger_budget_finishes_it_sooner() -> None:
+    """The bundled plan holds the same hours at 8, 10 and 12 h a week and ends earlier each time."""
+    plan = load_plan(BUNDLED_PLAN)
+    schedules = [
+        build_schedule(plan, availability_for(plan, hours_per_week=hours), MONDAY)
+        for hours in (8, 10, 12)
+    ]
+    efforts = [{t.key: t.effort for t in schedule.tasks} for schedule in schedules]
+    assert efforts[0] == efforts[1] == efforts[2]
+    # The plan's own 10 h a week sizes the unsized tasks: 8 weeks × 10 h in phase one.
+    assert schedules[0].phases[0].nominal_effort == 8 * 10 * 60
+    ends = [schedule.end for schedule in schedules]
+    assert ends[0] > ends[1] > ends[2], ends
+
+
+def test_the_effort_basis_is_the_plans_budget_else_the_availabilitys_else_as_given() -> None:
+    """Without hours_per_week in the plan the availability's budget sizes unsized tasks."""
+    phases = [phase("one", task("a", hours=None), task("b", hours=None), weeks=2)]
+    own = make_plan(phases, hours_per_week=6)
+    assert effort_basis_for(own, availability_for(own, hours_per_week=9)) == 6
+    sized = schedule_of(own)
+    assert [t.effort for t in sized.tasks] == [6 * 60, 6 * 60]
+
+    data = own.model_dump(by_alias=True, exclude_defaults=True)
+    del data["defaults"]["hours_per_week"]
+    bare = Plan.model_validate(data)
+    availability = availability_for(bare, hours_per_week=9)
+    assert effort_basis_for(bare, availability) == 9
+    assert [t.effort for t in build_schedule(bare, availability, MONDAY).tasks] == [540, 540]
+    given = build_schedule(bare, availability, MONDAY, effort_basis=3)
+    assert [t.effort for t in given.tasks] == [180, 180]
 
 
 # 2. Order
@@ -231,6 +279,22 @@ def test_start_mid_week_gets_a_prorated_first_week() -> None:
     assert schedule.sessions[len(first_week)].start == utc(dt.date(2027, 1, 11), 19)
 
 
+def test_the_repeated_fall_back_hour_holds_a_session() -> None:
+    """A Sunday 02:00-03:00 Berlin window is used on 2027-10-31, in its first occurrence."""
+    plan = make_plan(
+        [phase("one", task("a", hours=3))],
+        hours_per_week=1,
+        windows={"sun": "02:00-03:00"},
+        timezone="Europe/Berlin",
+    )
+    schedule = schedule_of(plan, start=dt.date(2027, 10, 18))
+    assert [(s.start, s.minutes) for s in schedule.sessions] == [
+        (dt.datetime(2027, 10, 24, 0, 0, tzinfo=dt.UTC), 60),  # 02:00 CEST
+        (dt.datetime(2027, 10, 31, 0, 0, tzinfo=dt.UTC), 60),  # 02:00 CEST, before the repeat
+        (dt.datetime(2027, 11, 7, 1, 0, tzinfo=dt.UTC), 60),  # 02:00 CET
+    ]
+
+
 def test_no_calendar_week_exceeds_the_budget() -> None:
     """Monday-to-Sunday weeks in the plan's zone never hold more than the weekly budget."""
     zone = ZoneInfo("Europe/Berlin")
@@ -273,12 +337,127 @@ def test_no_session_in_the_middle_of_a_task_is_shorter_than_session_min() -> Non
         ]
     )
     schedule = schedule_of(plan)
-    # Phases alternate by evening: Mon a 2 h, Tue b 2 h, Wed a's last 1 h 45 m. Handing Wed's
-    # last 15 min to b would give b a 15 min session between two of 2 h, under the 30 min min.
-    counts = schedule.session_counts()
-    middle = [s for s in schedule.sessions if 1 < s.ordinal < counts[s.task]]
-    assert all(s.minutes >= schedule.availability.session_min for s in middle), middle
-    assert sum(s.minutes for s in schedule.sessions if s.task == "b") == 240
+    # Phases alternate by evening: Mon a 2 h, Tue b 2 h, Wed a's last 1 h 45 m. Wed's last
+    # 15 min are too short for a session and stay empty.
+    assert [(s.task, s.start.day, s.minutes) for s in schedule.sessions] == [
+        ("a", 4, 120),
+        ("b", 5, 120),
+        ("a", 6, 105),
+        ("b", 7, 120),
+    ]
+
+
+def _sessions(schedule: Schedule) -> list[tuple[str, str, int]]:
+    """(task, UTC weekday and time, minutes) of each session."""
+    return [(s.task, s.start.strftime("%a %H:%M"), s.minutes) for s in schedule.sessions]
+
+
+def test_the_bundled_plan_has_no_session_under_session_min_and_a_break_between_tasks() -> None:
+    """The quickstart's calendar: every event is 30 min or more, and tasks never touch."""
+    plan = load_plan(BUNDLED_PLAN)
+    schedule = build_schedule(plan, availability_for(plan), MONDAY)
+    assert min(s.minutes for s in schedule.sessions) >= 30
+    for earlier, later in itertools.pairwise(schedule.sessions):
+        assert later.start - earlier.end >= dt.timedelta(minutes=15), (earlier, later)
+    # Its first session was 15 min at 20:45 on 26 Jan, after another task's in the same block.
+    first = next(s for s in schedule.sessions if s.task == "google-pm-certificate")
+    assert first.minutes >= 30
+
+
+def test_a_task_smaller_than_session_min_gets_one_session_that_long() -> None:
+    """A 15 min task is one 15 min session; the next task starts after a quarter-hour break."""
+    plan = make_plan([phase("one", task("a", hours="15m"), task("b", hours=3))])
+    assert _sessions(schedule_of(plan)) == [
+        ("a", "Mon 19:00", 15),
+        ("b", "Mon 19:30", 90),
+        ("b", "Tue 19:00", 90),
+    ]
+
+
+def test_a_rest_of_a_block_shorter_than_session_min_stays_empty() -> None:
+    """After 1h30m and the break 15 min are left: the next task waits for the next evening."""
+    plan = make_plan([phase("one", task("a", hours=1.5), task("b", hours=1), task("c", hours=1))])
+    # Mon: a until 20:30, then 15 min that hold no session. Tue: b, the break, 45 min for c,
+    # of which c takes 30 to leave itself 30 (no rest under 30 min).
+    assert _sessions(schedule_of(plan)) == [
+        ("a", "Mon 19:00", 90),
+        ("b", "Tue 19:00", 60),
+        ("c", "Tue 20:15", 30),
+        ("c", "Wed 19:00", 30),
+    ]
+
+
+def test_a_session_is_shortened_to_leave_its_task_session_min() -> None:
+    """2h15m in 2 h evenings is 1h45m and 30m, never 2 h and a 15 min tail."""
+    plan = make_plan([phase("one", task("a", hours=2.25))])
+    assert _sessions(schedule_of(plan)) == [("a", "Mon 19:00", 105), ("a", "Tue 19:00", 30)]
+
+
+def test_a_slot_too_short_for_a_tasks_rest_goes_to_the_next_ready_task() -> None:
+    """In an interleaved phase, 30 min that b's 45 min cannot use go to c; b gets Tuesday."""
+    plan = make_plan(
+        [
+            phase(
+                "one",
+                task("a", hours=1.25),
+                task("b", hours=0.75),
+                task("c", hours=5),
+                mode="interleave",
+            )
+        ]
+    )
+    # Mon: a 1h15m, the break, 30 min left: b's 45 min would leave a 15 min tail and 30 min
+    # do not hold it whole, so c (next in turn) takes them. Tue: b, whose turn it still is.
+    assert _sessions(schedule_of(plan))[:4] == [
+        ("a", "Mon 19:00", 75),
+        ("c", "Mon 20:30", 30),
+        ("b", "Tue 19:00", 45),
+        ("c", "Tue 20:00", 60),
+    ]
+
+
+def test_a_slot_no_ready_task_can_use_stays_empty() -> None:
+    """45 min of work skip Monday's 30 min window and take Wednesday's hour whole."""
+    plan = make_plan(
+        [phase("one", task("a", hours=0.75))],
+        hours_per_week=1.5,
+        windows={"mon": "19:00-19:30", "wed": "19:00-20:00"},
+    )
+    assert _sessions(schedule_of(plan)) == [("a", "Wed 19:00", 45)]
+
+
+def test_a_rest_no_block_can_ever_hold_is_split_with_a_short_last_session() -> None:
+    """With only 30 min blocks, 45 min become 30 and 15: the one way to place them at all."""
+    plan = make_plan(
+        [phase("one", task("a", hours=0.75))],
+        hours_per_week=2.5,
+        windows={"mon-fri": "19:00-19:30"},
+    )
+    schedule = schedule_of(plan)
+    assert schedule.pattern.longest_block == 30
+    assert _sessions(schedule) == [("a", "Mon 19:00", 30), ("a", "Tue 19:00", 15)]
+
+
+@pytest.mark.parametrize("days", ["mon", "mon-fri"])
+def test_a_week_of_an_hour_and_a_quarter_is_placed_whole(days: str) -> None:
+    """1.25 h a week in 19:00-20:00 and 20:30-21:00 windows: 75 min in every full week."""
+    zone = ZoneInfo("Europe/Berlin")
+    plan = make_plan(
+        [phase("one", task("a", hours=20), task("b", hours=10))],
+        hours_per_week=1.25,
+        windows={days: ["19:00-20:00", "20:30-21:00"]},
+        timezone="Europe/Berlin",
+        session={"min": "30m", "max": "2h"},
+    )
+    schedule = schedule_of(plan)
+    per_week: dict[dt.date, int] = defaultdict(int)
+    for session in schedule.sessions:
+        day = session.start.astimezone(zone).date()
+        per_week[day - dt.timedelta(days=day.weekday())] += session.minutes
+    weeks = sorted(per_week)
+    assert len(weeks) == 24  # 30 h at 1.25 h a week
+    assert {per_week[week] for week in weeks[:-1]} == {75}
+    assert per_week[weeks[-1]] == 30 * 60 - 23 * 75
 
 
 # 4. Milestones
@@ -299,6 +478,28 @@ def test_nominal_dates_are_the_start_plus_cumulative_weeks() -> None:
         "two": (dt.date(2027, 1, 18), dt.date(2027, 2, 8)),  # + 2 + 3 weeks
         "three": (MONDAY, dt.date(2027, 1, 11)),  # + 1 week from the start
     }
+
+
+def test_nominal_dates_follow_dependencies_not_file_order() -> None:
+    """A phase above the phase it waits for gets the same nominal dates as one below it."""
+    first = phase("first", task("a"), weeks=4, after=[])
+    before = phase("before", task("x"), weeks=2, after=["b"])
+    middle = phase("b", task("c"), weeks=4, after=["first"])
+    below = phase("below", task("y"), weeks=2, after=["b"])
+    nominal = {
+        p.key: (p.nominal_start, p.nominal_end)
+        for p in schedule_of(make_plan([first, before, middle, below])).phases
+    }
+    # first: 4 weeks from 4 Jan; b: 4 more; each of before and below: 2 weeks after b.
+    assert nominal == {
+        "first": (MONDAY, dt.date(2027, 2, 1)),
+        "b": (dt.date(2027, 2, 1), dt.date(2027, 3, 1)),
+        "before": (dt.date(2027, 3, 1), dt.date(2027, 3, 15)),
+        "below": (dt.date(2027, 3, 1), dt.date(2027, 3, 15)),
+    }
+    for order in itertools.permutations([first, before, middle, below]):
+        again = schedule_of(make_plan(list(order)))
+        assert {p.key: (p.nominal_start, p.nominal_end) for p in again.phases} == nominal
 
 
 def test_slip_days_are_negative_when_early_and_positive_when_late() -> None:
@@ -323,8 +524,19 @@ def test_slip_days_are_negative_when_early_and_positive_when_late() -> None:
         dt.date(2027, 2, 8),
     )
     assert phases["long"].slip_days == 4
-    # 40 h against a nominal 10 h is reported, whatever the wording.
-    assert warning_about(schedule, "phase 'long'", "40")
+    # 40 h against a nominal 10 h is in the phase's fields; the report sums it up in one line.
+    assert (phases["long"].effort, phases["long"].nominal_effort) == (40 * 60, 10 * 60)
+    assert (phases["short"].effort, phases["short"].nominal_effort) == (20 * 60, 40 * 60)
+
+
+def test_a_phase_with_more_work_than_its_weeks_gives_no_warning_of_its_own() -> None:
+    """Work over a phase's nominal weeks is left to the report's one summary line."""
+    plan = make_plan([phase("one", task("a", hours=30), task("b", hours=None), weeks=1)])
+    schedule = schedule_of(plan)
+    (one,) = schedule.phases
+    # b's share is 5 h (half of 10 h as if no task had hours): 35 h against a nominal 10 h.
+    assert (one.effort, one.nominal_effort) == (35 * 60, 10 * 60)
+    assert schedule.warnings == ()
 
 
 def test_phase_milestone_is_dated_by_its_last_session() -> None:
@@ -379,6 +591,32 @@ def test_deadlines_that_are_met_give_no_warning() -> None:
     assert schedule_of(plan).warnings == ()
 
 
+# 5. Progress
+
+
+@pytest.mark.parametrize(
+    ("logged", "share"),
+    [(300, "all of"), (295, "nearly all of"), (420, "more than")],
+)
+def test_a_task_with_its_estimate_logged_but_not_done_never_reads_finished(
+    logged: int, share: str
+) -> None:
+    """Logged time covering the estimate schedules nothing more and says so, not "finished"."""
+    plan = make_plan([phase("one", task("a", hours=5), task("b", hours=2, deadline="2027-01-04"))])
+    actuals = Actuals(today=dt.date(2027, 1, 11), spent={"a": logged, "b": 120})
+    schedule = schedule_of(plan, actuals=actuals)
+    assert [s for s in schedule.sessions if s.task == "a"] == []
+    warning = warning_about(schedule, "task 'a'")
+    logged_text = {300: "5h", 295: "4h55m", 420: "7h"}[logged]
+    assert warning == (
+        f"task 'a' has {logged_text} logged, {share} its 5h estimate, and is not marked done: "
+        "nothing more is scheduled for it; mark it done, or give it more hours"
+    )
+    # b missed its deadline and is not done either: it "finishes", never "finished".
+    assert all("finished" not in w for w in schedule.warnings), schedule.warnings
+    assert warning_about(schedule, "task 'b' finishes on 2027-01-11", "2027-01-04")
+
+
 # 6. Impossible input
 
 
@@ -398,6 +636,75 @@ def test_work_just_past_a_short_horizon_raises() -> None:
     with pytest.raises(UnschedulableError, match="1-year horizon"):
         schedule_of(plan, horizon_years=1)
     assert schedule_of(plan, horizon_years=2).end < MONDAY + dt.timedelta(weeks=62)
+
+
+@pytest.mark.parametrize("horizon_years", [1, 30, 1000, 8000])
+def test_a_late_start_with_a_long_horizon_schedules_without_overflow(horizon_years: int) -> None:
+    """Starting on 2199-12-31 works with any horizon; one past year 9999 ends there."""
+    plan = make_plan(
+        [phase("one", task("a", hours=20), weeks=2)],
+        milestones=[{"name": "Far", "date": "2199-12-31", "after": ["one"]}],
+    )
+    schedule = schedule_of(plan, start=dt.date(2199, 12, 31), horizon_years=horizon_years)
+    assert schedule.end == dt.date(2200, 1, 13)
+    last = {1: dt.date(2200, 12, 31), 30: dt.date(2229, 12, 31), 1000: dt.date(3199, 12, 31)}
+    assert horizon_end_of(dt.date(2199, 12, 31), horizon_years) == last.get(horizon_years, LAST_DAY)
+
+
+@pytest.mark.parametrize(
+    ("tasks", "weeks", "horizon", "match"),
+    [
+        ([task("a", hours=100_000)], 1, 100, r"100000 hours .* past the 100-year horizon"),
+        ([task(f"a{i}", hours=100_000) for i in range(100)], 1, 1000, "1000-year horizon"),
+        ([task(f"a{i}", hours=10_000) for i in range(100)], 1, 1000, "1000-year horizon"),
+        ([task("a", hours=2)], 1000, 1, "phase 'one' is 1000 weeks long"),
+    ],
+)
+def test_work_past_the_horizon_is_an_error_found_at_once(
+    tasks: list[dict[str, Any]], weeks: float, horizon: int, match: str
+) -> None:
+    """The largest efforts and phase lengths a plan may hold raise UnschedulableError naming
+    the horizon, fast (larger ones are refused when the plan is read: test_limits.py)."""
+    plan = make_plan([phase("one", *tasks, weeks=weeks)])
+    began = time.perf_counter()
+    with pytest.raises(UnschedulableError, match=match) as info:
+        schedule_of(plan, start=dt.date(2199, 12, 31), horizon_years=horizon)
+    assert info.value.exit_code == 4
+    assert time.perf_counter() - began < 1
+
+
+def test_nominal_weeks_adding_up_past_the_horizon_are_an_error() -> None:
+    """Phases of 1000 weeks each, one after the other, end nominally past a 30-year horizon."""
+    plan = make_plan([phase(f"p{i}", task(f"a{i}"), weeks=1000) for i in range(3)])
+    with pytest.raises(UnschedulableError, match="phase 'p1' would end nominally after the 30"):
+        schedule_of(plan, horizon_years=30)
+
+
+def test_a_deadline_past_the_last_date_is_an_input_error() -> None:
+    """+36500d from a start late in 2199 is past the last date plan2cal handles: exit 3,
+    naming the task and the deadline."""
+    plan = make_plan([phase("one", task("a", deadline="+36500d"))])
+    with pytest.raises(PlanError, match=r"task 'a': the deadline \+36500d") as info:
+        schedule_of(plan, start=dt.date(2199, 12, 1))
+    assert info.value.exit_code == 3
+
+
+def test_slots_nobody_can_use_end_in_the_horizon_error_quickly() -> None:
+    """2,000 tasks of 45 min, only Mondays hold one whole: 30 years of slots, then exit 4."""
+    windows = {"mon": "19:00-20:00", "tue-sun": "19:00-19:30"}
+    tasks = [task(f"t{i}", hours="45m") for i in range(2000)]
+    for mode in ("interleave", "sequential"):
+        plan = make_plan([phase("one", *tasks, mode=mode)], hours_per_week=4, windows=windows)
+        began = time.perf_counter()
+        with pytest.raises(UnschedulableError, match="do not fit before the end of the 30-year"):
+            schedule_of(plan)
+        assert time.perf_counter() - began < 2
+    parallel = [phase(f"p{i}", task(f"t{i}", hours="45m"), after=[]) for i in range(2000)]
+    plan = make_plan(parallel, hours_per_week=4, windows=windows)
+    began = time.perf_counter()
+    with pytest.raises(UnschedulableError, match="30-year horizon"):
+        schedule_of(plan)
+    assert time.perf_counter() - began < 2
 
 
 def test_budget_below_session_min_is_an_error() -> None:

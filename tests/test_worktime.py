@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from plan2cal.errors import UnschedulableError
-from plan2cal.worktime import Availability, week_pattern, work_blocks
+from plan2cal.worktime import Availability, describe_pattern, week_pattern, work_blocks
 
 EVENING = (19 * 60, 21 * 60)  # 19:00-21:00 as minutes after midnight
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -84,9 +84,11 @@ def test_blocks_in_one_window_are_separated_by_a_quarter_hour_break() -> None:
     """Consecutive blocks inside one window leave exactly 15 minutes between them."""
     pattern = week_pattern(availability(4, weekdays([5], (9 * 60, 13 * 60)), session_max=60))
     saturday = pattern.blocks[5]
-    # Blocks of 60 with 15 min breaks: 09:00, 10:15, 11:30; the 15 min left from 12:45 is
-    # shorter than session.min, so the window holds 3 h of the 4 h budget.
-    assert saturday == ((9 * 60, 60), (10 * 60 + 15, 60), (11 * 60 + 30, 60))
+    # Four blocks and three breaks hold at most 240 - 45 = 195 min of the 4 h budget, longest
+    # first: 09:00-10:00, 10:15-11:15, 11:30-12:15, 12:30-13:00. Three hour-long blocks would
+    # leave 15 min at 12:45, too short for a session, and hold only 180.
+    assert saturday == ((9 * 60, 60), (10 * 60 + 15, 60), (11 * 60 + 30, 45), (12 * 60 + 30, 30))
+    assert pattern.weekly_minutes == 195
     for (start_a, length_a), (start_b, _) in itertools.pairwise(saturday):
         assert start_b - (start_a + length_a) == 15
 
@@ -99,6 +101,72 @@ def test_no_block_is_shorter_than_session_min_when_a_day_has_split_windows() -> 
     pattern = week_pattern(availability(0.75, windows, session_min=30))
     assert pattern.blocks[0], "the day can hold a session, so it should be used"
     assert all(length >= 30 for _, length in pattern.blocks[0])
+
+
+def test_a_split_day_holds_a_budget_the_first_window_alone_cannot() -> None:
+    """45 min over 19:00-19:30 and 20:00-20:45 is one 45 min block in the second window."""
+    windows = weekdays([0], (19 * 60, 19 * 60 + 30), (20 * 60, 20 * 60 + 45))
+    pattern = week_pattern(availability(0.75, windows, session_min=30))
+    assert pattern.blocks[0] == ((20 * 60, 45),)
+
+
+@pytest.mark.parametrize("days", [[0], list(range(5))])
+def test_an_hour_and_a_quarter_over_two_evening_windows_is_laid_out_whole(days: list[int]) -> None:
+    """1.25 h with windows 19:00-20:00 and 20:30-21:00 lays out all 75 minutes of the week."""
+    windows = weekdays(days, (19 * 60, 20 * 60), (20 * 60 + 30, 21 * 60))
+    pattern = week_pattern(availability(1.25, windows, session_min=30))
+    assert pattern.weekly_minutes == 75
+    assert all(length >= 30 for day in pattern.blocks for _, length in day)
+    if days == [0]:
+        # 75 does not fit the first window: 45 there, 30 in the second.
+        assert pattern.blocks[0] == ((19 * 60, 45), (20 * 60 + 30, 30))
+    else:
+        # Too little for five days of 30 min: Monday 45 and Wednesday 30, spread out.
+        assert [pattern.day_minutes(day) for day in range(7)] == [45, 0, 30, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("hours", "lines"),
+    [
+        (
+            5,
+            [
+                "mon  19:00-20:00  (1h)",
+                "tue  19:00-20:00  (1h)",
+                "wed  19:00-20:00  (1h)",
+                "thu  19:00-20:00  (1h)",
+                "sat  09:00-10:00  (1h)",
+            ],
+        ),
+        (
+            7.5,
+            [
+                "mon  19:00-20:30  (1h30m)",
+                "tue  19:00-20:30  (1h30m)",
+                "wed  19:00-20:30  (1h30m)",
+                "thu  19:00-20:30  (1h30m)",
+                "sat  09:00-10:30  (1h30m)",
+            ],
+        ),
+        (
+            13,
+            [
+                "mon  19:00-21:00  (2h)",
+                "tue  19:00-21:00  (2h)",
+                "wed  19:00-21:00  (2h)",
+                "thu  19:00-21:00  (2h)",
+                "sat  09:00-11:00, 11:15-12:00  (2h45m)",
+            ],
+        ),
+    ],
+)
+def test_the_bundled_windows_at_other_budgets(hours: float, lines: list[str]) -> None:
+    """The guide's evenings and Saturday morning at 5, 7.5 and 13 h a week, as ``check`` shows."""
+    windows = {**weekdays(range(4), EVENING), 5: ((9 * 60, 12 * 60),)}
+    pattern = week_pattern(availability(hours, windows))
+    assert describe_pattern(pattern) == lines
+    # 13 h is more than the windows hold: 4 × 2 h and Saturday's 2 h 45 m with its break.
+    assert pattern.weekly_minutes == min(hours * 60, 4 * 120 + 165)
 
 
 def test_budget_below_session_min_is_unschedulable() -> None:
@@ -183,3 +251,48 @@ def test_block_ending_inside_the_spring_forward_gap_is_skipped() -> None:
     # Clocks jump from 02:00 EST to 03:00 EDT: 01:45 EST plus one hour is 03:45 EDT, which would
     # overlap the 03:00 EDT (07:00 UTC) block. Only that second block is whole and real.
     assert blocks == [(dt.datetime(2026, 3, 8, 7, 0, tzinfo=dt.UTC), 60)]
+
+
+def test_block_in_the_repeated_fall_back_hour_uses_its_first_occurrence() -> None:
+    """Berlin 02:00-03:00 on 2027-10-31 happens twice: the block takes the first, one real hour."""
+    pattern = week_pattern(availability(1, weekdays([6], (2 * 60, 3 * 60))))
+    assert pattern.blocks[6] == ((2 * 60, 60),)
+    blocks = list(work_blocks(pattern, BERLIN, dt.date(2027, 10, 24), dt.date(2027, 11, 7)))
+    # 02:00 CEST (UTC+2) is 00:00 UTC; the hour ends at 02:00 CET, the second 02:00.
+    assert blocks == [
+        (dt.datetime(2027, 10, 24, 0, 0, tzinfo=dt.UTC), 60),
+        (dt.datetime(2027, 10, 31, 0, 0, tzinfo=dt.UTC), 60),
+        (dt.datetime(2027, 11, 7, 1, 0, tzinfo=dt.UTC), 60),
+    ]
+    begin, length = blocks[1]
+    end = begin + dt.timedelta(minutes=length)
+    assert (begin.astimezone(BERLIN).fold, end.astimezone(BERLIN).fold) == (0, 1)
+
+
+def test_block_across_the_fall_back_hour_keeps_its_real_length_and_ends_in_its_window() -> None:
+    """A Sunday 01:00-04:00 block lasts three real hours on 2027-10-31, ending at 03:00 local."""
+    pattern = week_pattern(
+        availability(3, weekdays([6], (60, 4 * 60)), session_min=30, session_max=180)
+    )
+    blocks = list(work_blocks(pattern, BERLIN, dt.date(2027, 10, 31), dt.date(2027, 10, 31)))
+    # 01:00 CEST is 23:00 UTC the day before; 180 real minutes later it is 03:00 CET, an hour
+    # before the window closes: the repeated hour is used once.
+    assert blocks == [(dt.datetime(2027, 10, 30, 23, 0, tzinfo=dt.UTC), 180)]
+    end = blocks[0][0] + dt.timedelta(minutes=180)
+    assert end.astimezone(BERLIN).replace(tzinfo=None) == dt.datetime(2027, 10, 31, 3, 0)
+
+
+def test_blocks_after_one_across_the_fall_back_hour_keep_their_break() -> None:
+    """New York 00:30-04:00 on 2027-11-07 in hour blocks: the first occurrence of 01:xx is used."""
+    new_york = ZoneInfo("America/New_York")
+    pattern = week_pattern(
+        availability(3, weekdays([6], (30, 4 * 60)), session_max=60, timezone="America/New_York")
+    )
+    assert pattern.blocks[6] == ((30, 60), (105, 60), (180, 60))
+    blocks = list(work_blocks(pattern, new_york, dt.date(2027, 11, 7), dt.date(2027, 11, 7)))
+    # 00:30 and 01:45 EDT (UTC-4), then 03:00 EST (UTC-5): 04:30, 05:45 and 08:00 UTC.
+    assert blocks == [
+        (dt.datetime(2027, 11, 7, 4, 30, tzinfo=dt.UTC), 60),
+        (dt.datetime(2027, 11, 7, 5, 45, tzinfo=dt.UTC), 60),
+        (dt.datetime(2027, 11, 7, 8, 0, tzinfo=dt.UTC), 60),
+    ]

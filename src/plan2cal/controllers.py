@@ -8,7 +8,6 @@ click here, and no clock: today, now and this machine's zone come in as argument
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -412,12 +411,13 @@ def nominal_fit(
 def _fit(workspace: Workspace, by: dt.date, target: str | None, horizon_years: int) -> Fit:
     return fit_budget(
         workspace.plan,
-        dataclasses.replace(workspace.availability, hours_per_week=workspace.settings.effort_basis),
+        workspace.availability,
         workspace.settings.start,
         workspace.actuals,
         by,
         target,
         horizon_years,
+        effort_basis=workspace.settings.effort_basis,
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from plan2cal.diagnostics import suggest
 from plan2cal.errors import Plan2CalError, UnschedulableError
 from plan2cal.model import Plan
-from plan2cal.schedule import Actuals, Schedule, build_schedule
+from plan2cal.schedule import Actuals, Schedule, build_schedule, effort_basis_for
 from plan2cal.worktime import Availability, week_pattern
 
 STEP = 0.5  # hours a week
@@ -19,7 +19,11 @@ STEP = 0.5  # hours a week
 
 @dataclass(frozen=True)
 class Fit:
-    """The answer: the budget that makes the date (None if none can) and what is possible."""
+    """The answer: the budget that makes the date (None if none can) and what is possible.
+
+    ``most`` and ``least``: the largest and smallest budgets tried; ``earliest``: the date at
+    ``most``.
+    """
 
     target: str
     by: dt.date
@@ -27,6 +31,7 @@ class Fit:
     end_at_budget: dt.date | None
     most: float
     earliest: dt.date
+    least: float = STEP
 
 
 class UnknownTargetError(Plan2CalError):
@@ -67,33 +72,51 @@ def fit_budget(
     by: dt.date,
     target: str | None = None,
     horizon_years: int = 30,
+    *,
+    effort_basis: float | None = None,
 ) -> Fit:
-    """Search budgets in steps of half an hour a week, from the shortest session up to what the
-    windows hold, for the smallest with which the schedule reaches ``target`` by ``by``.
+    """The smallest weekly budget, in half hours, with which the schedule reaches ``target`` by
+    ``by``: from the shortest session up to the most the windows hold.
 
-    The work stays as the plan's own budget derives it: a bigger budget places the same hours
-    sooner. A budget that needs more years than the horizon counts as missing the date.
+    ``effort_basis`` sizes the tasks without hours, whatever budget is tried: pass the one the
+    schedule uses (default: effort_basis_for, as build_schedule's own default), so that the
+    work stays fixed and a bigger budget places the same hours sooner. Only the availability's
+    budget changes between trials; its windows, zone and session limits stay.
+
+    The answer holds by construction: scheduling with ``budget`` and the same inputs reaches
+    the target by ``by``, and half an hour less does not (or ``budget`` is the smallest tried,
+    ``least``). ``earliest`` is the date at the largest budget, ``most``, whatever the current
+    budget; when even that misses ``by``, ``budget`` is None. A budget that needs more years
+    than the horizon counts as missing the date.
     """
-    basis = availability.hours_per_week
+    basis = effort_basis if effort_basis is not None else effort_basis_for(plan, availability)
     waits_for = {m.key: tuple(m.after) for m in plan.milestones if m.after}
-    most_minutes = week_pattern(dataclasses.replace(availability, hours_per_week=168))
-    most = math.floor(most_minutes.weekly_minutes / 60 / STEP) * STEP
+    widest = week_pattern(dataclasses.replace(availability, hours_per_week=168)).weekly_minutes
     least = max(STEP, math.ceil(availability.session_min / 60 / STEP) * STEP)
+    most = max(least, math.floor(widest / 60 / STEP) * STEP)
+    finishes: dict[float, dt.date | None] = {}
 
     def finish(budget: float) -> dt.date | None:
-        trial = dataclasses.replace(availability, hours_per_week=budget)
-        try:
-            schedule = build_schedule(
-                plan,
-                trial,
-                start,
-                actuals=actuals,
-                effort_basis=basis,
-                horizon_years=horizon_years,
-            )
-        except UnschedulableError:
-            return None
-        return target_date(schedule, target, waits_for)
+        if budget not in finishes:
+            trial = dataclasses.replace(availability, hours_per_week=budget)
+            try:
+                schedule = build_schedule(
+                    plan,
+                    trial,
+                    start,
+                    actuals=actuals,
+                    effort_basis=basis,
+                    horizon_years=horizon_years,
+                )
+            except UnschedulableError:
+                finishes[budget] = None
+            else:
+                finishes[budget] = target_date(schedule, target, waits_for)
+        return finishes[budget]
+
+    def makes_it(step: int) -> bool:
+        end = finish(least + step * STEP)
+        return end is not None and end <= by
 
     earliest = finish(most)
     name = target or "the plan"
@@ -103,15 +126,20 @@ def fit_budget(
             f"{horizon_years}-year horizon"
         )
     if earliest > by:
-        return Fit(name, by, None, None, most, earliest)
-    # Finishing dates fall as the budget grows, so bisect over the half-hour steps.
+        return Fit(name, by, None, None, most, earliest, least)
+    # Finishing dates mostly fall as the budget grows, so bisect over the half-hour steps,
+    # keeping ``high`` a step that makes the date. They are not monotone (how sessions meet
+    # the blocks changes with the budget), so an answer is only as good as its neighbour:
+    # check the step below, and walk down while it still makes the date. The bisection has
+    # usually tried that step already, and trials are remembered.
     low, high = 0, round((most - least) / STEP)
     while low < high:
         middle = (low + high) // 2
-        end = finish(least + middle * STEP)
-        if end is not None and end <= by:
+        if makes_it(middle):
             high = middle
         else:
             low = middle + 1
-    budget = least + low * STEP
-    return Fit(name, by, budget, finish(budget), most, earliest)
+    while high > 0 and makes_it(high - 1):
+        high -= 1
+    budget = least + high * STEP
+    return Fit(name, by, budget, finish(budget), most, earliest, least)

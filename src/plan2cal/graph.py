@@ -21,6 +21,20 @@ def phase_prerequisites(plan: Plan) -> dict[str, list[str]]:
     return result
 
 
+def phase_order(plan: Plan) -> list[str]:
+    """Phase ids with every phase after the phases it waits for (a task stands for its phase).
+
+    The plan must be acyclic (check_acyclic on its dependency_graph): a cycle between phases
+    is a cycle between their tasks.
+    """
+    phase_of = {task.key: phase.key for phase in plan.phases for task in phase.tasks}
+    waits = {
+        key: {phase_of.get(dep, dep) for dep in deps}
+        for key, deps in phase_prerequisites(plan).items()
+    }
+    return list(TopologicalSorter(waits).static_order())
+
+
 def dependency_graph(plan: Plan) -> dict[str, list[str]]:
     """Node id → the node ids that must finish first.
 

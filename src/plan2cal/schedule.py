@@ -5,22 +5,25 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+import itertools
 import math
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
 from plan2cal.durations import QUANTUM, duration_text
-from plan2cal.errors import Plan2CalError, UnschedulableError
-from plan2cal.graph import check_acyclic, dependency_graph, phase_prerequisites
+from plan2cal.errors import Plan2CalError, PlanError, UnschedulableError
+from plan2cal.graph import check_acyclic, dependency_graph, phase_order, phase_prerequisites
 from plan2cal.model import (
     DEFAULT_HOURS_PER_WEEK,
     DEFAULT_WINDOWS,
+    LAST_DATE,
     PRIORITIES,
     Plan,
+    check_date_in_range,
     check_timezone,
     parse_windows,
     resolve_date,
@@ -174,6 +177,17 @@ def availability_for(
     )
 
 
+def effort_basis_for(plan: Plan, availability: Availability) -> float:
+    """The weekly budget that sizes tasks without hours: the plan's own, else the availability's.
+
+    The work is fixed by the plan; a different weekly budget changes the pace, never the work
+    (DESIGN §4 rule 1). A caller that pinned a budget at the first run passes that instead.
+    """
+    if plan.defaults.hours_per_week is not None:
+        return plan.defaults.hours_per_week
+    return availability.hours_per_week
+
+
 def task_efforts(plan: Plan, hours_per_week: float) -> tuple[dict[str, int], list[str]]:
     """Task id → effort in minutes on the 15-minute grid, and warnings about the derivation.
 
@@ -208,6 +222,15 @@ def task_efforts(plan: Plan, hours_per_week: float) -> tuple[dict[str, int], lis
     return efforts, warnings
 
 
+def _count(counts: dict[int, int], value: int, change: int) -> None:
+    """Add ``change`` to the count of ``value``, dropping it at zero."""
+    total = counts.get(value, 0) + change
+    if total:
+        counts[value] = total
+    else:
+        del counts[value]
+
+
 class _PhaseQueue:
     """The ready tasks of one phase, in the order the phase's mode takes them.
 
@@ -215,7 +238,7 @@ class _PhaseQueue:
     order. Interleave: the ready tasks of the best priority present take turns, in file order.
     """
 
-    __slots__ = ("current", "interleave", "last", "ready")
+    __slots__ = ("current", "interleave", "last", "lefts", "ready")
 
     def __init__(self, interleave: bool) -> None:
         self.interleave = interleave
@@ -223,32 +246,65 @@ class _PhaseQueue:
         self.ready: list[tuple[int, int, str]] = []
         self.current: str | None = None
         self.last = -1  # file index of the task that had the last turn
+        # Interleave: priority rank → minutes left → how many ready tasks have that many left.
+        self.lefts: dict[int, dict[int, int]] = {}
 
-    def add(self, rank: int, index: int, key: str) -> None:
+    def add(self, rank: int, index: int, key: str, left: int) -> None:
         if self.interleave:
             bisect.insort(self.ready, (rank, index, key))
+            _count(self.lefts.setdefault(rank, {}), left, 1)
         else:
             heapq.heappush(self.ready, (rank, index, key))
 
     def has_work(self) -> bool:
         return self.current is not None or bool(self.ready)
 
-    def take(self) -> str:
-        if not self.interleave:
-            if self.current is None:
-                self.current = heapq.heappop(self.ready)[2]
-            return self.current
-        best = self.ready[0][0]
-        group = [entry for entry in self.ready if entry[0] == best]
-        chosen = next((entry for entry in group if entry[1] > self.last), group[0])
-        self.last = chosen[1]
-        return chosen[2]
+    def candidate_lefts(self) -> Iterable[int]:
+        """Interleave: the different amounts of minutes the candidates have left."""
+        return self.lefts[self.ready[0][0]]
 
-    def finished(self, key: str) -> None:
+    def candidates(self) -> Iterator[str]:
+        """The tasks that may have the next turn, the phase's choice first.
+
+        Sequential: only the current task (or the one that would become current). Interleave:
+        the best priority's tasks, from the one after the last turn round to it.
+        """
+        if not self.interleave:
+            yield self.next_in_line()
+            return
+        best = self.ready[0][0]
+        end = bisect.bisect_left(self.ready, (best + 1,))
+        turn = bisect.bisect_left(self.ready, (best, self.last + 1), 0, end)
+        if turn == end:
+            turn = 0
+        for entry in itertools.chain(self.ready[turn:end], self.ready[:turn]):
+            yield entry[2]
+
+    def next_in_line(self) -> str:
+        """Sequential: the current task, or the one that would become current."""
+        return self.current if self.current is not None else self.ready[0][2]
+
+    def take(self, key: str, index: int) -> None:
+        """Give the turn to ``key``, one of the candidates."""
         if self.interleave:
-            self.ready = [entry for entry in self.ready if entry[2] != key]
-        elif self.current == key:
-            self.current = None
+            self.last = index
+        elif self.current is None:
+            heapq.heappop(self.ready)
+            self.current = key
+
+    def used(self, entry: tuple[int, int, str], before: int, after: int) -> None:
+        """A ready task, ``(rank, index, id)``, had a session: ``before`` minutes were left,
+        ``after`` are; with none left it leaves the queue."""
+        if not self.interleave:
+            if not after:
+                self.current = None
+            return
+        lefts = self.lefts[entry[0]]
+        _count(lefts, before, -1)
+        if after:
+            _count(lefts, after, 1)
+        else:
+            del self.ready[bisect.bisect_left(self.ready, entry)]
 
 
 def build_schedule(
@@ -265,17 +321,44 @@ def build_schedule(
     With ``actuals``, work before ``actuals.today`` is history: done tasks keep their sessions
     up to their done date, other past sessions are dropped, and each task's remaining effort is
     placed from that day on. ``effort_basis`` is the weekly budget that derives the efforts of
-    tasks without hours (default: the availability's own), so that ``fit`` can try budgets on
-    the same work.
+    tasks without hours (default: effort_basis_for, the plan's own ``hours_per_week`` when it
+    has one), so that a larger budget finishes the same work sooner and ``fit`` tries budgets
+    on the work the schedule has.
+
+    Sessions fill the blocks of the week pattern (worktime.week_pattern), in time order. In
+    each block the ready tasks take turns as their phases' modes say, and:
+
+    - every session is at least ``session.min``, except a task's only session when its whole
+      remaining effort (from today) is less, and the last-session exception below;
+    - a session starts only where the block has ``session.min`` left; a shorter rest of a
+      block stays empty;
+    - a session that starts in a block after another ends in it leaves a quarter-hour break;
+    - no task is left a rest shorter than ``session.min``: a session that would leave one is
+      shortened to leave exactly ``session.min``, if it is then still ``session.min`` long;
+      if not, the slot goes to the next ready task that can use it (in the order the phases
+      and their modes give), or stays empty;
+    - except that when a task's rest is longer than the pattern's longest block, and so could
+      never be placed whole, it is split anyway: a session of ``session.min`` now, and a
+      last session shorter than ``session.min`` later.
 
     Pure: the same inputs give the same schedule. Raises UnschedulableError for a dependency
-    cycle, no usable window, a budget below the shortest session, or work that would not end
-    within ``horizon_years``.
+    cycle, no usable window, a budget below the shortest session, or work or a phase's nominal
+    weeks that would not end within ``horizon_years`` (at most up to LAST_DAY); PlanError for
+    a deadline no date can hold. Never OverflowError, however large the numbers.
     """
     graph = dependency_graph(plan)
     check_acyclic(graph)
     pattern = week_pattern(availability)
-    basis = effort_basis if effort_basis is not None else availability.hours_per_week
+    basis = effort_basis if effort_basis is not None else effort_basis_for(plan, availability)
+    horizon_end = horizon_end_of(start, horizon_years)
+    horizon = f"the {horizon_years}-year horizon ({horizon_end})"
+    for phase in plan.phases:
+        # Checked before the phase's weeks size any task: a longer phase is a mistake.
+        if phase.weeks is not None and phase.weeks * 7 > (horizon_end - start).days:
+            raise UnschedulableError(
+                f"phase '{phase.key}' is {phase.weeks:g} weeks long, past {horizon}; shorten "
+                "its weeks or raise --horizon-years"
+            )
     efforts, warnings = task_efforts(plan, basis)
     zone = ZoneInfo(availability.timezone)
     today = max(actuals.today, start) if actuals is not None else start
@@ -290,20 +373,19 @@ def build_schedule(
     }
     for _, task in plan.task_list():
         if task.key not in done and remaining[task.key] == 0:
-            warnings.append(
-                f"task '{task.key}' has used all its {duration_text(efforts[task.key])} but is not "
-                "marked done; it is treated as finished: mark it done, or give it more hours"
-            )
+            warnings.append(_spent_warning(task.key, spent.get(task.key, 0), efforts[task.key]))
     weekly = pattern.weekly_minutes
     total = sum(remaining.values())
-    horizon_end = start + relativedelta(years=horizon_years)
-    weeks_needed = math.ceil(total / weekly) + 1
-    if today + dt.timedelta(weeks=weeks_needed) > horizon_end:
+    # Whole numbers only: a plan of 10^300 hours must fail here, not overflow a date.
+    weeks_needed = -(-total // weekly) + 1
+    if total and weeks_needed * 7 > (horizon_end - today).days:
         raise UnschedulableError(
-            f"the plan's {total / 60:g} hours need about {weeks_needed / 52.18:.0f} years at "
-            f"{weekly / 60:g} hours a week, past the {horizon_years}-year horizon; raise the "
-            "weekly budget or --horizon-years"
+            f"the plan's {_hours_text(total)} hours from {today} need "
+            f"{_years_text(weeks_needed)} years at {weekly / 60:g} hours a week, past "
+            f"{horizon}; raise the weekly budget or --horizon-years"
         )
+    effort_of = {phase.key: sum(efforts[task.key] for task in phase.tasks) for phase in plan.phases}
+    nominal_dates = _nominal_dates(plan, start, effort_of, basis, horizon_end, horizon)
     if weekly < availability.budget:
         warnings.append(
             f"the windows hold only {weekly / 60:g} h of sessions a week, less than the budget "
@@ -322,6 +404,9 @@ def build_schedule(
     # Phases with ready work take turns, one block (or the rest of one) at a time.
     active: deque[str] = deque()
     in_turn: set[str] = set()
+    # Minutes left → how many ready tasks have that many left: a slot that none of these
+    # amounts can use is seen at once, however many tasks wait for a longer one.
+    ready_lefts: dict[int, int] = {}
 
     def make_ready(key: str) -> None:
         if remaining[key] == 0:
@@ -332,7 +417,8 @@ def build_schedule(
         if phase_key not in in_turn:
             active.append(phase_key)
             in_turn.add(phase_key)
-        queues[phase_key].add(rank_of[key], index_of[key], key)
+        queues[phase_key].add(rank_of[key], index_of[key], key, remaining[key])
+        _count(ready_lefts, remaining[key], 1)
 
     def complete(node: str) -> None:
         for other in dependents[node]:
@@ -348,14 +434,67 @@ def build_schedule(
     for key in [task.key for _, task in plan.task_list() if waiting[task.key] == 0]:
         make_ready(key)
 
-    def next_task() -> str:
-        while True:
-            phase_key = active[0]
+    smin = availability.session_min
+    longest = pattern.longest_block
+
+    def session_length(left: int, room: int) -> int:
+        """How much of ``room`` (at least session.min) a task with ``left`` minutes to do may
+        use now; 0: none of it."""
+        if left <= room:
+            return left  # all of it; under session.min only if that is all there is
+        if left - room >= smin:
+            return room
+        if left - smin >= smin:
+            return left - smin  # shortened, so that the last session is session.min
+        if left > longest:
+            # No block can ever hold the rest whole: session.min now, a shorter last one later.
+            return smin
+        return 0  # wait for a slot that holds it whole
+
+    def next_session(room: int) -> tuple[str, int] | None:
+        """The task that gets the slot and its length: the first candidate that can use it.
+
+        Phases take turns; the phase that uses the slot goes to the back of the line, and
+        those that could not use it keep their place for the next slot.
+        """
+        if active:
+            # The common case first: a sequential phase's task in progress can use the slot.
+            queue = queues[active[0]]
+            key_now = queue.current
+            if key_now is not None:
+                use = session_length(remaining[key_now], room)
+                if use:
+                    active.rotate(-1)
+                    return key_now, use
+        anyone_checked = False
+        position = 0
+        while position < len(active):
+            phase_key = active[position]
             queue = queues[phase_key]
-            if queue.has_work():
-                active.rotate(-1)
-                return queue.take()
-            in_turn.discard(active.popleft())
+            if not queue.has_work():
+                del active[position]
+                in_turn.discard(phase_key)
+                continue
+            phase_checked = not queue.interleave
+            for key in queue.candidates() if queue.interleave else (queue.next_in_line(),):
+                use = session_length(remaining[key], room)
+                if use:
+                    queue.take(key, index_of[key])
+                    del active[position]
+                    active.append(phase_key)
+                    return key, use
+                # Refused. Before trying what may be thousands of tasks with the same few
+                # amounts left, ask whether any of those amounts can use the slot at all.
+                if not anyone_checked:
+                    anyone_checked = True
+                    if not any(session_length(left, room) for left in ready_lefts):
+                        return None
+                if not phase_checked:
+                    phase_checked = True
+                    if not any(session_length(left, room) for left in queue.candidate_lefts()):
+                        break
+            position += 1
+        return None
 
     left_total = total
     ordinals: dict[str, int] = {}
@@ -364,30 +503,39 @@ def build_schedule(
     blocks = work_blocks(pattern, zone, today, horizon_end) if left_total else iter(())
     for begin, length in blocks:
         offset = 0
-        while offset < length and left_total:
-            key = next_task()
-            use = min(length - offset, remaining[key])
-            if use < availability.session_min and key in ordinals and use < remaining[key]:
-                # The rest of the block would be a session under session.min in the middle of
-                # the task; leave it empty rather than break the session rule.
+        # A new session needs session.min of room; the rest of a block shorter than that stays
+        # empty, and a session after another in the same block starts after a quarter-hour.
+        while length - offset >= smin and left_total:
+            chosen = next_session(length - offset)
+            if chosen is None:
                 break
+            key, use = chosen
             ordinal = ordinals.get(key, 0) + 1
             ordinals[key] = ordinal
             sessions.append(
                 Session(key, ordinal, begin + offset * minute, begin + (offset + use) * minute)
             )
-            offset += use
-            remaining[key] -= use
+            offset += use + QUANTUM
+            before = remaining[key]
+            remaining[key] = before - use
             left_total -= use
-            if remaining[key] == 0:
-                queues[phase_of[key]].finished(key)
+            # _count, written out: this runs once per session.
+            still = ready_lefts[before] - 1
+            if still:
+                ready_lefts[before] = still
+            else:
+                del ready_lefts[before]
+            if before > use:
+                ready_lefts[before - use] = ready_lefts.get(before - use, 0) + 1
+            queues[phase_of[key]].used((rank_of[key], index_of[key], key), before, before - use)
+            if before == use:
                 complete(key)
         if not left_total:
             break
     if left_total:
         raise UnschedulableError(
-            f"{left_total / 60:g} hours of work do not fit before {horizon_end}; raise the weekly "
-            "budget or --horizon-years"
+            f"{_hours_text(left_total)} hours of work do not fit before the end of {horizon}; "
+            "raise the weekly budget or --horizon-years"
         )
     sessions.sort(key=lambda session: (session.start, session.task))
     return _assemble(
@@ -403,6 +551,92 @@ def build_schedule(
         warnings,
         zone,
         basis,
+        nominal_dates,
+    )
+
+
+# The last day a schedule may reach. The day after it is still a date in every zone, so that
+# the day's blocks and an all-day milestone on it (which ends the next day) can be written.
+LAST_DAY = dt.date(9999, 12, 30)
+
+
+def horizon_end_of(start: dt.date, horizon_years: int) -> dt.date:
+    """The last day work may be placed on: ``horizon_years`` after ``start``, or LAST_DAY."""
+    if start.year + horizon_years >= LAST_DAY.year:
+        return LAST_DAY
+    return min(start + relativedelta(years=horizon_years), LAST_DAY)
+
+
+_ABSURD = 10**13  # more hours or years than any message needs to count
+
+
+def _hours_text(minutes: int) -> str:
+    """Minutes as hours for a message, without overflowing a float for absurd amounts."""
+    return f"{minutes / 60:g}" if minutes < 60 * _ABSURD else f"more than {_ABSURD:,}"
+
+
+def _years_text(weeks: int) -> str:
+    """Weeks as about so many years, for a message."""
+    return f"about {weeks * 7 / 365.25:.0f}" if weeks < 52 * _ABSURD else f"more than {_ABSURD:,}"
+
+
+def _nominal_dates(
+    plan: Plan,
+    start: dt.date,
+    effort_of: Mapping[str, int],
+    basis: float,
+    horizon_end: dt.date,
+    horizon: str,
+) -> dict[str, tuple[dt.date, dt.date]]:
+    """Phase id → its nominal start and end: the start plus the weeks of what it waits for.
+
+    A phase without weeks lasts its effort at the ``basis`` budget. Computed in dependency
+    order, so that a phase listed above the one it waits for still waits. A nominal end
+    past the horizon is an error.
+    """
+    prerequisites = phase_prerequisites(plan)
+    phase_of_task = {task.key: phase.key for phase, task in plan.task_list()}
+    weeks_of = {phase.key: phase.weeks for phase in plan.phases}
+    dates: dict[str, tuple[dt.date, dt.date]] = {}
+    for key in phase_order(plan):
+        begins = max(
+            [start, *(dates[phase_of_task.get(dep, dep)][1] for dep in prerequisites[key])]
+        )
+        weeks = weeks_of[key]
+        days = round(weeks * 7 if weeks is not None else effort_of[key] / 60 / basis * 7)
+        if days > (horizon_end - begins).days:
+            raise UnschedulableError(
+                f"phase '{key}' would end nominally after {horizon}, counting the weeks of "
+                "the phases it waits for; shorten them or raise --horizon-years"
+            )
+        dates[key] = (begins, begins + dt.timedelta(days=days))
+    return dates
+
+
+def _deadline(value: dt.date | str | None, start: dt.date, owner: str) -> dt.date | None:
+    """A deadline as a date; one so far from the start that no date holds it is an error."""
+    if value is None:
+        return None
+    try:
+        return check_date_in_range(resolve_date(value, start))
+    except (OverflowError, ValueError):
+        raise PlanError(
+            f"{owner}: the deadline {value} from {start} falls after {LAST_DATE}, the last "
+            "date plan2cal handles; give a nearer deadline"
+        ) from None
+
+
+def _spent_warning(key: str, logged: int, effort: int) -> str:
+    """The warning for a task whose logged time covers its estimate but is not marked done.
+
+    It must not read as finished: the task is not done, only nothing more is scheduled for it.
+    """
+    # Logged time is rounded to the grid, so a few minutes short of the estimate leave nothing.
+    share = "more than" if logged > effort else ("all of" if logged == effort else "nearly all of")
+    return (
+        f"task '{key}' has {duration_text(logged)} logged, {share} its "
+        f"{duration_text(effort)} estimate, and is not marked done: nothing more is scheduled "
+        "for it; mark it done, or give it more hours"
     )
 
 
@@ -450,6 +684,7 @@ def _assemble(
     warnings: list[str],
     zone: ZoneInfo,
     basis: float,
+    nominal_dates: Mapping[str, tuple[dt.date, dt.date]],
 ) -> Schedule:
     first: dict[str, Session] = {}
     last: dict[str, Session] = {}
@@ -472,7 +707,7 @@ def _assemble(
 
     tasks: list[TaskPlan] = []
     for phase, task in plan.task_list():
-        deadline = resolve_date(task.deadline, start) if task.deadline is not None else None
+        deadline = _deadline(task.deadline, start, f"task '{task.key}'")
         finished = end_date(task.key)
         if deadline is not None and finished > deadline:
             verb = "finished" if task.key in done else "finishes"
@@ -504,39 +739,18 @@ def _assemble(
 
     by_key = {task.key: task for task in tasks}
     prerequisites = phase_prerequisites(plan)
-    nominal_end: dict[str, dt.date] = {}
-    phase_of_task = {task.key: task.phase for task in tasks}
     phases: list[PhasePlan] = []
     for phase in plan.phases:
         own = [by_key[task.key] for task in phase.tasks]
         effort = sum(task.effort for task in own)
-        nominal_start = max(
-            [
-                start,
-                *(
-                    nominal_end[phase_of_task.get(dep, dep)]
-                    for dep in prerequisites[phase.key]
-                    if phase_of_task.get(dep, dep) in nominal_end
-                ),
-            ]
-        )
-        days = round((phase.weeks * 7) if phase.weeks is not None else effort / 60 / basis * 7)
-        nominal_end[phase.key] = nominal_start + dt.timedelta(days=days)
         end = max(task.end_date for task in own)
-        deadline = resolve_date(phase.deadline, start) if phase.deadline is not None else None
+        deadline = _deadline(phase.deadline, start, f"phase '{phase.key}'")
         if deadline is not None and end > deadline:
             warnings.append(
                 f"phase '{phase.key}' ends on {end}, {(end - deadline).days} days after its "
                 f"deadline {deadline}"
             )
         nominal = round(phase.weeks * basis * 60) if phase.weeks is not None else None
-        if nominal is not None and effort > nominal + QUANTUM * len(phase.tasks):
-            warnings.append(
-                f"phase '{phase.key}' holds {duration_text(effort)} of work, "
-                f"{duration_text(effort - nominal)} more than its {phase.weeks:g} weeks at "
-                f"{basis:g} h a week: the hours given to its tasks need more than the phase's "
-                "weeks"
-            )
         phases.append(
             PhasePlan(
                 key=phase.key,
@@ -546,8 +760,8 @@ def _assemble(
                 nominal_effort=nominal,
                 start=min(start_date(task.key) for task in own),
                 end=end,
-                nominal_start=nominal_start,
-                nominal_end=nominal_end[phase.key],
+                nominal_start=nominal_dates[phase.key][0],
+                nominal_end=nominal_dates[phase.key][1],
                 deadline=deadline,
                 after=tuple(prerequisites[phase.key]),
             )

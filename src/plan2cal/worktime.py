@@ -6,6 +6,7 @@ All lengths here are in minutes and on the 15-minute grid.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -47,16 +48,26 @@ class WeekPattern:
         """Minutes of work an ordinary week holds."""
         return sum(length for day in self.blocks for _, length in day)
 
+    @property
+    def longest_block(self) -> int:
+        """The length of the week's longest block: no session can ever be longer."""
+        return max(length for day in self.blocks for _, length in day)
+
     def day_minutes(self, weekday: int) -> int:
         """Minutes of work on that weekday."""
         return sum(length for _, length in self.blocks[weekday])
 
 
 def week_pattern(availability: Availability) -> WeekPattern:
-    """Spread the budget evenly over the weekdays that have room, then lay it out in blocks.
+    """Lay the most work the budget and the windows allow into blocks, spread over the week.
 
-    A day is used only if it can hold a block of at least ``session_min``; when the budget is too
-    small to give every such day ``session_min``, it goes to fewer days spread across the week.
+    A block lies inside one window, starts on the quarter-hour grid from the window's opening,
+    is between ``session_min`` and ``session_max`` long, and is a quarter-hour away from the
+    next block in the same window. Of all the weekly totals such blocks can make, the week
+    holds the largest that is not over the budget (``weekly_minutes``). That total is spread
+    as evenly as the days allow: over every day that can hold a block, or, when the budget is
+    too small to give each of them ``session_min``, over fewer days spread across the week;
+    a day whose even share its windows cannot hold exactly gets the nearest share they can.
     """
     smin, smax = availability.session_min, availability.session_max
     budget = availability.budget
@@ -65,27 +76,77 @@ def week_pattern(availability: Availability) -> WeekPattern:
             f"the weekly budget of {availability.hours_per_week:g} h is less than the shortest "
             f"session ({duration_text(smin)}); raise hours_per_week or lower session.min"
         )
-    capacity = {
-        day: _total(_layout(10**9, spans, smin, smax))
-        for day, spans in availability.windows.items()
-    }
+    # Bit n of a day's set: the day's windows can hold blocks of n quarter-hours in all.
+    day_sets = {day: _day_totals(spans, smin, smax) for day, spans in availability.windows.items()}
+    capacity = {day: _largest(totals) for day, totals in day_sets.items()}
     usable = [day for day in range(7) if capacity.get(day, 0) >= smin]
     if not usable:
         raise UnschedulableError(
             "no window can hold a session: give defaults.windows at least one time range as "
             f'long as session.min ({duration_text(smin)}), e.g. mon-fri: "19:00-21:00"'
         )
-    allotment: dict[int, int] = {}
-    for count in range(len(usable), 0, -1):
-        chosen = [usable[(i * len(usable)) // count] for i in range(count)]
-        allotment = _spread(budget, {day: capacity[day] for day in chosen})
-        if all(minutes >= smin for minutes in allotment.values()):
-            break
+    week = 1
+    for day in usable:
+        week = _sums(week, day_sets[day], budget // QUANTUM)
+    weekly = _largest(week)
+    allotment = _allot(weekly, usable, capacity, day_sets, smin)
     blocks = tuple(
         tuple(_layout(allotment.get(day, 0), availability.windows.get(day, ()), smin, smax))
         for day in range(7)
     )
     return WeekPattern(blocks=blocks, window_capacity=sum(capacity.values()))
+
+
+def _allot(
+    weekly: int,
+    usable: list[int],
+    capacity: dict[int, int],
+    day_sets: dict[int, int],
+    smin: int,
+) -> dict[int, int]:
+    """Day → minutes, adding up to ``weekly``, each a total its day's windows can hold."""
+    for count in range(len(usable), 0, -1):
+        chosen = [usable[(i * len(usable)) // count] for i in range(count)]
+        allotment = _spread(weekly, {day: capacity[day] for day in chosen})
+        if sum(allotment.values()) == weekly and all(
+            minutes >= smin and day_sets[day] >> (minutes // QUANTUM) & 1
+            for day, minutes in allotment.items()
+        ):
+            return allotment
+    # No even share fits the windows exactly (say 45 min where a day holds 30 or 60): the
+    # shares nearest to the even spread over every usable day that add up to the total.
+    return _nearest(weekly, _spread(weekly, {day: capacity[day] for day in usable}), day_sets)
+
+
+def _nearest(weekly: int, ideal: dict[int, int], day_sets: dict[int, int]) -> dict[int, int]:
+    """The day totals, each from its day's set, adding up to ``weekly`` with the least squared
+    distance from ``ideal``; on a tie earlier days get more."""
+    days = list(ideal)
+    target = weekly // QUANTUM
+    infinite = float("inf")
+    # best[i][n]: the least distance for days[i:] to hold n quarter-hours.
+    best = [[infinite] * (target + 1) for _ in range(len(days) + 1)]
+    best[len(days)][0] = 0
+    for i in range(len(days) - 1, -1, -1):
+        options = _members(day_sets[days[i]], target)
+        want = ideal[days[i]] // QUANTUM
+        for n in range(target + 1):
+            best[i][n] = min(
+                (best[i + 1][n - x] + (x - want) ** 2 for x in options if x <= n),
+                default=infinite,
+            )
+    allotment: dict[int, int] = {}
+    left = target
+    for i, day in enumerate(days):
+        want = ideal[day] // QUANTUM
+        x = min(
+            (x for x in reversed(_members(day_sets[day], left))),
+            key=lambda x: best[i + 1][left - x] + (x - want) ** 2,
+        )
+        if x:
+            allotment[day] = x * QUANTUM
+        left -= x
+    return allotment
 
 
 def _spread(budget: int, capacity: dict[int, int]) -> dict[int, int]:
@@ -106,35 +167,87 @@ def _spread(budget: int, capacity: dict[int, int]) -> dict[int, int]:
     return allotment
 
 
+@functools.cache
+def _window_totals(room: int, smin: int, smax: int) -> int:
+    """The totals, as a set of quarter-hours, that blocks can fill in ``room`` minutes of one
+    window: ``k`` blocks of ``smin``..``smax`` with a quarter-hour between each two."""
+    totals = 1  # no block at all
+    k = 1
+    while k * smin + (k - 1) * QUANTUM <= room:
+        for minutes in range(k * smin, min(k * smax, room - (k - 1) * QUANTUM) + 1, QUANTUM):
+            totals |= 1 << (minutes // QUANTUM)
+        k += 1
+    return totals
+
+
+def _rooms(spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    # Windows may start off the grid (19:10); blocks start at the window's opening.
+    return [(start, (end - start) // QUANTUM * QUANTUM) for start, end in spans]
+
+
+def _day_totals(spans: tuple[tuple[int, int], ...], smin: int, smax: int) -> int:
+    totals = 1
+    for _, room in _rooms(spans):
+        totals = _sums(totals, _window_totals(room, smin, smax))
+    return totals
+
+
+def _sums(a: int, b: int, limit: int | None = None) -> int:
+    """The set of sums of a member of ``a`` and one of ``b`` (sets of quarter-hours as bits)."""
+    result = 0
+    n = 0
+    while a:
+        if a & 1:
+            result |= b << n
+        a >>= 1
+        n += 1
+    return result if limit is None else result & ((1 << (limit + 1)) - 1)
+
+
+def _largest(totals: int) -> int:
+    return (totals.bit_length() - 1) * QUANTUM
+
+
+def _members(totals: int, limit: int) -> list[int]:
+    """The members of a set of quarter-hours up to ``limit``, ascending."""
+    return [n for n in range(min(limit, totals.bit_length() - 1) + 1) if totals >> n & 1]
+
+
 def _layout(
     minutes: int, spans: tuple[tuple[int, int], ...], smin: int, smax: int
 ) -> list[tuple[int, int]]:
-    """Lay a day's minutes into blocks of at most ``smax`` inside the windows, earliest first.
+    """Lay a day's minutes into blocks inside the windows, earliest first, longest first.
 
-    Consecutive blocks are separated by a quarter-hour break when the window has room for it.
-    A block is shortened when that leaves the next one at least ``smin`` long.
+    Each block is as long as it can be (up to ``smax``) while what is left can still be laid
+    out after it: in the rest of its window after a quarter-hour break, or in later windows.
+    ``minutes`` must be a total the windows can hold.
     """
+    rooms = _rooms(spans)
+    later = [1] * (len(rooms) + 1)  # later[i]: what windows i, i+1, … can hold
+    for i in range(len(rooms) - 1, -1, -1):
+        later[i] = _sums(_window_totals(rooms[i][1], smin, smax), later[i + 1])
     blocks: list[tuple[int, int]] = []
     left = minutes
-    for start, end in spans:
-        # Windows may start off the grid (19:10); blocks start at the window's opening.
-        t = start
-        while left >= smin and end - t >= smin:
-            room = (end - t) // QUANTUM * QUANTUM
-            size = min(smax, left, room)
-            if size < smin:
+    for i, (start, room) in enumerate(rooms):
+        used = 0
+        while left:
+            size = next(
+                (
+                    size
+                    for size in range(min(smax, left, room - used), smin - 1, -QUANTUM)
+                    if _sums(_window_totals(room - used - size - QUANTUM, smin, smax), later[i + 1])
+                    >> ((left - size) // QUANTUM)
+                    & 1
+                ),
+                0,
+            )
+            if not size:
                 break
-            rest = left - size
-            if 0 < rest < smin and size - (smin - rest) >= smin:
-                size -= smin - rest
-            blocks.append((t, size))
+            blocks.append((start + used, size))
             left -= size
-            t += size + QUANTUM
+            used += size + QUANTUM
+    assert not left, "the day's share must be a total its windows can hold"
     return blocks
-
-
-def _total(blocks: list[tuple[int, int]]) -> int:
-    return sum(length for _, length in blocks)
 
 
 def work_blocks(
@@ -142,8 +255,12 @@ def work_blocks(
 ) -> Iterator[tuple[dt.datetime, int]]:
     """Yield ``(UTC start, minutes)`` for every block from ``start`` to ``until``, in order.
 
-    A block whose wall-clock times do not exist or repeat because of a daylight-saving change is
-    skipped: it would not be as long as it says, or not inside its window.
+    Lengths are real minutes. On a day the clocks go back, a block in or across the repeated
+    hour starts at the first occurrence of its wall-clock start (fold=0) and lasts its real
+    length, so it ends earlier on the wall clock than the pattern says, never later: it stays
+    inside its window and a quarter-hour or more before the next block. On a day the clocks
+    go forward, a block that starts or ends in the skipped hour, or spans it, is left out: it
+    would not be as long as it says, or not inside its window.
     """
     day = start
     one_day = dt.timedelta(days=1)
@@ -169,17 +286,23 @@ def _blocks_on_changing_day(
     midnight: dt.datetime, blocks: tuple[tuple[int, int], ...], zone: ZoneInfo
 ) -> Iterator[tuple[dt.datetime, int]]:
     for minute, length in blocks:
-        local = midnight + dt.timedelta(minutes=minute)
-        begin = local.astimezone(UTC)
-        end_wall = midnight + dt.timedelta(minutes=minute + length)
-        end = end_wall.astimezone(UTC)
+        # Wall-clock arithmetic on an aware datetime keeps fold=0: a repeated wall time reads
+        # as its first occurrence, a skipped one as if the clocks had not moved yet.
+        wall_begin = midnight + dt.timedelta(minutes=minute)
+        wall_end = midnight + dt.timedelta(minutes=minute + length)
+        begin = wall_begin.astimezone(UTC)
+        end = begin + dt.timedelta(minutes=length)
         if (
-            end - begin != dt.timedelta(minutes=length)
-            or begin.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None)
-            or end.astimezone(zone).replace(tzinfo=None) != end_wall.replace(tzinfo=None)
+            _exists(wall_begin, zone)
+            and _exists(wall_end, zone)
+            and end <= wall_end.astimezone(UTC)
         ):
-            continue
-        yield begin, length
+            yield begin, length
+
+
+def _exists(wall: dt.datetime, zone: ZoneInfo) -> bool:
+    """Whether the wall-clock time happens at all (it does not in a spring-forward gap)."""
+    return wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None)
 
 
 def describe_pattern(pattern: WeekPattern) -> list[str]:
@@ -188,7 +311,8 @@ def describe_pattern(pattern: WeekPattern) -> list[str]:
     for day, blocks in enumerate(pattern.blocks):
         if blocks:
             ranges = ", ".join(f"{_clock(s)}-{_clock(s + n)}" for s, n in blocks)
-            lines.append(f"{WEEKDAYS[day]}  {ranges}  ({duration_text(_total(list(blocks)))})")
+            total = sum(length for _, length in blocks)
+            lines.append(f"{WEEKDAYS[day]}  {ranges}  ({duration_text(total)})")
     return lines
 
 
