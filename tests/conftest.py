@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -61,3 +61,14 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
         return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _repository_plans_stay_untouched() -> Iterator[None]:
+    """No test may write beside the repository's own plans: a progress file left there would
+    pin the settings of the next person who runs the bundled plan."""
+    folder = ROOT / "plans"
+    before = sorted(path.name for path in folder.iterdir())
+    yield
+    after = sorted(path.name for path in folder.iterdir())
+    assert after == before, f"a test wrote into {folder}: {sorted(set(after) - set(before))}"

@@ -741,8 +741,18 @@ def check_golden(data: bytes, name: str) -> None:
 @requires_bundled_plan
 def test_bundled_plan_matches_golden(run_cli: Any, tmp_path: Path) -> None:
     """`plan2cal schedule plans/ai-pm-transition.yaml --start 2027-01-04` writes the golden."""
+    progress = tmp_path / "progress.yaml"  # never beside the repository's own plan
     result = run_cli(
-        "schedule", BUNDLED_PLAN, "--start", "2027-01-04", "--today", "2026-12-01", "-o", tmp_path
+        "schedule",
+        BUNDLED_PLAN,
+        "--start",
+        "2027-01-04",
+        "--today",
+        "2026-12-01",
+        "-o",
+        tmp_path,
+        "--progress",
+        progress,
     )
     assert result.exit_code == 0, result.output
     check_golden((tmp_path / "ai-pm-transition.ics").read_bytes(), "ai-pm-transition.ics")
