@@ -31,6 +31,8 @@ HEADER = [
     "TIMEZONE",
     "DURATION",
     "DURATION_UNIT",
+    "DEADLINE",
+    "DEADLINE_LANG",
 ]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FORMULA = '=HYPERLINK("http://example.com","x")'
@@ -197,8 +199,9 @@ def test_formula_name_is_neutralised_but_intact() -> None:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n")), cell
 
 
-def test_progress_shows_in_the_description() -> None:
-    """After a rerun a done task says when it was done, and a started one what is left."""
+def test_progress_shows_in_the_description_and_done_tasks_are_left_out() -> None:
+    """After a rerun a started task says what is left, and a done task is not in the file:
+    the template cannot mark it completed, and an open copy would be overdue."""
     actuals = Actuals(
         today=dt.date(2027, 1, 11),
         done={"enroll-google-pm-cert": dt.date(2027, 1, 5)},
@@ -207,10 +210,31 @@ def test_progress_shows_in_the_description() -> None:
     before = {row["CONTENT"]: row for row in read_back(bundled_schedule())}
     after = {row["CONTENT"]: row for row in read_back(bundled_schedule(actuals))}
     enroll = "Enroll in Google Project Management Certificate"
-    assert "Done on" not in before[enroll]["DESCRIPTION"]
-    assert "Done on 2027-01-05." in after[enroll]["DESCRIPTION"].split("\n\n")
+    assert enroll in before and enroll not in after
+    assert set(before) - set(after) == {enroll}
     book = after["Read 'AI For Everyone' book"]["DESCRIPTION"]
     assert "Spent: 1 h; remaining: 4.25 h." in book.split("\n\n")
+
+
+def test_a_phase_whose_tasks_are_all_done_has_no_section() -> None:
+    """With every task of the first phase done, its section goes too; the next one stays."""
+    schedule = schedule_of(TRICKY)
+    done = {key: dt.date(2027, 1, 5) for key in ("formula", "label", "read")}
+    rows = read_back(schedule_of(TRICKY, actuals=Actuals(today=dt.date(2027, 1, 6), done=done)))
+    assert [row["CONTENT"] for row in rows if row["TYPE"] == "section"] == ["Ship"]
+    assert len(read_back(schedule)) > len(rows)
+
+
+def test_a_task_deadline_is_in_the_deadline_column() -> None:
+    """Tasks with a deadline carry it as YYYY-MM-DD with DEADLINE_LANG en; others leave both
+    empty, and so do sections and milestones."""
+    rows = read_back(bundled_schedule())
+    tasks = {row["CONTENT"]: row for row in rows if row["TYPE"] == "task"}
+    enroll = tasks["Enroll in Google Project Management Certificate"]
+    assert (enroll["DEADLINE"], enroll["DEADLINE_LANG"]) == ("2027-01-11", "en")
+    unsized = tasks["Complete Google Project Management Certificate"]
+    assert (unsized["DEADLINE"], unsized["DEADLINE_LANG"]) == ("", "")
+    assert all(row["DEADLINE"] == "" for row in rows if row["TYPE"] == "section")
 
 
 def test_settings_warn_about_priorities_and_reruns() -> None:

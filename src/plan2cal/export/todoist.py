@@ -12,8 +12,11 @@ Facts, from specs/import-formats.md §7 (Todoist Help [V T1]; the later columns 
   ``Europe/Berlin``; ``DURATION`` is an integer with ``DURATION_UNIT`` ``minute`` [T; U for the
   full grammar].
 - There is no start date distinct from the due date [U]; the one date is the day the task
-  starts, so that it turns up in Today when the work should begin.
+  starts, so that it turns up in Today when the work should begin. Current templates and
+  exports also carry ``DEADLINE`` and ``DEADLINE_LANG`` [T T2]: a task's deadline goes there.
 - No dependencies, no estimates but the duration, no updates: a rerun creates new tasks [U].
+- No column marks a task completed [U]: a done task would import as an open one, overdue on a
+  past date, so done tasks are left out, and a phase whose tasks are all done with them.
 """
 
 from __future__ import annotations
@@ -58,9 +61,14 @@ def todoist_items(schedule: Schedule) -> list[Item]:
     """
     zone = ZoneInfo(schedule.availability.timezone)
     first = {task.key: task.start for task in schedule.tasks}
-    items = plan_items(schedule)
+    items = [item for item in plan_items(schedule) if item.status != "done"]
+    open_phases = {item.phase for item in items if item.kind == "task"}
     ordered = [item for item in items if item.kind == "milestone"]
-    ordered += [item for item in items if item.kind != "milestone"]
+    ordered += [
+        item
+        for item in items
+        if item.kind == "task" or (item.kind == "phase" and item.key in open_phases)
+    ]
     return [_with_begin(item, first.get(item.key), zone) for item in ordered]
 
 
@@ -101,6 +109,13 @@ def _priority(item: Item) -> str:
     return PRIORITY[item.priority] if item.kind == "task" else ""
 
 
+def _deadline(item: Item) -> str:
+    """A task's deadline from the plan as YYYY-MM-DD, or empty."""
+    if item.kind != "task" or item.deadline is None:
+        return ""
+    return item.deadline.isoformat()
+
+
 def _zone(item: Item) -> str:
     zone = item.begin.tzinfo if item.begin else None
     return zone.key if isinstance(zone, ZoneInfo) else ""
@@ -133,6 +148,8 @@ TODOIST = Target(
             text=False,
         ),
         Column("DURATION_UNIT", lambda item: "minute" if item.kind == "task" else "", text=False),
+        Column("DEADLINE", _deadline, text=False),
+        Column("DEADLINE_LANG", lambda item: "en" if _deadline(item) else "", text=False),
     ),
     items=todoist_items,
     settings=(
@@ -140,6 +157,8 @@ TODOIST = Target(
         "tasks instead of updating them",
         "Priorities are written as Todoist Help documents them (1 = p1, the highest); the "
         "evidence conflicts, so check one imported task's flag first",
-        "Each task's date is the day its work starts; milestones carry the @milestone label",
+        "Each task's date is the day its work starts, and its deadline is in the DEADLINE "
+        "column; milestones carry the @milestone label",
+        "Done tasks are left out (the template has no column for a completed task)",
     ),
 )
