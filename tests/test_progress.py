@@ -21,10 +21,12 @@ from plan2cal.progress import (
     UnknownTaskError,
     check_task_id,
     load_progress,
+    progress_bytes,
     progress_path,
     record_done,
     record_log,
     undo_last,
+    with_log,
 )
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -540,3 +542,20 @@ def test_task_id_like_nothing_in_the_plan_lists_the_ids() -> None:
     """With no close match the message lists the plan's task ids instead."""
     with pytest.raises(UnknownTaskError, match=r"^unknown task 'zzz' in the plan; its task ids "):
         check_task_id("zzz", ["google-pm-certificate", "ml-course"])
+
+
+def test_remaining_is_the_last_re_estimate_less_the_time_logged_after_it(path: Path) -> None:
+    """--remaining re-estimates: 15h left after an entry, then 4h more logged, leaves 11h;
+    a task never re-estimated has no remaining figure of its own."""
+    progress = load_progress(path)
+    progress = with_log(progress, "ml-course", 600, FEB_1, remaining=15 * 60)
+    progress = with_log(progress, "ml-course", 240, FEB_10)
+    path.write_bytes(progress_bytes(progress))
+
+    again = load_progress(path)
+
+    assert again.remaining("ml-course") == 11 * 60
+    assert again.spent("ml-course") == 14 * 60
+    assert again.remaining("never-logged") is None
+    assert "remaining: 15h" in path.read_text(encoding="utf-8")
+    assert with_log(again, "seo", 60, FEB_10).remaining("seo") is None

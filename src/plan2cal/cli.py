@@ -400,17 +400,33 @@ def done(**options: Any) -> None:
 @click.argument("task")
 @click.argument("duration")
 @click.option("--on", "day", type=_DateType(), help="The day of the work [default: today].")
+@click.option(
+    "--remaining",
+    help="Re-estimate the task: the time still to do after this entry (e.g. 15h).",
+)
 def log(**options: Any) -> None:
     """Record DURATION of work on TASK of PLAN (90m, 1h30m, 2h or a number of hours).
+
+    With --remaining, the task's estimate is replaced by what you now expect is left; a task
+    over its estimate otherwise keeps the rest of its estimate ahead of it.
 
     \b
     Example:
       plan2cal log plans/ai-pm-transition.yaml start-ml-course 1h30m
+      plan2cal log plans/ai-pm-transition.yaml google-pm-certificate 10h --remaining 15h
     """
     try:
         minutes = parse_duration(options["duration"])
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="DURATION") from None
+    remaining = None
+    if options["remaining"] is not None:
+        try:
+            remaining = parse_duration(options["remaining"])
+        except ValueError as exc:
+            raise click.BadParameter(
+                f"{exc}; a task with nothing left is done: plan2cal done", param_hint="--remaining"
+            ) from None
     if minutes > LONGEST_LOG_ENTRY:
         raise click.BadParameter(
             f"'{options['duration']}' is more than one log entry may hold "
@@ -419,7 +435,7 @@ def log(**options: Any) -> None:
         )
     env = _environment(options)
     on = options["day"] or env.today
-    _recorded(options, env, log_change(options["task"], minutes, on), on)
+    _recorded(options, env, log_change(options["task"], minutes, on, remaining), on)
 
 
 @cli.command()

@@ -522,14 +522,17 @@ def done_change(task: str, on: dt.date) -> Callable[[Progress], tuple[Progress, 
     return lambda progress: (with_done(progress, task, on), f"Recorded {task} as done on {on}")
 
 
-def log_change(task: str, minutes: int, on: dt.date) -> Callable[[Progress], tuple[Progress, str]]:
-    """The change ``log`` makes."""
+def log_change(
+    task: str, minutes: int, on: dt.date, remaining: int | None = None
+) -> Callable[[Progress], tuple[Progress, str]]:
+    """The change ``log`` makes; ``remaining`` re-estimates what is left of the task."""
 
     def change(progress: Progress) -> tuple[Progress, str]:
-        updated = with_log(progress, task, minutes, on)
+        updated = with_log(progress, task, minutes, on, remaining)
+        left = f"; {duration_text(remaining)} left by the new estimate" if remaining else ""
         return updated, (
             f"Logged {duration_text(minutes)} on {task} on {on} "
-            f"({duration_text(updated.spent(task))} in all)"
+            f"({duration_text(updated.spent(task))} in all{left})"
         )
 
     return change

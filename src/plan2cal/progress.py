@@ -137,10 +137,14 @@ TaskId = Annotated[str, Field(pattern=SLUG_PATTERN)]
 
 
 class LogEntry(StrictModel):
-    """Time spent on a task on one day; ``duration`` is in minutes once read."""
+    """Time spent on a task on one day; ``duration`` is in minutes once read.
+
+    ``remaining``, when given, re-estimates the task: the minutes still to do after this entry.
+    """
 
     date: CalendarDate
     duration: LoggedTime
+    remaining: Duration | None = None
 
 
 class TaskProgress(StrictModel):
@@ -170,6 +174,17 @@ class TaskProgress(StrictModel):
     def is_empty(self) -> bool:
         """True when there is nothing to keep: no done date, no log entry, no note."""
         return self.done is None and not self.log and self.note is None
+
+    @property
+    def remaining(self) -> int | None:
+        """Minutes still to do by the last re-estimate, less the time logged after it; None
+        when the task was never re-estimated (its plan estimate less the time logged holds)."""
+        for index in range(len(self.log) - 1, -1, -1):
+            estimate = self.log[index].remaining
+            if estimate is not None:
+                later = sum(entry.duration for entry in self.log[index + 1 :])
+                return max(0, estimate - later)
+        return None
 
 
 class BudgetChange(StrictModel):
@@ -228,6 +243,11 @@ class Progress(StrictModel):
         """Minutes logged on ``task_id``; 0 when it has no entry."""
         task = self.tasks.get(task_id)
         return task.spent if task is not None else 0
+
+    def remaining(self, task_id: str) -> int | None:
+        """The re-estimated minutes left of ``task_id``, or None without a re-estimate."""
+        task = self.tasks.get(task_id)
+        return task.remaining if task is not None else None
 
     def done_on(self, task_id: str) -> dt.date | None:
         """The day ``task_id`` was done, or None while it is not."""
@@ -338,8 +358,15 @@ def with_done(progress: Progress, task_id: str, on: dt.date) -> Progress:
     return _with_task(progress, task_id, task.model_copy(update={"done": on}))
 
 
-def with_log(progress: Progress, task_id: str, minutes: int, on: dt.date) -> Progress:
-    """``minutes`` more spent on ``task_id`` on ``on``, as a new entry.
+def with_log(
+    progress: Progress,
+    task_id: str,
+    minutes: int,
+    on: dt.date,
+    remaining: int | None = None,
+) -> Progress:
+    """``minutes`` more spent on ``task_id`` on ``on``, as a new entry; ``remaining``, when
+    given, re-estimates what is left of the task after it.
 
     Each call adds an entry, also on a day already logged, so ``without_last`` takes back
     exactly one. ``minutes`` below one is a caller's mistake: ValueError.
@@ -348,7 +375,11 @@ def with_log(progress: Progress, task_id: str, minutes: int, on: dt.date) -> Pro
         raise ValueError(f"a log entry needs at least one minute, not {minutes}")
     task = progress.tasks.get(task_id, TaskProgress())
     # duration_text, not the int: a number given to Duration is read as hours.
-    entry = LogEntry(date=on, duration=duration_text(minutes))
+    entry = LogEntry(
+        date=on,
+        duration=duration_text(minutes),
+        remaining=duration_text(remaining) if remaining else None,
+    )
     return _with_task(progress, task_id, task.model_copy(update={"log": [*task.log, entry]}))
 
 
@@ -409,10 +440,7 @@ def progress_bytes(progress: Progress) -> bytes:
             continue
         fields: dict[str, Any] = {}
         if task.log:
-            fields["log"] = [
-                _FlowMapping(date=entry.date, duration=duration_text(entry.duration))
-                for entry in task.log
-            ]
+            fields["log"] = [_dump_entry(entry) for entry in task.log]
         if task.done is not None:
             fields["done"] = task.done
         if task.note is not None:
@@ -432,6 +460,13 @@ def progress_bytes(progress: Progress) -> bytes:
         width=1_000_000,
     )
     return (HEADER + body).encode("utf-8")
+
+
+def _dump_entry(entry: LogEntry) -> _FlowMapping:
+    fields = _FlowMapping(date=entry.date, duration=duration_text(entry.duration))
+    if entry.remaining is not None:
+        fields["remaining"] = duration_text(entry.remaining)
+    return fields
 
 
 def _dump_settings(settings: Settings) -> dict[str, Any]:
