@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -86,6 +87,25 @@ class _Hours(click.ParamType):  # type: ignore[type-arg]
             self.fail(str(exc), param, ctx)
 
 
+class _Path(click.Path):
+    """click's Path, refusing a NUL character, which no file name can hold (os.stat would raise
+    ValueError before click could say which argument is wrong)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and "\0" in value:
+            self.fail(
+                f"{value!r} contains a NUL character, which no file name can hold", param, ctx
+            )
+        return super().convert(value, param, ctx)
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # FloatRange lets NaN through: every comparison with it is false.
+    if math.isnan(value):
+        raise click.BadParameter("must be a number of seconds, not nan")
+    return value
+
+
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         try:
@@ -149,11 +169,12 @@ def _with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
 
 
 _PLAN = [
-    click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path)),
+    # A folder, a pipe or a missing file is reported by the reader, as an invalid plan (exit 3).
+    click.argument("plan_file", metavar="PLAN", type=_Path(path_type=Path)),
     click.option(
         "--progress",
         "progress_file",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=_Path(dir_okay=False, path_type=Path),
         help="Progress file [default: <plan stem>.progress.yaml beside the plan].",
     ),
     click.option(
@@ -167,6 +188,7 @@ _PLAN = [
         type=click.FloatRange(min=0, max=3600),
         default=60.0,
         show_default=True,
+        callback=_finite,
         help="Seconds to wait for another plan2cal run on the same plan.",
     ),
 ]
@@ -191,7 +213,9 @@ _SETTINGS = [
     click.option(
         "-o",
         "--output",
-        type=click.Path(file_okay=False, path_type=Path),
+        # A file in the folder's place is an output that cannot be written (exit 6), not usage.
+        type=_Path(path_type=Path),
+        metavar="DIRECTORY",
         help="Folder of the output files and their state [default: pinned, else out].",
     ),
     click.option(
@@ -272,7 +296,7 @@ def _notes(workspace: Workspace, *, writes: bool) -> None:
 )
 @click.option(
     "--jira-keys",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=_Path(dir_okay=False, exists=True, path_type=Path),
     help="A CSV exported from Jira: rows for issues it holds get their Issue Key (pinned).",
 )
 @click.option(
