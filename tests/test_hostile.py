@@ -2615,11 +2615,6 @@ def test_odd_but_valid_plan_is_scheduled_with_clean_outputs(
         assert not CONTROL.search(text.replace("\r\n", "\n")), path.name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report.py (or model.py): a plan's title and names are printed with their control "
-    "characters, so an escaped ESC in a YAML string reaches the terminal",
-)
 def test_escaped_control_characters_do_not_reach_the_terminal(
     workspace: Callable[[str], Workspace], run_cli: Callable[..., Result]
 ) -> None:
