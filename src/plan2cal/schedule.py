@@ -979,7 +979,8 @@ def _deadline(value: dt.date | str | None, start: dt.date, owner: str) -> dt.dat
 @dataclass(frozen=True)
 class _Deadlines:
     """The plan's dates: tasks' and phases' own ``deadline``, and node id → the earliest date
-    it is due by, of its own, its phase's (on the phase node) or a fixed milestone's."""
+    it is due by: its own, its phase's, or that of a fixed milestone that waits for it (or for
+    its phase)."""
 
     tasks: dict[str, dt.date]
     phases: dict[str, dt.date]
@@ -990,10 +991,14 @@ def _deadlines(plan: Plan, start: dt.date) -> _Deadlines:
     tasks: dict[str, dt.date] = {}
     phases: dict[str, dt.date] = {}
     own: dict[str, dt.date] = {}
+    phase_tasks = {phase.key: [task.key for task in phase.tasks] for phase in plan.phases}
 
     def due_by(node: str, day: dt.date) -> None:
-        if node not in own or day < own[node]:
-            own[node] = day
+        # A phase's date is each of its tasks' own too, so that they compete with other work
+        # due that day by priority and file order.
+        for key in [node, *phase_tasks.get(node, ())]:
+            if key not in own or day < own[key]:
+                own[key] = day
 
     for phase in plan.phases:
         day = _deadline(phase.deadline, start, f"phase '{phase.key}'")
