@@ -409,3 +409,35 @@ def test_the_bench_plans_switch_task_only_when_one_is_done() -> None:
         if plan is bench:
             assert max(switches.values()) <= 1
             assert sum(switches.values()) < len(schedule.tasks)
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_no_work_is_chopped_into_a_leftover_a_whole_block_would_hold(case: Case) -> None:
+    """A session that starts after another in its block and does not finish its task is of a
+    task whose rest was longer than the block, or whose effective deadline was less than
+    SPLIT_WHEN_DUE_WITHIN_DAYS away: work that a block like this one holds whole waits for it."""
+    from plan2cal.schedule import SPLIT_WHEN_DUE_WITHIN_DAYS
+
+    due = {task.key: task.effective_deadline for task in case.schedule.tasks}
+    blocks = sorted(
+        (begin, begin + dt.timedelta(minutes=length))
+        for _, begin, length in dated_work_blocks(
+            case.schedule.pattern, case.zone, case.start, case.schedule.end
+        )
+    )
+    rest = {task.key: task.effort for task in case.schedule.tasks}
+    for session in case.schedule.sessions:
+        before = rest[session.task]
+        rest[session.task] -= session.minutes
+        end = _block_end(blocks, session.start)
+        begin = next(b for b, e in blocks if e == end and b <= session.start)
+        if session.start == begin or not rest[session.task]:
+            continue
+        length = int((end - begin).total_seconds()) // 60
+        day = case.day(session.start)
+        soon = (
+            due[session.task] is not None
+            and (due[session.task] - day).days < SPLIT_WHEN_DUE_WITHIN_DAYS
+        )
+        assert before > length or soon, (session, before, length)

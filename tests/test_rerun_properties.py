@@ -90,7 +90,9 @@ def windows() -> st.SearchStrategy[dict[str, Any]]:
 
 @st.composite
 def plan_specs(draw: st.DrawFn) -> dict[str, Any]:
-    """1–3 phases in sequence of 1–5 tasks with 1–20 h each, ``after`` only to earlier tasks."""
+    """1–3 phases in sequence of 1–5 tasks with 1–20 h each, or (one in six) a wait of 1–14
+    days; ``after`` only to earlier tasks, now and then with a lag; now and then a deadline
+    within 20 weeks of the start, so that deadline-first ordering is at work."""
     phases: list[dict[str, Any]] = []
     earlier: list[str] = []
     for p in range(draw(st.integers(1, 3))):
@@ -98,9 +100,20 @@ def plan_specs(draw: st.DrawFn) -> dict[str, Any]:
         for t in range(draw(st.integers(1, 5))):
             key = f"t{p}-{t}"
             entry: dict[str, Any] = {"id": key, "name": f"Task {p}.{t}"}
-            entry["hours"] = draw(st.integers(1, 20))
+            if draw(st.integers(0, 5)):
+                entry["hours"] = draw(st.integers(1, 20))
+            else:
+                entry["wait"] = f"{draw(st.integers(1, 14))}d"
             if earlier:
-                entry["after"] = draw(st.lists(st.sampled_from(earlier), max_size=2, unique=True))
+                links = draw(st.lists(st.sampled_from(earlier), max_size=2, unique=True))
+                entry["after"] = [
+                    {"id": link, "lag": f"{draw(st.integers(1, 10))}d"}
+                    if draw(st.integers(0, 3)) == 0
+                    else link
+                    for link in links
+                ]
+            if draw(st.integers(0, 3)) == 0:
+                entry["deadline"] = f"+{draw(st.integers(1, 20))}w"
             tasks.append(entry)
             earlier.append(key)
         mode = draw(st.sampled_from(["sequential", "interleave"]))
@@ -157,13 +170,14 @@ def reruns(draw: st.DrawFn, spent: Any = spent_quarters) -> Rerun:
     """A plan scheduled from its start, then rescheduled 0–120 days later with progress: done
     dates, log entries by day (the total given or left to the scheduler to add up), and some
     re-estimates."""
-    plan = Plan.model_validate(draw(plan_specs()))
+    spec = draw(plan_specs())
+    start = draw(st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)))
+    plan = Plan.model_validate(spec, context={"start": start})
     availability = availability_for(plan)
     try:
         week_pattern(availability)
     except UnschedulableError:
         assume(False)
-    start = draw(st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)))
     today = start + dt.timedelta(days=draw(st.integers(0, 120)))
     baseline = build_schedule(plan, availability, start)
     done: dict[str, dt.date] = {}
@@ -172,7 +186,6 @@ def reruns(draw: st.DrawFn, spent: Any = spent_quarters) -> Rerun:
     history: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
     remaining: dict[str, int] = {}
     for _, task in plan.task_list():
-        assert task.hours is not None
         if today > start and draw(st.booleans()):
             done[task.key] = draw(st.dates(start, today - dt.timedelta(days=1)))
             if draw(st.booleans()):
@@ -180,14 +193,14 @@ def reruns(draw: st.DrawFn, spent: Any = spent_quarters) -> Rerun:
                 history[task.key] = [
                     (s.start, s.end) for s in baseline.sessions if s.task == task.key
                 ]
-        minutes = draw(spent(task.hours // 60))
+        minutes = draw(spent(task.hours // 60)) if task.hours is not None else 0
         if minutes:
             entries = draw(log_entries(minutes, start, today))
             if entries:
                 logged[task.key] = entries
                 if draw(st.booleans()):
                     totals[task.key] = sum(m for _, m in entries)
-        if task.key not in done and draw(st.integers(0, 4)) == 0:
+        if task.key not in done and task.hours is not None and draw(st.integers(0, 4)) == 0:
             remaining[task.key] = draw(st.integers(0, 20 * 60))
     actuals = Actuals(
         today=today,
