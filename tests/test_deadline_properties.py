@@ -415,8 +415,9 @@ def test_the_bench_plans_switch_task_only_when_one_is_done() -> None:
 @given(case=cases())
 def test_no_work_is_chopped_into_a_leftover_a_whole_block_would_hold(case: Case) -> None:
     """A session that starts after another in its block and does not finish its task is of a
-    task whose rest was longer than the block, or whose effective deadline was less than
-    SPLIT_WHEN_DUE_WITHIN_DAYS away: work that a block like this one holds whole waits for it."""
+    task whose rest was longer than the block or than the next block that can take a session,
+    or whose effective deadline was less than SPLIT_WHEN_DUE_WITHIN_DAYS away: work that this
+    block and the next one would hold whole waits for it."""
     from plan2cal.schedule import SPLIT_WHEN_DUE_WITHIN_DAYS
 
     due = {task.key: task.effective_deadline for task in case.schedule.tasks}
@@ -440,4 +441,13 @@ def test_no_work_is_chopped_into_a_leftover_a_whole_block_would_hold(case: Case)
             due[session.task] is not None
             and (due[session.task] - day).days < SPLIT_WHEN_DUE_WITHIN_DAYS
         )
-        assert before > length or soon, (session, before, length)
+        smin = case.availability.session_min
+        following = next(
+            (
+                int((e - b).total_seconds()) // 60
+                for b, e in blocks
+                if b >= end and (e - b) >= dt.timedelta(minutes=smin)
+            ),
+            0,
+        )
+        assert before > min(length, following) or soon, (session, before, length, following)

@@ -34,6 +34,8 @@ def phase_prerequisites(plan: Plan) -> dict[str, list[str]]:
 
 def linked_milestones(plan: Plan) -> dict[str, Milestone]:
     """The fixed milestones that some task's or phase's ``after`` names, by id."""
+    if not plan.milestones:
+        return {}
     milestones = {milestone.key: milestone for milestone in plan.milestones}
     work = {task.key for _, task in plan.task_list()} | {phase.key for phase in plan.phases}
     named: dict[str, Milestone] = {}

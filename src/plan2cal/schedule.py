@@ -33,7 +33,9 @@ from plan2cal.model import (
     DEFAULT_WINDOWS,
     LAST_DATE,
     PRIORITIES,
+    Phase,
     Plan,
+    Task,
     check_date_in_range,
     check_timezone,
     parse_windows,
@@ -134,10 +136,12 @@ class TaskPlan:
     """A task as scheduled: its effort, where its id and effort came from, and its dates.
 
     ``remaining``: the minutes placed from today on (0 when done). ``effective_deadline``: the
-    day it must finish by for every deadline after it to be made at the weekly budget (see
-    build_schedule), or None when no deadline follows it; a day before today means one will
-    be missed. ``wait``: the span of a pure wait. ``after`` names tasks and phases,
-    ``after_milestones`` fixed milestones; ``lags``: the links of ``after`` with a lag, in days.
+    day that orders it among ready work (build_schedule, "Order"): finishing by it leaves the
+    weekly budget enough time for every deadline after it; None when no deadline follows it
+    (or when done). It errs early, as its pass leaves the days of waits and lags unused, so a
+    task past it may still make every date: ``Schedule.misses`` says which are missed.
+    ``wait``: the span of a pure wait. ``after`` names tasks and phases, ``after_milestones``
+    fixed milestones; ``lags``: the links of ``after`` with a lag, in days.
     """
 
     key: str
@@ -486,9 +490,9 @@ def build_schedule(
       block stays empty;
     - a session that starts in a block after another ends in it leaves a quarter-hour break;
     - no work is chopped for nothing: a task whose rest does not fit the room left in a block
-      but fits a whole block of that length does not start (or go on) there; it waits for a
-      slot that holds it whole, unless its effective deadline is less than
-      SPLIT_WHEN_DUE_WITHIN_DAYS away;
+      but fits a whole block of that length, and the next block that can take a session, does
+      not start (or go on) there; it waits for a slot that holds it whole, unless its
+      effective deadline is less than SPLIT_WHEN_DUE_WITHIN_DAYS away;
     - no task is left a rest shorter than ``session.min``: a session that would leave one is
       shortened to leave exactly ``session.min``, if it is then still ``session.min`` long;
       if not, the slot goes to the next ready task that can use it, or stays empty;
@@ -538,9 +542,10 @@ def build_schedule(
     today = max(actuals.today, start) if actuals is not None else start
     done = dict(actuals.done) if actuals is not None else {}
     smin, smax = availability.session_min, availability.session_max
-    remaining = _remaining_effort(plan, efforts, actuals, smin, warnings)
+    listed = plan.task_list()
+    remaining = _remaining_effort(listed, efforts, actuals, smin, warnings)
     past, logged_days = _past_sessions(
-        plan, availability, start, today, actuals, zone, horizon_years
+        plan, listed, availability, start, today, actuals, zone, horizon_years
     )
 
     weekly = pattern.weekly_minutes
@@ -561,16 +566,22 @@ def build_schedule(
             f"of {availability.hours_per_week:g} h; widen defaults.windows to use it all"
         )
     due = _deadlines(plan, start)
-    wait_days = {task.key: task.wait for _, task in plan.task_list() if task.wait is not None}
+    phase_of: dict[str, str] = {}
+    index_of: dict[str, int] = {}
+    rank_of: dict[str, int] = {}
+    wait_days: dict[str, int] = {}
+    for index, (phase, task) in enumerate(listed):
+        phase_of[task.key] = phase.key
+        index_of[task.key] = index
+        rank_of[task.key] = PRIORITIES.index(task.priority)
+        if task.wait is not None:
+            wait_days[task.key] = task.wait
     latest = (
-        _latest_finishes(plan, links, due.own, remaining, wait_days, done, weekly)
+        _latest_finishes(index_of, rank_of, links, due.own, remaining, wait_days, done, weekly)
         if deadline_first
         else {}
     )
 
-    phase_of = {task.key: phase.key for phase, task in plan.task_list()}
-    index_of = {task.key: i for i, (_, task) in enumerate(plan.task_list())}
-    rank_of = {task.key: PRIORITIES.index(task.priority) for _, task in plan.task_list()}
     milestone_day = {key: m.date for key, m in linked_milestones(plan).items()}
     waiting = {node: len(deps) for node, deps in links.items()}
     dependents: dict[str, list[tuple[str, int]]] = {node: [] for node in links}
@@ -712,9 +723,10 @@ def build_schedule(
     longest = pattern.longest_block
 
     def session_length(left: int, room: int, block: int, whole: bool) -> int:
-        """How much of ``room`` (at least session.min, in a block of ``block`` minutes) a task
-        with ``left`` minutes to do may use now; 0: none of it. ``whole``: it would rather
-        wait for a slot that holds its rest whole, when a block like this one would."""
+        """How much of ``room`` (at least session.min) a task with ``left`` minutes to do may
+        use now; 0: none of it. ``whole``: it would rather wait for a slot that holds its rest
+        whole, when both this block and the next one that can take a session are ``block``
+        minutes or longer."""
         if left <= room:
             return left  # all of it; under session.min only if that is all there is
         if whole and left <= block:
@@ -803,7 +815,7 @@ def build_schedule(
         ordinals[session.task] = max(ordinals.get(session.task, 0), session.ordinal)
     minute = dt.timedelta(minutes=1)
     blocks = dated_work_blocks(pattern, zone, today, horizon_end) if left_total else iter(())
-    for day, begin, length in blocks:
+    for day, begin, length, next_length in _with_next_usable(blocks, smin):
         if pending and pending[0][0] <= begin:
             run_pending(begin)
         now = begin
@@ -813,7 +825,9 @@ def build_schedule(
         # A new session needs session.min of room; the rest of a block shorter than that stays
         # empty, and a session after another in the same block starts after a quarter-hour.
         while length - offset >= smin:
-            chosen = next_session(length - offset, length, day)
+            # Waiting for a slot that holds the rest whole is worth it only when the next
+            # block that can take a session would hold it whole too.
+            chosen = next_session(length - offset, min(length, next_length), day)
             if chosen is None:
                 break
             key, use = chosen
@@ -877,6 +891,8 @@ def build_schedule(
             remaining=remaining,
             done=done,
             spent={key: actuals.spent_on(key) for key in efforts} if actuals else {},
+            listed=listed,
+            phase_of=phase_of,
             due=due,
             latest=latest,
             nominal_dates=nominal_dates,
@@ -1019,7 +1035,8 @@ def _deadlines(plan: Plan, start: dt.date) -> _Deadlines:
 
 
 def _latest_finishes(
-    plan: Plan,
+    index_of: Mapping[str, int],
+    rank_of: Mapping[str, int],
     links: Mapping[str, Mapping[str, int]],
     own: Mapping[str, dt.date],
     remaining: Mapping[str, int],
@@ -1050,8 +1067,6 @@ def _latest_finishes(
         if node not in chosen:
             chosen.add(node)
             stack.extend(links[node])
-    index_of = {task.key: i for i, (_, task) in enumerate(plan.task_list())}
-    rank_of = {task.key: PRIORITIES.index(task.priority) for _, task in plan.task_list()}
     due_at = {node: (day.toordinal() + 1) * DAY for node, day in own.items()}  # end of the day
 
     def entry(node: str) -> tuple[int, int, int, int, str]:
@@ -1101,8 +1116,29 @@ def _latest_finishes(
     return finishes
 
 
+def _with_next_usable(
+    blocks: Iterable[tuple[dt.date, dt.datetime, int]], smin: int
+) -> Iterator[tuple[dt.date, dt.datetime, int, int]]:
+    """Each block with the length of the next block after it that can take a session (at
+    least ``smin`` long); 0 when there is none before the horizon."""
+    source = iter(blocks)
+    ahead: deque[tuple[dt.date, dt.datetime, int]] = deque()
+    current = next(source, None)
+    while current is not None:
+        following = next((block[2] for block in ahead if block[2] >= smin), 0)
+        while not following:
+            block = next(source, None)
+            if block is None:
+                break
+            ahead.append(block)
+            if block[2] >= smin:
+                following = block[2]
+        yield (*current, following)
+        current = ahead.popleft() if ahead else next(source, None)
+
+
 def _remaining_effort(
-    plan: Plan,
+    listed: Sequence[tuple[Phase, Task]],
     efforts: Mapping[str, int],
     actuals: Actuals | None,
     smin: int,
@@ -1111,7 +1147,7 @@ def _remaining_effort(
     """Task id → the minutes to place from today on, on the 15-minute grid (build_schedule,
     "Progress"); a task over its estimate, or re-estimated to nothing, is warned about."""
     remaining: dict[str, int] = {}
-    for _, task in plan.task_list():
+    for _, task in listed:
         key = task.key
         effort = efforts[key]
         if actuals is None or task.wait is not None:
@@ -1171,6 +1207,7 @@ def _spent_warning(key: str, logged: int, effort: int, rest: int) -> str:
 
 def _past_sessions(
     plan: Plan,
+    listed: Sequence[tuple[Phase, Task]],
     availability: Availability,
     start: dt.date,
     today: dt.date,
@@ -1180,9 +1217,9 @@ def _past_sessions(
 ) -> tuple[list[Session], list[LoggedDay]]:
     """The past as it is shown: logged time in the windows of its day (else a LoggedDay), and
     the sessions done tasks without log entries keep; numbered per task in time order."""
-    if actuals is None:
+    if actuals is None or not (actuals.done or actuals.logged):
         return [], []
-    order = {task.key: i for i, (_, task) in enumerate(plan.task_list())}
+    order = {task.key: i for i, (_, task) in enumerate(listed)}
     logs: dict[dt.date, dict[str, int]] = {}
     for key, entries in actuals.logged.items():
         if key in order:
@@ -1296,6 +1333,8 @@ class _Run:
     remaining: Mapping[str, int]
     done: Mapping[str, dt.date]
     spent: Mapping[str, int]
+    listed: Sequence[tuple[Phase, Task]]
+    phase_of: Mapping[str, str]
     due: _Deadlines
     latest: Mapping[str, int]
     nominal_dates: Mapping[str, tuple[dt.date, dt.date]]
@@ -1339,10 +1378,10 @@ def _assemble(
             return run.spans[key].first_day
         return end_date(key)
 
-    work = {phase.key for phase in plan.phases} | {task.key for _, task in plan.task_list()}
+    work = {phase.key for phase in plan.phases} | run.phase_of.keys()
     misses: list[Miss] = []
     tasks: list[TaskPlan] = []
-    for phase, task in plan.task_list():
+    for phase, task in run.listed:
         key = task.key
         deadline = run.due.tasks.get(key)
         finished = end_date(key)
@@ -1452,7 +1491,7 @@ def _assemble(
         phases=tuple(phases),
         milestones=tuple(milestones),
         warnings=tuple(warnings),
-        waits=tuple(run.spans[task.key] for _, task in plan.task_list() if task.key in run.spans),
+        waits=tuple(run.spans[task.key] for _, task in run.listed if task.key in run.spans),
         logged_days=tuple(logged_days),
         misses=tuple(misses),
     )
