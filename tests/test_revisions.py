@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from plan2cal.errors import ProgressError
 from plan2cal.export.events import calendar_events
 from plan2cal.export.ics import ics_bytes
-from plan2cal.export.revisions import Revisions, State, revise, state_from_ics
+from plan2cal.export.revisions import (
+    Revisions,
+    State,
+    load_state,
+    revise,
+    state_bytes,
+    state_from_ics,
+)
 from plan2cal.model import Plan
 from plan2cal.schedule import Schedule, availability_for, build_schedule
 
@@ -247,7 +256,8 @@ def test_a_calendar_that_cannot_be_read_is_a_damaged_state_naming_the_file(
 
     with pytest.raises(ProgressError, match=message) as raised:
         state_from_ics(ics, "linked")
-    assert str(ics) in str(raised.value)
+    assert str(raised.value).startswith(f"{ics}: cannot rebuild the state from ")
+    assert str(raised.value).endswith(" away to start afresh")
     assert raised.value.exit_code == 5
 
 
@@ -275,3 +285,82 @@ def test_a_rebuilt_record_is_the_one_revise_wrote_field_by_field(tmp_path: Path)
     assert record == second.state.events[uid]
     assert (record.sequence, record.last_modified) == (1, "2027-01-11T08:00:00Z")
     assert record.start.endswith("Z") and record.summary == "Task A (1/2)"
+
+
+def test_a_tombstone_says_it_was_removed_by_a_reschedule(tmp_path: Path) -> None:
+    """The cancelled copy of a dropped session keeps its title after "Cancelled: " and says why."""
+    first = export(schedule_of(plan_of()), None, FIRST, tmp_path / "linked.ics")
+    second = export(schedule_of(plan_of(phases=1)), first.state, SECOND, tmp_path / "linked.ics")
+
+    tombstone = next(e for e in second.events if e.item == "c#1")
+
+    assert tombstone.cancelled
+    assert tombstone.summary == "Cancelled: Task C (1/2)"
+    assert tombstone.description == "Removed from the plan by a reschedule."
+
+
+def test_events_without_a_sequence_line_are_rebuilt_at_sequence_0(tmp_path: Path) -> None:
+    """A calendar another tool rewrote without SEQUENCE still rebuilds: every event at 0."""
+    ics = tmp_path / "linked.ics"
+    first = export(schedule_of(plan_of()), None, FIRST, ics)
+    lines = ics.read_bytes().split(b"\r\n")
+    ics.write_bytes(b"\r\n".join(line for line in lines if not line.startswith(b"SEQUENCE:")))
+
+    rebuilt = state_from_ics(ics, "linked")
+
+    assert rebuilt is not None and rebuilt.events.keys() == first.state.events.keys()
+    assert {record.sequence for record in rebuilt.events.values()} == {0}
+
+
+def _damaged(state: dict[str, Any], kind: str) -> str:
+    """The state file's JSON with one thing wrong, as a hand edit might leave it."""
+    record = next(iter(state["events"].values()))
+    if kind == "not-json":
+        return json.dumps(state)[:-3]
+    if kind == "a-list":
+        return json.dumps([state])
+    if kind == "version":
+        state["version"] = 2
+    elif kind == "summary":
+        record["summary"] = 5
+    elif kind == "sequence":
+        record["sequence"] = 2**31
+    elif kind == "cancelled-on":
+        record["cancelled_on"] = "someday"
+    elif kind == "milestones":
+        state["baseline"]["milestones"] = ["p1"]
+    elif kind == "planned":
+        state["baseline"]["planned"] = {"2027-01-04": 1.5}
+    return json.dumps(state)
+
+
+@pytest.mark.parametrize(
+    ("kind", "problem"),
+    [
+        ("not-json", "(line 1: Expecting ',' delimiter)"),
+        ("a-list", "(TypeError: the file must hold one JSON object)"),
+        ("version", "(ValueError: version 2, expected 1)"),
+        ("summary", ".summary must be text)"),
+        ("sequence", ".sequence must be a whole number below 2^31)"),
+        ("cancelled-on", "(ValueError: Invalid isoformat string: 'someday')"),
+        ("milestones", "(TypeError: baseline: milestones and planned must be mappings)"),
+        ("planned", "(TypeError: baseline: planned must map days to whole minutes)"),
+    ],
+)
+def test_a_damaged_state_file_stops_with_what_is_wrong_and_how_to_start_afresh(
+    tmp_path: Path, kind: str, problem: str
+) -> None:
+    """Exit code 5; the message names the file and the problem, and says the .ics rebuilds it."""
+    first = revise(None, schedule_of(plan_of()), calendar_events(schedule_of(plan_of())), FIRST, 30)
+    path = tmp_path / "linked.state.json"
+    path.write_text(_damaged(json.loads(state_bytes(first.state)), kind), encoding="utf-8")
+    ics = tmp_path / "linked.ics"
+
+    with pytest.raises(ProgressError) as raised:
+        load_state(path, ics, "linked")
+
+    message = str(raised.value)
+    assert raised.value.exit_code == 5
+    assert message.startswith(f"{path}: the state file is damaged (")
+    assert f"{problem}. It was left as it is: repair it, or move it away and plan2cal " in message
+    assert message.endswith(f"rebuilds it from {ics}")
