@@ -452,3 +452,95 @@ def test_status_before_the_start_reports_the_real_day(
     assert result.exit_code == 0, result.output
     assert "as of 2026-12-01" in result.stdout
     assert not (tmp_path / "out").exists()  # status writes nothing
+
+
+def _blocks(end: str, length: str) -> list[str]:
+    """The check lines of one block a day, Monday to Thursday evening and Saturday morning."""
+    evenings = [f"  {day}  19:00-{end}  ({length})" for day in ("mon", "tue", "wed", "thu")]
+    saturday_end = f"{int(end[:2]) - 10:02d}{end[2:]}"
+    return [*evenings, f"  sat  09:00-{saturday_end}  ({length})"]
+
+
+@pytest.mark.parametrize(
+    ("hours", "capacity", "blocks", "ends"),
+    [
+        (5, "5h", _blocks("20:00", "1h"), "takes 6 weeks and ends on 2027-01-20"),
+        (7.5, "7h30m", _blocks("20:30", "1h30m"), "takes 4 weeks and ends on 2027-01-04"),
+    ],
+)
+def test_check_lays_out_the_week_and_keeps_the_work_at_budgets_other_than_10_h(
+    write_plan: WritePlan,
+    run_cli: Run,
+    hours: float,
+    capacity: str,
+    blocks: list[str],
+    ends: str,
+) -> None:
+    """``check --hours-per-week`` shows that budget's blocks; the tasks keep their 10 h efforts."""
+    plan = write_plan(DEMO_PLAN)
+
+    result = run_cli("check", plan, "--start", "2026-12-07", "--hours-per-week", hours)
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert f"budget {hours:g} h a week" in lines[1]
+    assert lines[2] == (
+        f"capacity: {capacity} a week in these blocks (the windows could hold 11h45m):"
+    )
+    # The budget spread evenly over the five days that have windows, one block each.
+    assert lines[3:8] == blocks
+    # Tasks B and C share the rest of Phase One's 2 weeks at the plan's own 10 h, whatever
+    # budget this run tries: the budget changes the pace, not the work.
+    efforts = {line.split()[0]: line.split()[1] for line in lines if line.startswith("  task-")}
+    assert efforts == {"task-b*": "5h45m", "task-c*": "11h15m"}
+    # 30 h of work; sessions shortened to keep session.min leave a few quarter-hours empty.
+    assert any(f"at {hours:g} h a week the work {ends}" in line for line in lines), lines
+
+
+def test_baseline_as_the_first_command_is_kept_by_the_schedule_and_status_after_it(
+    write_plan: WritePlan, run_cli: Run, tmp_path: Path
+) -> None:
+    """``baseline`` in a fresh folder sets the baseline; a slower first schedule slips from it."""
+    plan = write_plan(DEMO_PLAN)
+    out = tmp_path / "out"
+    state_file = out / "demo.state.json"
+
+    first = run_cli("baseline", plan, "--start", "2026-12-07", "--today", "2026-12-07", "-o", out)
+
+    assert first.exit_code == 0, first.output
+    # At the plan's 10 h a week: phase one by 21 Dec, phase two by 28 Dec.
+    assert first.stdout.startswith("Baseline set in ")
+    assert first.stdout.endswith("demo.state.json: one 2026-12-21, two 2026-12-28.\n")
+    assert sorted(p.name for p in out.iterdir() if p.suffix != ".lock") == ["demo.state.json"]
+    baseline = json.loads(state_file.read_text(encoding="utf-8"))["baseline"]
+    assert baseline["milestones"] == {"one": "2026-12-21", "two": "2026-12-28"}
+
+    # Half the budget: the first calendar ends later, and keeps the baseline set before it.
+    scheduled = run_cli("schedule", plan, "--today", "2026-12-07", "--hours-per-week", "5")
+    assert scheduled.exit_code == 0, scheduled.output
+    ics = (out / "demo.ics").read_text(encoding="utf-8")
+    assert re.findall(r"X-PLAN2CAL-BASELINE:(\S+)", ics) == ["2026-12-21", "2026-12-28"]
+    assert json.loads(state_file.read_text(encoding="utf-8"))["baseline"] == baseline
+
+    status = run_cli("status", plan, "--today", "2026-12-07")
+
+    assert status.exit_code == 0, status.output
+    rows = {
+        line.split("  ")[0]: re.split(r"\s{2,}", line.strip())
+        for line in status.stdout.splitlines()
+        if line.startswith("Phase ")
+    }
+    assert rows["Phase One"][1:] == [
+        "2027-01-04",
+        "2027-01-04",
+        "+0 d",
+        "2026-12-21",
+        "+14 d (+2.0 w)",
+    ]
+    assert rows["Phase Two"][1:] == [
+        "2027-01-20",
+        "2027-01-20",
+        "+0 d",
+        "2026-12-28",
+        "+23 d (+3.3 w)",
+    ]

@@ -224,6 +224,130 @@ def test_the_schedule_at_fits_budget_makes_the_date_for_the_bundled_plan() -> No
     )
 
 
+def one_task_plan(
+    hours: float,
+    windows: dict[str, str],
+    *,
+    session: dict[str, str] | None = None,
+    hours_per_week: float | None = 4,
+) -> Plan:
+    """One phase of one task of ``hours`` hours, in UTC."""
+    defaults: dict[str, Any] = {"timezone": "UTC", "windows": windows, "session": session or {}}
+    if hours_per_week is not None:
+        defaults["hours_per_week"] = hours_per_week
+    return Plan.model_validate(
+        {
+            "plan": "one",
+            "title": "One task",
+            "defaults": defaults,
+            "phases": [
+                {"id": "only", "name": "Only", "tasks": [{"id": "t", "name": "T", "hours": hours}]}
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("shortest", "least"), [("30m", 0.5), ("45m", 1.0), ("1h", 1.0), ("15h15m", 15.5)]
+)
+def test_the_smallest_budget_fit_tries_is_the_shortest_session_in_half_hours(
+    shortest: str, least: float
+) -> None:
+    """``least`` is session.min rounded up to the half hour, for a date made and one missed."""
+    plan = one_task_plan(
+        20, {"sat": "06:00-22:00"}, session={"min": shortest, "max": "16h"}, hours_per_week=16
+    )
+    far, near = dt.date(2029, 1, 1), START
+
+    made = fit_budget(plan, availability_for(plan), START, None, far)
+    missed = fit_budget(plan, availability_for(plan), START, None, near)
+
+    assert (made.least, missed.least) == (least, least)
+    assert made.budget == least  # the Saturday sessions make 2029 at any budget
+    assert missed.budget is None
+
+
+def test_fit_for_an_impossible_date_names_what_it_fitted(plan: Plan) -> None:
+    """The answer says which target missed: the plan, or the phase asked for."""
+    by = START + dt.timedelta(days=1)
+
+    whole = fit_budget(plan, availability(plan), START, None, by)
+    phase = fit_budget(plan, availability(plan), START, None, by, "learn")
+
+    assert (whole.target, whole.budget) == ("the plan", None)
+    assert (phase.target, phase.budget) == ("learn", None)
+
+
+def test_work_past_the_30_year_horizon_even_at_the_most_is_an_error_naming_it() -> None:
+    """One hour a week at most and 1,600 hours of work: about 31 years, past the default 30."""
+    plan = one_task_plan(1600, {"mon": "19:00-20:00"})
+
+    with pytest.raises(UnschedulableError) as raised:
+        fit_budget(plan, availability_for(plan), START, None, dt.date(2080, 1, 1))
+
+    assert str(raised.value) == (
+        "even 1 h a week, all the windows hold, does not finish the plan within the 30-year horizon"
+    )
+
+
+def test_a_budget_that_needs_more_years_than_the_horizon_misses_the_date() -> None:
+    """60 h by a date three years out, with a one-year horizon: the budget must end within it."""
+    plan = one_task_plan(60, {"mon-fri": "19:00-21:00"})
+    horizon_end = dt.date(2028, 1, 4)
+
+    answer = fit_budget(plan, availability_for(plan), START, None, dt.date(2030, 1, 1), None, 1)
+
+    # Half an hour a week would take 120 weeks: past the horizon, so not an answer.
+    assert answer.budget is not None and answer.budget > 0.5
+    assert answer.end_at_budget is not None and answer.end_at_budget <= horizon_end
+    less = dataclasses.replace(availability_for(plan), hours_per_week=answer.budget - 0.5)
+    with pytest.raises(UnschedulableError, match="1-year horizon"):
+        build_schedule(plan, less, START, horizon_years=1)
+
+
+def test_fit_without_a_basis_keeps_the_work_of_the_current_budget_for_a_plan_without_one() -> None:
+    """With no hours_per_week in the plan, the work is sized once, at this run's budget."""
+    plan = Plan.model_validate(
+        {
+            "plan": "nobudget",
+            "title": "No budget",
+            "defaults": {"timezone": "UTC", "windows": {"mon-fri": "19:00-21:00"}},
+            "phases": [
+                {"id": "only", "name": "Only", "weeks": 4, "tasks": [{"id": "t", "name": "T"}]}
+            ],
+        }
+    )
+    now = availability_for(plan, hours_per_week=4)  # 16 h of work over the phase's 4 weeks
+    by = dt.date(2027, 3, 1)
+
+    answer = fit_budget(plan, now, START, None, by)
+
+    assert answer.budget is not None and answer.budget != 4
+    at_budget = dataclasses.replace(now, hours_per_week=answer.budget)
+    schedule = build_schedule(plan, at_budget, START, effort_basis=4)
+    assert [task.effort for task in schedule.tasks] == [16 * 60]
+    assert answer.end_at_budget == schedule.end <= by
+    less = dataclasses.replace(now, hours_per_week=answer.budget - 0.5)
+    assert build_schedule(plan, less, START, effort_basis=4).end > by
+
+
+def test_fit_keeps_its_guarantee_where_more_budget_finishes_later() -> None:
+    """A 2 h task with 45 min sessions: 4 h a week ends a week after 3.5 h (Tuesday to Friday
+    hold 45 min, too short for the last hour); the answer still makes the date, 0.5 h less not."""
+    plan = one_task_plan(2, {"mon-fri": "19:00-21:00"}, session={"min": "45m"})
+    by = dt.date(2027, 1, 5)
+
+    answer = fit_budget(plan, availability_for(plan), START, None, by)
+
+    def end_at(budget: float) -> dt.date:
+        trial = dataclasses.replace(availability_for(plan), hours_per_week=budget)
+        return build_schedule(plan, trial, START).end
+
+    assert (end_at(3.5), end_at(4.0)) == (by, dt.date(2027, 1, 11))
+    assert answer.budget is not None and answer.end_at_budget == end_at(answer.budget) <= by
+    assert end_at(answer.budget - 0.5) > by
+
+
 # --- fit against the scheduler, on generated plans and progress ------------------------------
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import time
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -117,6 +119,45 @@ def test_a_split_day_holds_a_budget_the_first_window_alone_cannot() -> None:
     assert pattern.blocks[0] == ((20 * 60, 45),)
 
 
+# Two half-hour windows with an hour between them: a day holds 0, 30 or 60 minutes.
+HALF_HOURS = ((19 * 60, 19 * 60 + 30), (20 * 60, 20 * 60 + 30))
+
+
+@pytest.mark.parametrize(
+    ("hours", "days", "shares"),
+    [
+        # 50 min a day is the even share; 60, 60, 30 is as near as the windows allow.
+        (2.5, 3, [60, 60, 30, 0, 0, 0, 0]),
+        (2.5, 4, [60, 30, 30, 30, 0, 0, 0]),
+        (3.5, 5, [60, 60, 30, 30, 30, 0, 0]),
+        (4.5, 5, [60, 60, 60, 60, 30, 0, 0]),
+    ],
+)
+def test_where_no_even_share_fits_the_windows_each_day_gets_the_nearest_they_hold(
+    hours: float, days: int, shares: list[int]
+) -> None:
+    """The whole budget is laid out, each day 0, 30 or 60 min, nearest the even spread."""
+    pattern = week_pattern(availability(hours, weekdays(range(days), *HALF_HOURS)))
+
+    assert pattern.weekly_minutes == hours * 60
+    assert [pattern.day_minutes(day) for day in range(7)] == shares
+    # On a tie (60 + 30 or 30 + 60) the earlier day gets more; a day's 60 is both windows.
+    assert pattern.blocks[0] == ((19 * 60, 30), (20 * 60, 30))
+
+
+def test_a_budget_that_only_some_days_hold_whole_goes_to_the_first_of_them() -> None:
+    """90 min in sessions of 1 h to 1.5 h: Monday holds at most 75, so Wednesday gets all 90."""
+    windows = {
+        0: ((19 * 60, 20 * 60 + 15),),  # 75 min: a 60 or a 75 min block
+        2: ((19 * 60, 20 * 60 + 30),),  # 90 min
+        5: ((9 * 60, 11 * 60 + 30),),  # 150 min
+    }
+    pattern = week_pattern(availability(1.5, windows, session_min=60, session_max=90))
+
+    assert pattern.weekly_minutes == 90
+    assert pattern.blocks == ((), (), ((19 * 60, 90),), (), (), (), ())
+
+
 @pytest.mark.parametrize("days", [[0], list(range(5))])
 def test_an_hour_and_a_quarter_over_two_evening_windows_is_laid_out_whole(days: list[int]) -> None:
     """1.25 h with windows 19:00-20:00 and 20:30-21:00 lays out all 75 minutes of the week."""
@@ -223,6 +264,31 @@ def test_evening_blocks_stay_at_local_time_across_fall_back() -> None:
         dt.date(2027, 10, 31): [(18, 120)],
         dt.date(2027, 11, 1): [(18, 120)],
     }
+
+
+@pytest.fixture
+def machine_in_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local zone (TZ) set to New York for the test, then restored."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset is Unix only")
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("machine_in_new_york")
+def test_the_machines_own_zone_never_leaks_into_the_blocks_of_a_dst_day() -> None:
+    """On Berlin's two change days, on a machine set to New York, every block is in UTC."""
+    blocks = _utc_hours(dt.date(2027, 3, 28), dt.date(2027, 3, 28)) | _utc_hours(
+        dt.date(2027, 10, 31), dt.date(2027, 10, 31)
+    )
+    assert blocks == {dt.date(2027, 3, 28): [(17, 120)], dt.date(2027, 10, 31): [(18, 120)]}
+    pattern = week_pattern(availability(14, weekdays(range(7), EVENING)))
+    for day in (dt.date(2027, 3, 28), dt.date(2027, 10, 31)):
+        for begin, _ in work_blocks(pattern, BERLIN, day, day):
+            assert begin.utcoffset() == dt.timedelta(0) and begin.tzname() == "UTC", begin
 
 
 def test_window_spanning_the_spring_forward_gap_is_skipped() -> None:
