@@ -192,7 +192,7 @@ MALFORMED = {
     ),
     "impossible date": (
         "ml-course:\n  log:\n    - {date: 2027-02-30, duration: 6h}\n",
-        "3: YAML syntax error: '2027-02-30' is not a real date",
+        "3: ml-course.log[0].date: '2027-02-30' is not a real date",
     ),
     "date and time": (
         "ml-course:\n  done: 2027-02-10T18:00:00\n",

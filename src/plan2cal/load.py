@@ -455,8 +455,7 @@ class _YamlReader:
         try:
             value = construct(self.constructor, node)
         except _ScalarError as exc:
-            # Worded as before the reader named fields, which the progress file's tests pin.
-            raise PlanError(f"{self.path}:{line}: YAML syntax error: {exc}") from None
+            raise self._error(loc, line, str(exc)) from None
         except (ValueError, OverflowError, KeyError, yaml.constructor.ConstructorError):
             # An int beyond Python's 4,300 digits, a sexagesimal float beyond a float's range,
             # "!!int abc", "!!bool maybe".
