@@ -679,10 +679,24 @@ _TOML_STRING = re.compile(
 _TOML_TOKEN = re.compile(f"{_TOML_STRING.pattern}|[\\[\\]{{}}\\n]", re.DOTALL)
 
 
+# A key of more than MAX_DEPTH dotted parts, where a key may start: at the start of a line, in
+# a table header, or in an inline table.
+_TOML_LONG_DOTTED_KEY = re.compile(
+    r"(?:^|[\[{,])[ \t]*(?:(?:[A-Za-z0-9_-]+|\"[^\"\n]*\"|'[^'\n]*')[ \t]*\.[ \t]*)"
+    f"{{{MAX_DEPTH},}}",
+    re.MULTILINE,
+)
+
+
 def _read_toml(path: Path, text: str) -> tuple[Any, LineLookup]:
     # Strings are counted too: TOML's comments and literal strings make leaving them out
     # unreliable, and only a file of prose far larger than a plan can be over-counted.
     _check_count(path, text, ",=[{")
+    dotted = _TOML_LONG_DOTTED_KEY.search(text)
+    if dotted is not None:
+        # tomllib takes time quadratic in a dotted key's parts (4 s for 14,000) before any
+        # depth could be checked on its result; such a key nests deeper than MAX_DEPTH anyway.
+        raise PlanError(f"{path}:{text.count(chr(10), 0, dotted.start()) + 1}: {_TOO_DEEP}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

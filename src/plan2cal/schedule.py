@@ -525,7 +525,7 @@ def build_schedule(
     PlanError for a deadline no date can hold. Never OverflowError, however large the numbers.
     """
     links = dependency_links(plan)
-    check_acyclic({node: list(deps) for node, deps in links.items()})
+    check_acyclic(links)
     pattern = week_pattern(availability)
     basis = effort_basis if effort_basis is not None else effort_basis_for(plan, availability)
     horizon_end = horizon_end_of(start, horizon_years)
