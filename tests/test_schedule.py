@@ -641,11 +641,11 @@ def test_a_remaining_figure_replaces_the_estimate_less_the_time_logged() -> None
 def test_horizon_exceeded_raises_quickly() -> None:
     """Work that cannot end within the horizon is an error found before placing anything."""
     plan = make_plan([phase("one", task("a", hours=100_000))], hours_per_week=1)
-    began = time.perf_counter()
+    began = time.process_time()
     with pytest.raises(UnschedulableError, match="horizon"):
         schedule_of(plan, horizon_years=30)
     # 100 000 h at 1 h a week is ~1900 years; the check is arithmetic, not a 30-year walk.
-    assert time.perf_counter() - began < 2
+    assert time.process_time() - began < 2
 
 
 def test_work_just_past_a_short_horizon_raises() -> None:
@@ -684,11 +684,11 @@ def test_work_past_the_horizon_is_an_error_found_at_once(
     """The largest efforts and phase lengths a plan may hold raise UnschedulableError naming
     the horizon, fast (larger ones are refused when the plan is read: test_limits.py)."""
     plan = make_plan([phase("one", *tasks, weeks=weeks)])
-    began = time.perf_counter()
+    began = time.process_time()
     with pytest.raises(UnschedulableError, match=match) as info:
         schedule_of(plan, start=dt.date(2199, 12, 31), horizon_years=horizon)
     assert info.value.exit_code == 4
-    assert time.perf_counter() - began < 1
+    assert time.process_time() - began < 1
 
 
 def test_nominal_weeks_adding_up_past_the_horizon_are_an_error() -> None:
@@ -713,16 +713,16 @@ def test_slots_nobody_can_use_end_in_the_horizon_error_quickly() -> None:
     tasks = [task(f"t{i}", hours="45m") for i in range(2000)]
     for mode in ("interleave", "sequential"):
         plan = make_plan([phase("one", *tasks, mode=mode)], hours_per_week=4, windows=windows)
-        began = time.perf_counter()
+        began = time.process_time()
         with pytest.raises(UnschedulableError, match="do not fit before the end of the 30-year"):
             schedule_of(plan)
-        assert time.perf_counter() - began < 2
+        assert time.process_time() - began < 2
     parallel = [phase(f"p{i}", task(f"t{i}", hours="45m"), after=[]) for i in range(2000)]
     plan = make_plan(parallel, hours_per_week=4, windows=windows)
-    began = time.perf_counter()
+    began = time.process_time()
     with pytest.raises(UnschedulableError, match="30-year horizon"):
         schedule_of(plan)
-    assert time.perf_counter() - began < 2
+    assert time.process_time() - began < 2
 
 
 def test_budget_below_session_min_is_an_error() -> None:
