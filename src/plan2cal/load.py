@@ -679,11 +679,13 @@ _TOML_STRING = re.compile(
 _TOML_TOKEN = re.compile(f"{_TOML_STRING.pattern}|[\\[\\]{{}}\\n]", re.DOTALL)
 
 
-# A key of more than MAX_DEPTH dotted parts, where a key may start: at the start of a line, in
-# a table header, or in an inline table.
+# A key of 1,000 dotted parts or more, where a key may start: at the start of a line, in a
+# table header, or in an inline table. Shorter ones that nest too deep are named with their
+# field once tomllib has read them, which costs it a fraction of a second.
+_TOML_DOTTED_PARTS_READ = 1000
 _TOML_LONG_DOTTED_KEY = re.compile(
     r"(?:^|[\[{,])[ \t]*(?:(?:[A-Za-z0-9_-]+|\"[^\"\n]*\"|'[^'\n]*')[ \t]*\.[ \t]*)"
-    f"{{{MAX_DEPTH},}}",
+    f"{{{_TOML_DOTTED_PARTS_READ - 1},}}",
     re.MULTILINE,
 )
 
@@ -695,7 +697,7 @@ def _read_toml(path: Path, text: str) -> tuple[Any, LineLookup]:
     dotted = _TOML_LONG_DOTTED_KEY.search(text)
     if dotted is not None:
         # tomllib takes time quadratic in a dotted key's parts (4 s for 14,000) before any
-        # depth could be checked on its result; such a key nests deeper than MAX_DEPTH anyway.
+        # depth could be checked on its result; such a key nests far deeper than MAX_DEPTH.
         raise PlanError(f"{path}:{text.count(chr(10), 0, dotted.start()) + 1}: {_TOO_DEEP}")
     try:
         data = tomllib.loads(text)
