@@ -18,7 +18,7 @@ from plan2cal.export.asana import ASANA
 from plan2cal.export.tabular import csv_bytes
 from plan2cal.schedule import Actuals
 
-HEADER = ["Name", "Description", "Section/Column", "Start Date", "Due Date", "Dependencies"]
+HEADER = ["Name", "Description", "Section", "Start Date", "Due Date", "Dependencies"]
 US_DATE = re.compile(r"^(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/\d{4}$")
 FORMULA = '=HYPERLINK("http://example.com","x")'
 TRICKY_DESCRIPTION = 'Zeile eins, mit "Zitat"\nZeile zwei: naïve café — 東京'
@@ -78,7 +78,7 @@ def test_bundled_plan_matches_golden() -> None:
 
 
 def test_header_is_asanas_with_name_first_and_rows_end_in_crlf() -> None:
-    """The header is exactly Name, Description, Section/Column, Start/Due Date, Dependencies."""
+    """The header is exactly Name, Description, Section, Start/Due Date, Dependencies."""
     data = csv_bytes(ASANA, bundled_schedule())
     assert data.startswith(b"Name,")
     assert data.endswith(b"\r\n")
@@ -96,7 +96,7 @@ def test_one_row_per_task_and_none_per_phase() -> None:
     sections = {task.name: task.phase for task in schedule.tasks}
     phase_of = {phase.key: phase.name for phase in schedule.phases}
     for row in rows:
-        assert row["Section/Column"] == phase_of[sections[row["Name"]]]
+        assert row["Section"] == phase_of[sections[row["Name"]]]
 
 
 def test_dates_are_us_dates_of_the_schedule() -> None:
@@ -170,15 +170,15 @@ def test_repeated_names_are_suffixed_and_links_use_the_new_name() -> None:
     """A second "Review" becomes "Review (2)", and a task after it names "Review (2)"."""
     rows = {row["Name"]: row for row in read_back(csv_bytes(ASANA, schedule_of(TRICKY)))}
     assert len(rows) == 7  # six tasks and a milestone, no name lost to a collision
-    assert rows["Review"]["Section/Column"] == 'Prépa, "eins"'
-    assert rows["Review (2)"]["Section/Column"] == "Ship"
+    assert rows["Review"]["Section"] == 'Prépa, "eins"'
+    assert rows["Review (2)"]["Section"] == "Ship"
     assert "Review (2)" in rows["Wrap up"]["Dependencies"].split(",")
 
 
 def test_a_phase_predecessor_is_its_last_finishing_task() -> None:
     """``after: [prep]`` links to the prep task that finishes last, as the phase is no row."""
     rows = read_back(csv_bytes(ASANA, schedule_of(TRICKY)))
-    prep = [row for row in rows if row["Section/Column"] == 'Prépa, "eins"']
+    prep = [row for row in rows if row["Section"] == 'Prépa, "eins"']
     last = max(prep, key=lambda row: (parse_us(row["Due Date"]), rows.index(row)))
     wrap = next(row for row in rows if row["Name"] == "Wrap up")
     assert last["Name"] == "Review"
@@ -198,7 +198,7 @@ def test_milestone_is_a_dated_row_whose_description_says_milestone() -> None:
     milestone = next(row for row in rows if row["Name"] == 'Launch, v1 "GA"')
     assert milestone["Description"].split("\n\n") == ["Milestone", "Ship"]
     assert (milestone["Start Date"], milestone["Due Date"]) == ("", "02/01/2027")
-    assert milestone["Section/Column"] == ""
+    assert milestone["Section"] == ""
 
 
 def test_description_carries_the_effort_in_hours() -> None:
@@ -217,7 +217,7 @@ def test_text_survives_a_round_trip() -> None:
     assert formula["Description"].startswith(TRICKY_DESCRIPTION + "\n\n")
     names = {row["Name"] for row in rows}
     assert {'Read "Ça va", chapter 1', 'Launch, v1 "GA"'} <= names
-    assert {row["Section/Column"] for row in rows} == {'Prépa, "eins"', "Ship", ""}
+    assert {row["Section"] for row in rows} == {'Prépa, "eins"', "Ship", ""}
 
 
 def test_formula_name_is_neutralised_but_intact() -> None:

@@ -28,7 +28,7 @@ from plan2cal.export.jira import jira_items, read_jira_keys
 from plan2cal.schedule import Actuals, Schedule
 
 BOM = b"\xef\xbb\xbf"
-# The single-valued columns in the order jira.py writes them; Labels and Is blocked by follow,
+# The single-valued columns in the order jira.py writes them; Labels and Blocks follow,
 # each repeated once per value of the row with the most.
 SINGLE = [
     "Issue ID",
@@ -43,7 +43,7 @@ SINGLE = [
     "Priority",
     "Status",
 ]
-MULTI = ["Labels", "Is blocked by"]
+MULTI = ["Labels", "Blocks"]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # §2.2: no punctuation in a header but the separating commas.
 PLAIN_HEADER = re.compile(r"^[A-Za-z][A-Za-z ]*[A-Za-z]$")
@@ -138,6 +138,23 @@ LINKS: dict[str, Any] = {
 }
 
 
+# One task that two others wait for: its row blocks both.
+FAN_OUT: dict[str, Any] = {
+    **LINKS,
+    "phases": [
+        {
+            "id": "prep",
+            "name": "Prep",
+            "tasks": [
+                {"id": "a", "name": "A", "hours": 2},
+                {"id": "b", "name": "B", "hours": 1, "after": ["a"]},
+                {"id": "c", "name": "C", "hours": 1, "after": ["a"]},
+            ],
+        }
+    ],
+}
+
+
 # ---------------------------------------------------------------------------- golden files
 
 
@@ -156,18 +173,18 @@ def test_bundled_plan_config_matches_golden() -> None:
 
 
 def test_header_is_jiras_field_names_in_order_with_repeated_multi_value_headers() -> None:
-    """Single columns in jira.py's order, then Labels ×3 and Is blocked by ×1 for this plan."""
+    """Single columns in jira.py's order, then Labels ×3 and Blocks ×2 for this plan."""
     header, issues = read_back(render(bundled_schedule()).files["jira.csv"])
-    assert header == [*SINGLE, "Labels", "Labels", "Labels", "Is blocked by"]
+    assert header == [*SINGLE, "Labels", "Labels", "Labels", "Blocks", "Blocks"]
     for name in MULTI:
         assert header.count(name) == max(len(issue.many(name)) for issue in issues)
 
 
 def test_multi_value_headers_repeat_as_often_as_the_fullest_row() -> None:
-    """A task after two others gets two Is blocked by columns; every other row pads them."""
-    header, issues = read_back(render(schedule_of(LINKS)).files["jira.csv"])
-    assert header.count("Is blocked by") == 2
-    assert header[-2:] == ["Is blocked by", "Is blocked by"]
+    """A task that two others wait for gets two Blocks columns; every other row pads them."""
+    header, issues = read_back(render(schedule_of(FAN_OUT)).files["jira.csv"])
+    assert header.count("Blocks") == 2
+    assert header[-2:] == ["Blocks", "Blocks"]
     for name in MULTI:
         assert header.count(name) == max(len(issue.many(name)) for issue in issues)
         assert all(len(issue.cells[name]) == header.count(name) for issue in issues)
@@ -257,19 +274,60 @@ def test_priorities_are_jiras_default_names() -> None:
     assert {issue["Priority"] for issue in rows.values()} <= set(JIRA_PRIORITY.values())
 
 
-def test_is_blocked_by_holds_the_issue_ids_of_the_after_dependencies() -> None:
-    """Each task's Is blocked by cells are the Issue IDs of its ``after`` items, in order."""
-    schedule = bundled_schedule()
-    rows = by_label(read_back(render(schedule).files["jira.csv"])[1])
-    linked = 0
-    for task in schedule.tasks:
-        expected = [rows[key]["Issue ID"] for key in task.after]
-        assert rows[task.key].many("Is blocked by") == expected, task.key
-        linked += len(expected)
-    assert linked
+def _links_read_back(data: bytes) -> set[tuple[str, str]]:
+    """(row's label id, id it blocks) for every Blocks cell: read as Jira does, the row's issue
+    is the source and the cell's issue the target of a "blocks" link."""
+    _, issues = read_back(data)
+    label_of = {
+        issue["Issue ID"]: next(
+            label.removeprefix("plan2cal-")
+            for label in issue.many("Labels")
+            if label.startswith("plan2cal-")
+        )
+        for issue in issues
+    }
+    return {
+        (label_of[issue["Issue ID"]], label_of[target])
+        for issue in issues
+        for target in issue.many("Blocks")
+    }
+
+
+def test_blocks_on_the_predecessors_row_rebuilds_every_after_link_in_its_direction() -> None:
+    """Read back as "row blocks cell", the links are exactly the plan's ``after`` links of
+    tasks whose prerequisite is a row: prerequisite blocks the task, never the other way."""
+    for schedule in (bundled_schedule(), schedule_of(LINKS)):
+        rows = read_back(render(schedule).files["jira.csv"])[1]
+        keys = {issue["Issue ID"] for issue in rows}
+        assert keys
+        expected = {(dep, task.key) for task in schedule.tasks for dep in task.after}
+        assert expected
+        assert _links_read_back(render(schedule).files["jira.csv"]) == expected
     small = by_label(read_back(render(schedule_of(LINKS)).files["jira.csv"])[1])
-    assert small["c"].many("Is blocked by") == [small["a"]["Issue ID"], small["b"]["Issue ID"]]
-    assert small["d"].many("Is blocked by") == [small["prep"]["Issue ID"]]
+    assert small["a"].many("Blocks") == [small["c"]["Issue ID"]]
+    assert small["b"].many("Blocks") == [small["c"]["Issue ID"]]
+    assert small["prep"].many("Blocks") == [small["d"]["Issue ID"]]
+    assert small["c"].many("Blocks") == small["d"].many("Blocks") == []
+
+
+def test_blocks_keeps_issue_ids_when_rows_carry_jira_keys(tmp_path: Path) -> None:
+    """With --jira-keys the Issue ID numbering and the Blocks cells are those of a first run."""
+    schedule = schedule_of(LINKS)
+    first = render(schedule).files["jira.csv"]
+    _, issues = read_back(first)
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Issue key,Summary,Labels\n"
+        + "".join(
+            f"RM-{n},{issue['Summary']},{issue.many('Labels')[1]}\n"
+            for n, issue in enumerate(issues, start=1)
+        ),
+        encoding="utf-8",
+    )
+    again = render(schedule, export).files["jira.csv"]
+    assert _links_read_back(again) == _links_read_back(first)
+    rows = by_label(read_back(again)[1])
+    assert rows["a"]["Issue Key"] == "RM-" + rows["a"]["Issue ID"]
 
 
 def test_labels_tie_each_row_to_its_plan_item_without_spaces() -> None:
@@ -286,7 +344,7 @@ def test_labels_tie_each_row_to_its_plan_item_without_spaces() -> None:
 def test_config_sets_the_date_format_and_maps_the_written_headers() -> None:
     """The configuration says yyyy-MM-dd and maps every header but the link and Start date.
 
-    Is blocked by needs a link type and Start date a custom field, both with site-specific ids
+    Blocks needs a link type and Start date a custom field, both with site-specific ids
     (§2.10), so the wizard must ask for those two.
     """
     rendered = render(bundled_schedule())
@@ -297,7 +355,7 @@ def test_config_sets_the_date_format_and_maps_the_written_headers() -> None:
     assert config["config.delimiter"] == ","
     mapped = set(config["config.field.mappings"])
     assert mapped <= set(header)
-    assert mapped == set(header) - {"Is blocked by", "Start date"}
+    assert mapped == set(header) - {"Blocks", "Start date"}
 
 
 def test_settings_name_every_column_the_config_leaves_unmapped() -> None:

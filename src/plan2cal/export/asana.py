@@ -145,9 +145,9 @@ ASANA = Target(
     columns=(
         Column("Name", lambda item: item.name),
         Column("Description", _description),
-        # The header Asana's own CSV export uses for the section; §3.1 lists "Section" [V A1].
-        # The importer's mapping step accepts either, and the design asks for this one.
-        Column("Section/Column", lambda item: item.phase_name),
+        # The importer's documented header, which makes the section (§3.1 [V A1], §15b);
+        # "Section/Column" is what Asana's export writes, and the importer may not map it.
+        Column("Section", lambda item: item.phase_name),
         # A milestone has a due date only, as in §3.6.
         Column(
             "Start Date",
@@ -165,7 +165,8 @@ ASANA = Target(
         "Start dates need a paid Asana plan; on a free plan Asana puts them in the description",
         "Dates are MM/DD/YYYY; keep Name as the first column and do not re-save the file in "
         "Excel (it rewrites dates in your locale)",
-        "If the importer does not map them by itself: Section/Column → Section, "
-        "Dependencies → Dependencies (blocked by)",
+        "If the importer does not map them by itself: Section → Section, "
+        "Dependencies → Dependencies (blocked by); on the first import, check that each phase "
+        "became a section and that a task with an 'after' shows its dependency",
     ),
 )

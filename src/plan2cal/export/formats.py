@@ -9,7 +9,14 @@ from pathlib import Path
 from plan2cal.export.asana import ASANA
 from plan2cal.export.gcal import GCAL
 from plan2cal.export.generic import GENERIC
-from plan2cal.export.jira import config_json, issue_ids, jira_items, jira_target, read_jira_keys
+from plan2cal.export.jira import (
+    config_json,
+    issue_ids,
+    jira_items,
+    jira_target,
+    read_jira_keys,
+    successors,
+)
 from plan2cal.export.msproject import SETTINGS as MSPROJECT_SETTINGS
 from plan2cal.export.msproject import SUFFIX as MSPROJECT_SUFFIX
 from plan2cal.export.msproject import msproject_bytes
@@ -57,7 +64,7 @@ JIRA_CONFIG = "jira-config.json"
 def _jira(schedule: Schedule, options: Options) -> Rendered:
     items = jira_items(schedule)
     keys = read_jira_keys(options.jira_keys, items) if options.jira_keys else None
-    target = jira_target(issue_ids(items), keys)
+    target = jira_target(issue_ids(items), keys, successors(items))
     config_name = f"{schedule.plan}.{JIRA_CONFIG}"
     settings = [line.replace("{config}", config_name) for line in target.settings]
     if keys is not None:

@@ -4,8 +4,10 @@ Headers are Jira's own field names so the importer maps them by itself (§2.3); 
 before their tasks and a task's ``Parent`` is its epic's ``Issue ID`` (§2.5); estimates are
 in seconds (§2.3, SimpleTimeEstimateConverter); dates are ``yyyy-MM-dd``, the one format that
 does not depend on the importer's language (§2.4). Labels and blocking links repeat their
-header once per value (§2.8). With the keys of issues already imported, each row carries its
-``Issue Key`` so that a rerun updates them instead of creating duplicates (§2.9).
+header once per value (§2.8). A link goes on the predecessor's row: the importer makes the row's
+issue the link's source and gives it the type's outward wording (§15b), so a ``Blocks`` column
+on row A holding B reads "A blocks B". With the keys of issues already imported, each row
+carries its ``Issue Key`` so that a rerun updates them instead of creating duplicates (§2.9).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from plan2cal.diagnostics import quoted
@@ -62,8 +64,24 @@ def _description(item: Item) -> str:
     return "\n\n".join(parts)
 
 
-def jira_target(items_ids: Mapping[str, int], keys: Mapping[str, str] | None = None) -> Target:
-    """The Jira target; ``items_ids`` numbers the rows, ``keys`` gives known Jira issue keys."""
+def successors(items: Sequence[Item]) -> dict[str, list[str]]:
+    """Row id → the ids of the rows whose ``after`` names it, in row order."""
+    following: dict[str, list[str]] = {item.key: [] for item in items}
+    for item in items:
+        for dep in item.depends_on:
+            if dep in following:
+                following[dep].append(item.key)
+    return following
+
+
+def jira_target(
+    items_ids: Mapping[str, int],
+    keys: Mapping[str, str] | None = None,
+    following: Mapping[str, Sequence[str]] | None = None,
+) -> Target:
+    """The Jira target; ``items_ids`` numbers the rows, ``keys`` gives known Jira issue keys,
+    ``following`` the rows that wait for each row (successors)."""
+    following = following or {}
 
     def issue_type(item: Item) -> str:
         return {"phase": "Epic", "task": "Task", "milestone": "Task"}[item.kind]
@@ -79,8 +97,8 @@ def jira_target(items_ids: Mapping[str, int], keys: Mapping[str, str] | None = N
         extra += ["milestone"] if item.kind == "milestone" else []
         return ["plan2cal", task_label(item.key), *extra]
 
-    def blocked_by(item: Item) -> list[str]:
-        return [str(items_ids[dep]) for dep in item.depends_on if dep in items_ids]
+    def blocks(item: Item) -> list[str]:
+        return [str(items_ids[key]) for key in following.get(item.key, ()) if key in items_ids]
 
     columns = [Column("Issue ID", lambda item: str(items_ids[item.key]), text=False)]
     if keys:
@@ -97,7 +115,7 @@ def jira_target(items_ids: Mapping[str, int], keys: Mapping[str, str] | None = N
         Column("Priority", lambda item: PRIORITY[item.priority], text=False),
         Column("Status", lambda item: STATUS[item.status], text=False),
         Column("Labels", labels, text=False),
-        Column("Is blocked by", blocked_by, text=False),
+        Column("Blocks", blocks, text=False),
     ]
     return Target(
         name="jira",
@@ -110,8 +128,9 @@ def jira_target(items_ids: Mapping[str, int], keys: Mapping[str, str] | None = N
             "File encoding UTF-8, delimiter comma; or load the saved configuration beside it, "
             "{config}",
             "Map Parent to Parent, Start date to the Start date field, Original and Remaining "
-            "Estimate to the time-tracking estimates (seconds), and Is blocked by to the link "
-            "type 'is blocked by'",
+            "Estimate to the time-tracking estimates (seconds), and Blocks to the link type "
+            "Blocks (each row blocks the issues its Blocks cells name); after the first import, "
+            "open one task with an 'after' and check that it 'is blocked by' the right issue",
             "To update instead of duplicating on a rerun, export the issues from Jira and pass "
             "the file with --jira-keys",
         ),
@@ -128,7 +147,8 @@ def config_json(keys: bool) -> bytes:
 
     ``Parent`` maps to ``parent``, not ``subtask-parent-id``: the latter links only sub-tasks
     (§2.5, J8) and a Task under an Epic is not one; a 2024 generator uses ``parent`` (J14).
-    Link types and custom fields have site-specific ids, so the wizard asks for those.
+    Link types and custom fields have site-specific ids, so the wizard asks for those: the
+    ``Blocks`` column gets no ``link.type`` here, since no id is the same on every site.
     """
     mappings: dict[str, dict[str, str]] = {
         "Issue ID": {"jira.field": "issue-id"},
