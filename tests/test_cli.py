@@ -544,3 +544,29 @@ def test_baseline_as_the_first_command_is_kept_by_the_schedule_and_status_after_
         "2026-12-28",
         "+23 d (+3.3 w)",
     ]
+
+
+def test_a_plan_late_on_its_own_weeks_names_the_budget_that_keeps_them(
+    write_plan: WritePlan, run_cli: Run
+) -> None:
+    """23 h in 2 weeks at 10 h a week: the two lines on the phases' weeks and fit's budget."""
+    plan = write_plan(_plan("hours: 2h", "hours: 22h"))
+    result = run_cli("schedule", plan, "-o", plan.parent / "out", "--start", "2027-01-04")
+    assert result.exit_code == 0, result.output
+    assert "The phases' own weeks add up to 2 weeks, to 2027-01-18;" in result.stdout
+    assert "11 h a week would keep to the phases' weeks (plan2cal fit --by 2027-01-18)" in (
+        result.stdout
+    )
+
+
+def test_a_plan_without_weeks_of_its_own_says_nothing_of_them(
+    write_plan: WritePlan, run_cli: Run
+) -> None:
+    """With no phase giving weeks, the nominal dates are the effort's: no line about the
+    phases' weeks, and no budget search for them."""
+    plan = write_plan(_plan("    weeks: 2\n", "").replace("hours: 2h", "hours: 29h"))
+    result = run_cli("schedule", plan, "-o", plan.parent / "out", "--start", "2027-01-04")
+    assert result.exit_code == 0, result.output
+    assert "own weeks" not in result.stdout
+    assert "would keep" not in result.stdout
+    assert "The plan ends on" in result.stdout or "ends on" in result.stdout

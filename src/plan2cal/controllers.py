@@ -412,7 +412,10 @@ def nominal_fit(
     workspace: Workspace, schedule: Schedule, horizon_years: int = 30
 ) -> NominalView | None:
     """When the plan ends after its phases' own weeks: by how much, and what budget keeps them
-    (what ``fit --by`` the nominal end finds). None when it ends in time."""
+    (what ``fit --by`` the nominal end finds). None when it ends in time, or when no phase
+    gives weeks of its own: the nominal dates are then the effort's, not the plan's word."""
+    if all(phase.weeks is None for phase in workspace.plan.phases):
+        return None
     nominal_end = max(phase.nominal_end for phase in schedule.phases)
     if schedule.end <= nominal_end:
         return None

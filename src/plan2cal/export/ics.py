@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from icalendar import Calendar, Event, vText
 
@@ -120,11 +121,15 @@ def ics_bytes(
     return (head + body + "\r\nEND:VCALENDAR" + tail).encode()
 
 
+# Most events of a rerun share the few moments at which they last changed.
+_utc_value_cached = lru_cache(maxsize=256)(utc_value)
+
+
 def _event_lines(
     data: EventData, now: str, namespace: str, revision: Revision | None
 ) -> Iterable[str]:
     modified = (
-        utc_value(revision.last_modified)
+        _utc_value_cached(revision.last_modified)
         if revision is not None and revision.last_modified is not None
         else None
     )
