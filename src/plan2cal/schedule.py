@@ -1122,6 +1122,26 @@ def _with_next_usable(
     """Each block with the length of the next block after it that can take a session (at
     least ``smin`` long); 0 when there is none before the horizon."""
     source = iter(blocks)
+    current = next(source, None)
+    # The common case, every block long enough for a session: the next block is the one.
+    if current is None:
+        return
+    for block in source:
+        if block[2] < smin:
+            break
+        yield current[0], current[1], current[2], block[2]
+        current = block
+    else:
+        yield current[0], current[1], current[2], 0
+        return
+    yield from _with_next_usable_slow(itertools.chain((current, block), source), smin)
+
+
+def _with_next_usable_slow(
+    blocks: Iterable[tuple[dt.date, dt.datetime, int]], smin: int
+) -> Iterator[tuple[dt.date, dt.datetime, int, int]]:
+    """_with_next_usable once a block too short for a session has been seen."""
+    source = iter(blocks)
     ahead: deque[tuple[dt.date, dt.datetime, int]] = deque()
     current = next(source, None)
     while current is not None:
