@@ -25,6 +25,7 @@ from plan2cal.controllers import (
     log_change,
     look,
     record,
+    require_no_miss,
     run_schedule,
     set_baseline,
     undo_change,
@@ -46,6 +47,7 @@ from plan2cal.report import (
     heading,
     progress_lines,
     rerun_summary,
+    shortfall_lines,
     slip_report,
     warning_lines,
 )
@@ -229,6 +231,14 @@ _SETTINGS = [
 ]
 
 
+_STRICT = click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit with code 4 when the schedule misses a deadline or a fixed milestone's date "
+    "(the misses are printed either way).",
+)
+
+
 def _environment(options: dict[str, Any]) -> Environment:
     def waiting(path: Path) -> None:
         _say(f"Waiting for another plan2cal run on {_shown(path)} …", err=True)
@@ -310,6 +320,7 @@ def _notes(workspace: Workspace, *, writes: bool) -> None:
     type=_Path(dir_okay=False, exists=True, path_type=Path),
     help="A CSV exported from Jira: rows for issues it holds get their Issue Key (pinned).",
 )
+@_STRICT
 @click.option(
     "--tombstone-days",
     type=click.IntRange(min=0, max=3650),
@@ -328,8 +339,11 @@ def schedule(**options: Any) -> None:
     file; every later run uses them. Give an option again to change it (a new budget applies
     from today on).
 
-    After a slip, record what got done (plan2cal done / log) and run it again: finished work
-    stays where it happened, the rest moves to the future, events keep their UIDs and get a
+    A deadline or fixed milestone the schedule misses is printed with the days late; with
+    --strict the run then exits with code 4 (after writing the outputs).
+
+    After a slip, record what got done (plan2cal done / log) and run it again: the time logged
+    shows in the past, the rest moves to the future, events keep their UIDs and get a
     higher SEQUENCE, events that no longer exist are written as cancelled, and every format
     the last run wrote is written again. All files change together, or none.
 
@@ -366,9 +380,11 @@ def schedule(**options: Any) -> None:
             )
             if count
         ] or ["nothing changed"]
+        kinds = [f"{calendar.sessions} sessions", f"{calendar.milestones} milestones"]
+        kinds += [f"{calendar.waits} waits"] if calendar.waits else []
+        kinds += [f"{calendar.notes} logged-time notes"] if calendar.notes else []
         _say(
-            f"Wrote {_shown(calendar.path)} ({calendar.sessions} sessions, "
-            f"{calendar.milestones} milestones: {', '.join(counts)}; "
+            f"Wrote {_shown(calendar.path)} ({', '.join(kinds)}: {', '.join(counts)}; "
             f"{calendar.size / 1024:.0f} KB)."
         )
         if calendar.too_big_for_google:
@@ -390,9 +406,9 @@ def schedule(**options: Any) -> None:
             f"{_shown(settings.output)}."
         )
     elif workspace.changes:
-        _say(
-            f"Pinned in {_shown(workspace.progress_file)}: " + "; ".join(workspace.changes) + "."
-        )
+        _say(f"Pinned in {_shown(workspace.progress_file)}: " + "; ".join(workspace.changes) + ".")
+    if options["strict"]:
+        require_no_miss(result)
 
 
 @cli.command()
@@ -503,10 +519,14 @@ def _recorded(options: dict[str, Any], env: Environment, change: Any, on: dt.dat
 
 @cli.command()
 @_with_options(_PLAN + _SETTINGS)
+@_STRICT
 def status(**options: Any) -> None:
     """Show progress and slip of PLAN: milestones against the baseline and the last run.
 
-    Writes nothing; the last run and the baseline come from the state beside the outputs.
+    Per phase and task, the time logged against the estimates, with the estimate error; the
+    deadlines and fixed milestones the schedule misses, with the days late (--strict: exit 4
+    when there is one). Writes nothing; the last run and the baseline come from the state
+    beside the outputs.
 
     \b
     Example:
@@ -524,6 +544,8 @@ def status(**options: Any) -> None:
     if state is None:
         _say("(No earlier run: run plan2cal schedule to set the baseline.)")
     _echo(warning_lines(result))
+    if options["strict"]:
+        require_no_miss(result)
 
 
 @cli.command()
@@ -535,7 +557,9 @@ def fit(**options: Any) -> None:
 
     Uses the real scheduler with the pinned settings, the progress recorded so far and today;
     the work stays what the plan says, and only the pace changes. When no budget the windows
-    allow can make the date, says so and gives the earliest possible date.
+    allow can make the date, says so (exit 4) with the earliest possible date, the hours
+    missing by the date, and the tasks that end after it with their hours: what to cut or
+    shrink.
 
     \b
     Example:
@@ -555,6 +579,7 @@ def fit(**options: Any) -> None:
     _notes(workspace, writes=False)
     now = workspace.settings.hours_per_week
     if answer.budget is None:
+        _echo(shortfall_lines(answer))
         raise UnschedulableError(
             f"no budget the windows allow finishes {answer.target} by {answer.by.isoformat()}: "
             f"at the most they hold, {answer.most:g} h a week, the earliest is "

@@ -154,6 +154,14 @@ def _rows(schedule: Schedule, day_start: dt.time, day_finish: dt.time) -> list[_
     def due(day: dt.date | None) -> dt.datetime | None:
         return dt.datetime.combine(day, day_finish) if day is not None else None
 
+    def span(task: TaskPlan) -> tuple[dt.datetime, dt.datetime]:
+        # A wait runs from the start of its first working day to the end of its last: its
+        # calendar days, with no Work.
+        if task.wait is not None:
+            first, last = task.wait.first_day, task.wait.last_day
+            return dt.datetime.combine(first, day_start), dt.datetime.combine(last, day_finish)
+        return local(task.start, task.end_date), local(task.finish, task.end_date)
+
     rows: list[_Row] = []
     for p, phase in enumerate(schedule.phases, start=1):
         own = [task for task in schedule.tasks if task.phase == phase.key]
@@ -163,9 +171,9 @@ def _rows(schedule: Schedule, day_start: dt.time, day_finish: dt.time) -> list[_
                 kind="task",
                 name=_name(task.name),
                 outline=f"{p}.{t}",
-                start=local(task.start, task.end_date),
-                finish=local(task.finish, task.end_date),
-                work=task.effort,
+                start=span(task)[0],
+                finish=span(task)[1],
+                work=task.effort if task.wait is None else None,
                 priority=PRIORITY_VALUES[task.priority],
                 percent=_percent([task]),
                 deadline=due(task.deadline),
