@@ -579,11 +579,13 @@ def fit(**options: Any) -> None:
     _notes(workspace, writes=False)
     now = workspace.settings.hours_per_week
     if answer.budget is None:
-        _echo(shortfall_lines(answer))
+        shortfall = shortfall_lines(answer)
+        _echo(shortfall)
+        levers = "cut or shrink the tasks above, " if shortfall else ""
         raise UnschedulableError(
             f"no budget the windows allow finishes {answer.target} by {answer.by.isoformat()}: "
             f"at the most they hold, {answer.most:g} h a week, the earliest is "
-            f"{answer.earliest.isoformat()}; widen the windows, or move the date"
+            f"{answer.earliest.isoformat()}; {levers}widen the windows, or move the date"
         )
     assert answer.end_at_budget is not None
     _say(
