@@ -279,6 +279,11 @@ def _echo(lines: list[str], err: bool = False) -> None:
         _say(line, err=err)
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 wait``, ``2 waits``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _shown(path: Path) -> str:
     """A path as the person would type it from here: relative when below this folder."""
     try:
@@ -381,8 +386,8 @@ def schedule(**options: Any) -> None:
             if count
         ] or ["nothing changed"]
         kinds = [f"{calendar.sessions} sessions", f"{calendar.milestones} milestones"]
-        kinds += [f"{calendar.waits} waits"] if calendar.waits else []
-        kinds += [f"{calendar.notes} logged-time notes"] if calendar.notes else []
+        kinds += [_count(calendar.waits, "wait")] if calendar.waits else []
+        kinds += [_count(calendar.notes, "logged-time note")] if calendar.notes else []
         _say(
             f"Wrote {_shown(calendar.path)} ({', '.join(kinds)}: {', '.join(counts)}; "
             f"{calendar.size / 1024:.0f} KB)."

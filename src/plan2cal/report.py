@@ -217,8 +217,9 @@ def slip_report(
     baseline: Snapshot | None,
     last_run: Snapshot | None,
 ) -> list[str]:
-    """Each milestone now, at the last run and at the baseline, with the moves; deadlines
-    passed; hours done against hours the baseline planned before today; the end of the plan."""
+    """Each phase and fixed milestone now, at the last run and at the baseline, with the
+    moves; the dates missed; the time logged against the estimates; hours done (logged)
+    against hours the baseline planned before today; the end of the plan."""
     base, last = milestone_dates(baseline), milestone_dates(last_run)
 
     def versus(now: dt.date, then: dt.date | None) -> str:
@@ -257,16 +258,9 @@ def slip_report(
     moved += [last.get(f"milestone:{key}", day) != day for key, day in reached.items()]
     if last and not any(moved):
         lines += ["", "No milestone moved since the last run."]
+    # A task past its deadline and not done ends today or later: it is among the misses.
     lines += miss_lines(schedule)
     today = schedule.today
-    late = [
-        task
-        for task in schedule.tasks
-        if task.deadline is not None and task.done is None and task.deadline < today
-    ]
-    if late:
-        lines += ["", "Past their deadline and not done:"]
-        lines += [f"  {task.key} (due {task.deadline})" for task in late if task.deadline]
     lines += actuals_lines(schedule)
     done = sum(worked_minutes(task) for task in schedule.tasks)
     planned_by_day = baseline.planned if baseline else {}
