@@ -329,7 +329,8 @@ def _minutes(text: str) -> int:
 def test_every_tracker_shows_a_wait_with_its_dates_and_no_effort(
     thesis: Path, run_cli: Run
 ) -> None:
-    """The supervisor's review, 14 days: its first and last day in each file, and no hours."""
+    """The supervisor's review, 14 days: its first and last day in each file, and no hours;
+    Project also gets the chapter review's two-week lag on its link."""
     run_ok(
         run_cli,
         "schedule",
@@ -388,3 +389,22 @@ def test_every_tracker_shows_a_wait_with_its_dates_and_no_effort(
     assert task.findtext("p:Start", namespaces=namespace, default="").startswith(first.isoformat())
     assert task.findtext("p:Finish", namespaces=namespace, default="").startswith(last.isoformat())
     assert task.find("p:Work", namespace) is None
+    # The review lag is the link's lag, in elapsed days (LagFormat 8, tenths of a minute).
+    uids = {
+        t.findtext("p:Name", namespaces=namespace): t.findtext("p:UID", namespaces=namespace)
+        for t in root.iterfind(".//p:Task", namespace)
+    }
+    (revise,) = [
+        t
+        for t in root.iterfind(".//p:Task", namespace)
+        if t.findtext("p:Name", namespaces=namespace)
+        == "Revise the chapter after the supervisor's comments"
+    ]
+    links = {
+        link.findtext("p:PredecessorUID", namespaces=namespace): (
+            link.findtext("p:LinkLag", namespaces=namespace),
+            link.findtext("p:LagFormat", namespaces=namespace),
+        )
+        for link in revise.iterfind("p:PredecessorLink", namespace)
+    }
+    assert links == {uids["Send the chapter to the supervisor"]: (str(14 * 24 * 60 * 10), "8")}
