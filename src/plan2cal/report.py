@@ -170,7 +170,8 @@ def warning_lines(schedule: Schedule) -> list[str]:
 
 
 def check_report(schedule: Schedule, nominal: NominalView | None = None) -> list[str]:
-    """What the schedule will assume: availability, the week's blocks, ids and efforts."""
+    """What the schedule will assume: availability, the week's blocks, ids and efforts; the
+    dates it misses and its warnings."""
     availability = schedule.availability
     weekly = schedule.pattern.weekly_minutes
     lines = [
@@ -208,6 +209,7 @@ def check_report(schedule: Schedule, nominal: NominalView | None = None) -> list
         ]
     if nominal is not None:
         lines += ["", *nominal_lines(schedule, nominal)]
+    lines += miss_lines(schedule)
     lines += warning_lines(schedule)
     return lines
 
