@@ -158,7 +158,8 @@ def cli(debug: bool) -> None:
 
     \b
     Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 plan or input invalid,
-    4 unschedulable, 5 progress or state file damaged, 6 output cannot be written.
+    4 unschedulable (or, with --strict, a missed date), 5 progress or state file damaged,
+    6 output cannot be written.
     """
 
 
