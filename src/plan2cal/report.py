@@ -113,17 +113,18 @@ def miss_lines(schedule: Schedule) -> list[str]:
     ]
 
 
+# How the scheduler's warning for each kind of miss begins (schedule._assemble): the miss
+# block says the same, with the days late, so the warning is not printed twice.
+_MISS_WARNING = {
+    "task": "task '{key}' finish",
+    "phase": "phase '{key}' ends on ",
+    "milestone": "milestone '{key}' on ",
+}
+
+
 def _is_miss_warning(warning: str, misses: tuple[Miss, ...]) -> bool:
     """True for the warning line the scheduler gives a miss, which miss_lines says better."""
-    starts = {
-        f"task '{m.key}' finish"
-        if m.kind == "task"
-        else f"phase '{m.key}' ends on "
-        if m.kind == "phase"
-        else f"milestone '{m.key}' on "
-        for m in misses
-    }
-    return any(warning.startswith(start) for start in starts)
+    return any(warning.startswith(_MISS_WARNING[m.kind].format(key=m.key)) for m in misses)
 
 
 def nominal_lines(schedule: Schedule, nominal: NominalView) -> list[str]:
