@@ -20,10 +20,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import BUNDLED_PLAN, ROOT
+from plan2cal.controllers import require_no_miss
 from plan2cal.durations import QUANTUM
-from plan2cal.errors import UnschedulableError
+from plan2cal.errors import MissedDatesError, UnschedulableError
 from plan2cal.load import load_plan
 from plan2cal.model import PRIORITIES, Plan, parse_windows
+from plan2cal.report import first_run_summary, slip_report
 from plan2cal.schedule import Schedule, Session, availability_for, build_schedule
 from plan2cal.worktime import Availability, dated_work_blocks, week_pattern
 from strategies import window_holding, window_specs
@@ -192,6 +194,46 @@ def test_every_missed_deadline_is_a_miss_and_no_deadline_made_is(case: Case) -> 
     assert got == expected
     assert all(m.days_late == (m.finish - m.due).days > 0 for m in case.schedule.misses)
     assert len(case.schedule.misses) == len(got)
+
+
+@PROPERTY_SETTINGS
+@given(case=cases())
+def test_every_miss_is_reported_with_its_days_late_and_no_date_made_is(case: Case) -> None:
+    """What the terminal prints: one MISSED line per miss, naming it and its days late, in the
+    first run's summary and in the slip report; no line for a date that is made; and --strict
+    fails exactly when there is a miss."""
+    made = {task.key for task in case.schedule.tasks if task.deadline is not None}
+    made |= {phase.key for phase in case.schedule.phases if phase.deadline is not None}
+    made |= {milestone.key for milestone in case.schedule.milestones}
+    made -= {miss.key for miss in case.schedule.misses}
+    for lines in (first_run_summary(case.schedule, None), slip_report(case.schedule, None, None)):
+        missed = _missed_block(lines)
+        assert len(missed) == len(case.schedule.misses)
+        for miss, line in zip(case.schedule.misses, missed, strict=True):
+            days = f"{miss.days_late} {'day' if miss.days_late == 1 else 'days'} late"
+            assert f"{miss.kind} '{miss.key}' (" in line and line.endswith(days), line
+        named = {line.split("'")[1] for line in missed}
+        assert not named & made
+    try:
+        require_no_miss(case.schedule)
+    except MissedDatesError as exc:
+        assert case.schedule.misses and exc.exit_code == 4
+    else:
+        assert not case.schedule.misses
+
+
+def _missed_block(lines: list[str]) -> list[str]:
+    """The lines under the MISSED heading, or none."""
+    heads = [i for i, line in enumerate(lines) if line.startswith("MISSED: ")]
+    if not heads:
+        return []
+    (head,) = heads
+    block = []
+    for line in lines[head + 1 :]:
+        if not line.startswith("  - "):
+            break
+        block.append(line)
+    return block
 
 
 @PROPERTY_SETTINGS

@@ -89,6 +89,19 @@ def test_4_unschedulable(write_plan: WritePlan, run_cli: Run) -> None:
     assert "cycle" in stderr
 
 
+def test_4_strict_and_a_missed_deadline(write_plan: WritePlan, run_cli: Run) -> None:
+    """--strict exits 4 when a deadline is missed, naming it; without it the same run exits 0
+    and prints the miss."""
+    plan = write_plan(
+        DEMO_PLAN.replace("        hours: 3\n", "        hours: 3\n        deadline: 2026-12-07\n")
+    )
+    stderr = fails(run_cli, 4, "schedule", plan, "--today", TODAY, "--strict")
+    assert "misses 1 date ('a' due " in stderr
+    result = run_cli("schedule", plan, "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    assert "MISSED: the schedule misses 1 date" in result.stdout
+
+
 def test_5_damaged_state(plan: Path, run_cli: Run) -> None:
     """A damaged state file exits 5 and is left as it is, with every other file."""
     assert run_cli("schedule", plan, "--today", TODAY).exit_code == 0

@@ -134,6 +134,11 @@ class Seen:
         return self.status != "CANCELLED"
 
     @property
+    def done(self) -> bool:
+        """True for a session shown as it happened."""
+        return self.summary.startswith("Done: ")
+
+    @property
     def content(self) -> tuple[object, ...]:
         """What a calendar shows: a change to any of it is a new revision."""
         return (self.summary, self.description, self.start, self.end, self.status, self.transp)
@@ -213,9 +218,17 @@ def read_events(data: bytes, reader: str = "vobject") -> dict[str, Seen]:
 
 
 def live_sessions(events: dict[str, Seen]) -> list[Seen]:
-    """The work sessions that are not tombstones, in time order."""
+    """The work sessions ahead: not tombstones, not the past shown as done, in time order."""
     return sorted(
-        (e for e in events.values() if e.task and e.live),
+        (e for e in events.values() if e.task and e.live and not e.done),
+        key=lambda e: (e.start, e.item),
+    )
+
+
+def done_sessions(events: dict[str, Seen]) -> list[Seen]:
+    """The past shown as done (``Done: …``), not tombstones, in time order."""
+    return sorted(
+        (e for e in events.values() if e.task and e.live and e.done),
         key=lambda e: (e.start, e.item),
     )
 
@@ -239,8 +252,13 @@ def milestone_dates(events: dict[str, Seen]) -> dict[str, dt.date]:
 def library_schedule(plan_path: Path, today: dt.date, done: dict[str, dt.date]) -> Schedule:
     """The scenario's schedule built by the library with the hours this file logs."""
     plan = load_plan(plan_path)
-    spent = {task: hours * 60 for task, hours in SPENT_HOURS.items()}
-    actuals = Actuals(today=today, done=done, spent=spent)
+    logged: dict[str, list[tuple[dt.date, int]]] = {}
+    for task, day, duration in LOGS:
+        logged.setdefault(task, []).append((dt.date.fromisoformat(day), int(duration[:-1]) * 60))
+    assert {task: sum(m for _, m in days) for task, days in logged.items()} == {
+        task: hours * 60 for task, hours in SPENT_HOURS.items()
+    }
+    actuals = Actuals(today=today, done=done, logged=logged)
     return build_schedule(plan, availability_for(plan), START, actuals=actuals)
 
 
@@ -315,9 +333,8 @@ def test_rerun_writes_the_schedule_the_library_builds_from_the_same_progress(
     """The .ics sessions are exactly those build_schedule places with the logged hours."""
     schedule = library_schedule(scenario.plan, TODAY, {})
 
-    written = {
-        (e.task, e.start, e.end) for e in live_sessions(read_events(scenario.ics.read_bytes()))
-    }
+    events = read_events(scenario.ics.read_bytes())
+    written = {(e.task, e.start, e.end) for e in [*live_sessions(events), *done_sessions(events)]}
 
     assert written == {(s.task, s.start, s.end) for s in schedule.sessions}
     assert len(written) == len(schedule.sessions)
@@ -326,18 +343,46 @@ def test_rerun_writes_the_schedule_the_library_builds_from_the_same_progress(
 def test_rerun_places_exactly_the_41_hours_left_of_phase_one_from_today(
     scenario: Scenario,
 ) -> None:
-    """Phase one keeps 15 + 14 + 8 + 4 hours, all on or after 2027-02-15, and no past session."""
+    """Phase one keeps 15 + 14 + 8 + 4 hours, all on or after 2027-02-15; the past holds only
+    what was logged."""
     schedule = library_schedule(scenario.plan, TODAY, {})
     per_task: dict[str, int] = {}
     for session in schedule.sessions:
+        if session.done:
+            assert session.logged and _local_day(session.start) < TODAY, session
+            continue
         assert _local_day(session.start) >= TODAY, session
-        assert not session.done, session
         per_task[session.task] = per_task.get(session.task, 0) + session.minutes
 
     assert {task: _hours(per_task[task]) for task in PHASE_ONE} == REMAINING_PHASE_ONE
     assert sum(per_task[task] for task in PHASE_ONE) == 41 * 60
     remaining = {task.key: task.remaining for task in schedule.tasks if task.key in PHASE_ONE}
     assert {key: _hours(minutes) for key, minutes in remaining.items()} == REMAINING_PHASE_ONE
+
+
+def test_rerun_shows_the_logged_past_as_done_and_no_planned_past_session(
+    scenario: Scenario,
+) -> None:
+    """The one log that fits its evening (network, 2 h on Friday 12 February) is a done session
+    there; logs bigger than their day's window are all-day notes; nothing else lies before today."""
+    events = read_events(scenario.ics.read_bytes())
+    past = done_sessions(events)
+    assert [(e.task, e.start, e.end) for e in past] == [
+        (
+            "network",
+            dt.datetime(2027, 2, 12, 18, tzinfo=UTC),
+            dt.datetime(2027, 2, 12, 20, tzinfo=UTC),
+        )
+    ]
+    notes = sorted(
+        (e.start, e.summary) for e in events.values() if e.item.startswith("logged:") and e.live
+    )
+    assert notes == [
+        (dt.date(2026, 12, 20), "Logged: PM certificate 20h"),
+        (dt.date(2027, 1, 24), "Logged: PM certificate 25h"),
+        (dt.date(2027, 2, 1), "Logged: Shadow project managers 6h"),
+    ]
+    assert all(_local_day(e.start) >= TODAY for e in live_sessions(events))
 
 
 def test_rerun_finishes_phase_one_before_any_phase_two_session(scenario: Scenario) -> None:
@@ -447,7 +492,7 @@ def test_rerun_with_no_new_progress_changes_nothing(scenario: Scenario, run_cli:
 
     assert scenario.ics.read_bytes() == ics
     assert scenario.state.read_bytes() == state
-    assert "milestones: nothing changed;" in again.stdout
+    assert ": nothing changed;" in again.stdout
 
 
 def finish_certificate(scenario: Scenario, run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> Result:
@@ -460,27 +505,28 @@ def finish_certificate(scenario: Scenario, run_cli: Run, monkeypatch: pytest.Mon
     return schedule_ok(run_cli, scenario.plan, "2027-02-22")
 
 
-def test_done_task_keeps_its_sessions_up_to_the_done_date(
+def test_done_task_with_logs_shows_what_was_logged_not_what_was_planned(
     scenario: Scenario, run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The certificate's sessions of 15–19 February stay, marked 'Done: ', and none follow."""
+    """Done on 19 February with 45 h logged: the certificate's past is its two logged days (all-day
+    notes, as no evening holds them), not the sessions the last run planned for 15–19 February;
+    none follow."""
     shown = read_events(scenario.ics.read_bytes())
-    done_on = dt.date(2027, 2, 19)
+    planned = [e for e in live_sessions(shown) if e.task == "certificate"]
+    assert any(_local_day(e.start) <= dt.date(2027, 2, 19) for e in planned)
 
     finish_certificate(scenario, run_cli, monkeypatch)
 
     after = read_events(scenario.ics.read_bytes())
-    kept = [e for e in live_sessions(after) if e.task == "certificate"]
-    expected = {
-        (e.start, e.end)
-        for e in live_sessions(shown)
-        if e.task == "certificate" and _local_day(e.start) <= done_on
-    }
-    assert expected, "the last run showed certificate sessions before the done date"
-    assert {(e.start, e.end) for e in kept} == expected
-    assert all(e.summary.startswith("Done: ") for e in kept), kept
-    others = [e for e in live_sessions(after) if e.task != "certificate"]
-    assert not any(e.summary.startswith("Done: ") for e in others)
+    assert not [e for e in live_sessions(after) if e.task == "certificate"]
+    assert not [e for e in done_sessions(after) if e.task == "certificate"]
+    notes = sorted(
+        e.start for e in after.values() if e.item.startswith("logged:certificate:") and e.live
+    )
+    assert notes == [dt.date(2026, 12, 20), dt.date(2027, 1, 24)]
+    # The planned sessions that did not happen are cancelled, never shown as done.
+    for event in planned:
+        assert after[event.item].status == "CANCELLED" or not after[event.item].done
 
 
 def test_done_task_frees_its_remaining_hours(
@@ -710,8 +756,14 @@ def test_status_shows_progress_per_phase_and_the_slip_and_writes_nothing(
     progress = {
         line.split("  ")[0]: line for line in result.stdout.splitlines() if " tasks " in line
     }
-    assert re.search(r"0/4 tasks\s+53h of 94h", progress["Foundation"])
-    assert re.search(r"0/3 tasks\s+\S+ of 56h", progress["Skills"])
+    assert re.search(r"0/4 tasks\s+53h\s+94h\s+41h\s+-$", progress["Foundation"])
+    assert re.search(r"0/3 tasks\s+0m\s+56h\s+56h\s+-$", progress["Skills"])
+    logged = result.stdout.split("Time logged against the estimates:\n")[1].split("\n\n")[0]
+    assert [" ".join(line.split()) for line in logged.splitlines()] == [
+        "certificate 45h logged against 60h (75 %); not done, 15h left",
+        "shadowing 6h logged against 20h (30 %); not done, 14h left",
+        "network 2h logged against 6h (33 %); not done, 4h left",
+    ]
     rows = slip_rows(result.stdout)
     for key, name in PHASE_NAMES.items():
         cells = rows[name]

@@ -25,6 +25,7 @@ from plan2cal.controllers import (
     log_change,
     look,
     record,
+    require_no_miss,
     run_schedule,
     set_baseline,
     undo_change,
@@ -46,6 +47,7 @@ from plan2cal.report import (
     heading,
     progress_lines,
     rerun_summary,
+    shortfall_lines,
     slip_report,
     warning_lines,
 )
@@ -156,7 +158,8 @@ def cli(debug: bool) -> None:
 
     \b
     Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 plan or input invalid,
-    4 unschedulable, 5 progress or state file damaged, 6 output cannot be written.
+    4 unschedulable (or, with --strict, a missed date), 5 progress or state file damaged,
+    6 output cannot be written.
     """
 
 
@@ -229,6 +232,14 @@ _SETTINGS = [
 ]
 
 
+_STRICT = click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit with code 4 when the schedule misses a deadline or a fixed milestone's date "
+    "(the misses are printed either way).",
+)
+
+
 def _environment(options: dict[str, Any]) -> Environment:
     def waiting(path: Path) -> None:
         _say(f"Waiting for another plan2cal run on {_shown(path)} …", err=True)
@@ -267,6 +278,11 @@ def _say(text: str, err: bool = False) -> None:
 def _echo(lines: list[str], err: bool = False) -> None:
     for line in lines:
         _say(line, err=err)
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 wait``, ``2 waits``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _shown(path: Path) -> str:
@@ -310,6 +326,7 @@ def _notes(workspace: Workspace, *, writes: bool) -> None:
     type=_Path(dir_okay=False, exists=True, path_type=Path),
     help="A CSV exported from Jira: rows for issues it holds get their Issue Key (pinned).",
 )
+@_STRICT
 @click.option(
     "--tombstone-days",
     type=click.IntRange(min=0, max=3650),
@@ -328,8 +345,11 @@ def schedule(**options: Any) -> None:
     file; every later run uses them. Give an option again to change it (a new budget applies
     from today on).
 
-    After a slip, record what got done (plan2cal done / log) and run it again: finished work
-    stays where it happened, the rest moves to the future, events keep their UIDs and get a
+    A deadline or fixed milestone the schedule misses is printed with the days late; with
+    --strict the run then exits with code 4 (after writing the outputs).
+
+    After a slip, record what got done (plan2cal done / log) and run it again: the time logged
+    shows in the past, the rest moves to the future, events keep their UIDs and get a
     higher SEQUENCE, events that no longer exist are written as cancelled, and every format
     the last run wrote is written again. All files change together, or none.
 
@@ -366,9 +386,11 @@ def schedule(**options: Any) -> None:
             )
             if count
         ] or ["nothing changed"]
+        kinds = [f"{calendar.sessions} sessions", f"{calendar.milestones} milestones"]
+        kinds += [_count(calendar.waits, "wait")] if calendar.waits else []
+        kinds += [_count(calendar.notes, "logged-time note")] if calendar.notes else []
         _say(
-            f"Wrote {_shown(calendar.path)} ({calendar.sessions} sessions, "
-            f"{calendar.milestones} milestones: {', '.join(counts)}; "
+            f"Wrote {_shown(calendar.path)} ({', '.join(kinds)}: {', '.join(counts)}; "
             f"{calendar.size / 1024:.0f} KB)."
         )
         if calendar.too_big_for_google:
@@ -391,6 +413,8 @@ def schedule(**options: Any) -> None:
         )
     elif workspace.changes:
         _say(f"Pinned in {_shown(workspace.progress_file)}: " + "; ".join(workspace.changes) + ".")
+    if options["strict"]:
+        require_no_miss(result)
 
 
 @cli.command()
@@ -501,10 +525,14 @@ def _recorded(options: dict[str, Any], env: Environment, change: Any, on: dt.dat
 
 @cli.command()
 @_with_options(_PLAN + _SETTINGS)
+@_STRICT
 def status(**options: Any) -> None:
     """Show progress and slip of PLAN: milestones against the baseline and the last run.
 
-    Writes nothing; the last run and the baseline come from the state beside the outputs.
+    Per phase and task, the time logged against the estimates, with the estimate error; the
+    deadlines and fixed milestones the schedule misses, with the days late (--strict: exit 4
+    when there is one). Writes nothing; the last run and the baseline come from the state
+    beside the outputs.
 
     \b
     Example:
@@ -522,6 +550,8 @@ def status(**options: Any) -> None:
     if state is None:
         _say("(No earlier run: run plan2cal schedule to set the baseline.)")
     _echo(warning_lines(result))
+    if options["strict"]:
+        require_no_miss(result)
 
 
 @cli.command()
@@ -533,7 +563,9 @@ def fit(**options: Any) -> None:
 
     Uses the real scheduler with the pinned settings, the progress recorded so far and today;
     the work stays what the plan says, and only the pace changes. When no budget the windows
-    allow can make the date, says so and gives the earliest possible date.
+    allow can make the date, says so (exit 4) with the earliest possible date, the hours
+    missing by the date, and the tasks that end after it with their hours: what to cut or
+    shrink.
 
     \b
     Example:
@@ -553,10 +585,13 @@ def fit(**options: Any) -> None:
     _notes(workspace, writes=False)
     now = workspace.settings.hours_per_week
     if answer.budget is None:
+        shortfall = shortfall_lines(answer)
+        _echo(shortfall)
+        levers = "cut or shrink the tasks above, " if shortfall else ""
         raise UnschedulableError(
             f"no budget the windows allow finishes {answer.target} by {answer.by.isoformat()}: "
             f"at the most they hold, {answer.most:g} h a week, the earliest is "
-            f"{answer.earliest.isoformat()}; widen the windows, or move the date"
+            f"{answer.earliest.isoformat()}; {levers}widen the windows, or move the date"
         )
     assert answer.end_at_budget is not None
     _say(

@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from plan2cal.durations import duration_text
-from plan2cal.errors import OutputError, UsageError
+from plan2cal.errors import MissedDatesError, OutputError, UsageError
 from plan2cal.export.formats import FORMATS
 from plan2cal.export.revisions import State, load_state, rebaseline, state_bytes, state_path
 from plan2cal.files import FileWrite, commit, recover, remove_stale_temporaries
@@ -130,15 +130,22 @@ class Workspace:
 
     @property
     def actuals(self) -> Actuals:
-        """What has happened, for the scheduler: progress of the plan's tasks, sessions shown."""
+        """What has happened, for the scheduler: each task's done date, log entries (the time
+        spent is their sum) and re-estimate from the progress file, and the sessions the last
+        run showed, which done tasks without log entries keep."""
         from plan2cal.export.revisions import session_history
 
         ids = [task.key for _, task in self.plan.task_list()]
         done = {key: day for key in ids if (day := self.progress.done_on(key)) is not None}
-        spent = {key: self.progress.spent(key) for key in ids if self.progress.spent(key)}
+        logged = {
+            key: [(entry.date, entry.duration) for entry in entries.log]
+            for key in ids
+            if (entries := self.progress.tasks.get(key)) is not None and entries.log
+        }
+        remaining = {key: left for key in ids if (left := self.progress.remaining(key)) is not None}
         # Only done tasks keep sessions from the last run, so without any the state is not read.
         history = session_history(self.state) if done else {}
-        return Actuals(self.today, done, spent, history)
+        return Actuals(self.today, done, history=history, logged=logged, remaining=remaining)
 
     def unknown_progress(self) -> list[str]:
         """Task ids with progress that the plan no longer has."""
@@ -153,6 +160,21 @@ class Workspace:
             actuals=self.actuals,
             effort_basis=self.settings.effort_basis,
             horizon_years=horizon_years,
+        )
+
+
+def require_no_miss(schedule: Schedule) -> None:
+    """``--strict``: raise MissedDatesError (exit 4) naming each date the schedule misses."""
+    if schedule.misses:
+        count = len(schedule.misses)
+        named = "; ".join(
+            f"'{miss.key}' due {miss.due.isoformat()}, {miss.days_late} days late"
+            for miss in schedule.misses
+        )
+        raise MissedDatesError(
+            f"the schedule misses {count} {'date' if count == 1 else 'dates'} ({named}); "
+            "cut or shrink work, widen the windows (plan2cal fit says by how much), or move "
+            "the date"
         )
 
 

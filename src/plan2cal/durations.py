@@ -60,3 +60,11 @@ def duration_text(minutes: int) -> str:
 def decimal_hours(minutes: int) -> str:
     """Minutes as decimal hours without trailing zeros, for trackers: ``90`` → ``1.5``."""
     return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+
+
+def estimate_error(logged: int, estimate: int) -> str:
+    """How far the time logged is from the estimate, in whole percent of the estimate, signed:
+    ``+82 %``, ``-20 %``, ``+0 %``; ``-`` for an estimate of nothing (a wait)."""
+    if estimate <= 0:
+        return "-"
+    return f"{round((logged - estimate) * 100 / estimate):+d} %"

@@ -32,6 +32,11 @@ class UnschedulableError(Plan2CalError):
     exit_code = 4
 
 
+class MissedDatesError(UnschedulableError):
+    """``--strict``: the schedule misses a deadline or a fixed milestone's date (exit 4), so
+    that a script can fail on it; the outputs are written all the same."""
+
+
 class ProgressError(Plan2CalError):
     """The progress or state file is damaged; it is left as it is (exit code 5)."""
 

@@ -40,6 +40,8 @@ class CalendarFile:
     added: int
     changed: int
     cancelled: int
+    waits: int = 0  # all-day spans of pure waits
+    notes: int = 0  # all-day notes of time logged on a day its windows could not hold
 
     @property
     def too_big_for_google(self) -> bool:
@@ -157,6 +159,8 @@ def _calendar_file(
         added=revisions.added,
         changed=revisions.changed,
         cancelled=revisions.cancelled,
+        waits=len(schedule.waits),
+        notes=len(schedule.logged_days),
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from plan2cal.durations import duration_text
+from plan2cal.durations import duration_text, estimate_error
 from plan2cal.export.revisions import Snapshot, milestone_dates
-from plan2cal.schedule import Schedule
+from plan2cal.fit import Fit
+from plan2cal.schedule import Miss, Schedule, TaskPlan
 from plan2cal.worktime import describe_pattern
 
 
@@ -68,18 +69,62 @@ def phase_table(schedule: Schedule) -> list[str]:
 
 
 def first_run_summary(schedule: Schedule, nominal: NominalView | None) -> list[str]:
-    """What ``schedule`` prints the first time: heading, phases, the plan's end, warnings."""
+    """What ``schedule`` prints the first time: heading, phases, the plan's end, the dates it
+    misses, warnings."""
     lines = [*heading(schedule), "", *phase_table(schedule), ""]
     lines += nominal_lines(schedule, nominal) if nominal else [_ends(schedule, None, None)]
-    return lines + warning_lines(schedule)
+    return lines + miss_lines(schedule) + warning_lines(schedule)
 
 
 def rerun_summary(
     schedule: Schedule, baseline: Snapshot | None, last_run: Snapshot | None
 ) -> list[str]:
-    """What ``schedule`` prints on a rerun: heading, the slip report, warnings."""
+    """What ``schedule`` prints on a rerun: heading, the slip report (with the dates missed),
+    warnings."""
     report = slip_report(schedule, baseline, last_run)
     return [*heading(schedule), "", *report, *warning_lines(schedule)]
+
+
+def miss_text(miss: Miss) -> str:
+    """One missed date, with the days late: what is due when, and when the work ends."""
+    late = f"{miss.days_late} {'day' if miss.days_late == 1 else 'days'} late"
+    if miss.kind == "milestone":
+        waits = ", ".join(f"'{key}'" for key in miss.late)
+        return (
+            f"milestone '{miss.key}' ({miss.name}) on {miss.due.isoformat()}: the work it waits "
+            f"for ({waits}) ends on {miss.finish.isoformat()}, {late}"
+        )
+    return (
+        f"{miss.kind} '{miss.key}' ({miss.name}) is due {miss.due.isoformat()}; its work ends "
+        f"on {miss.finish.isoformat()}, {late}"
+    )
+
+
+def miss_lines(schedule: Schedule) -> list[str]:
+    """Every date the schedule misses, set apart from the warnings, or nothing."""
+    if not schedule.misses:
+        return []
+    count = len(schedule.misses)
+    return [
+        "",
+        f"MISSED: the schedule misses {count} {'date' if count == 1 else 'dates'} "
+        "(--strict exits 4 on a miss):",
+        *(f"  - {miss_text(miss)}" for miss in schedule.misses),
+    ]
+
+
+# How the scheduler's warning for each kind of miss begins (schedule._assemble): the miss
+# block says the same, with the days late, so the warning is not printed twice.
+_MISS_WARNING = {
+    "task": "task '{key}' finish",
+    "phase": "phase '{key}' ends on ",
+    "milestone": "milestone '{key}' on ",
+}
+
+
+def _is_miss_warning(warning: str, misses: tuple[Miss, ...]) -> bool:
+    """True for the warning line the scheduler gives a miss, which miss_lines says better."""
+    return any(warning.startswith(_MISS_WARNING[m.kind].format(key=m.key)) for m in misses)
 
 
 def nominal_lines(schedule: Schedule, nominal: NominalView) -> list[str]:
@@ -117,14 +162,17 @@ def _ends(schedule: Schedule, baseline: Snapshot | None, last_run: Snapshot | No
 
 
 def warning_lines(schedule: Schedule) -> list[str]:
-    """The schedule's warnings as an indented list, or nothing."""
-    if not schedule.warnings:
+    """The schedule's warnings as an indented list, or nothing; the misses are left to
+    miss_lines."""
+    warnings = [w for w in schedule.warnings if not _is_miss_warning(w, schedule.misses)]
+    if not warnings:
         return []
-    return ["", f"Warnings ({len(schedule.warnings)}):", *(f"  - {w}" for w in schedule.warnings)]
+    return ["", f"Warnings ({len(warnings)}):", *(f"  - {w}" for w in warnings)]
 
 
 def check_report(schedule: Schedule, nominal: NominalView | None = None) -> list[str]:
-    """What the schedule will assume: availability, the week's blocks, ids and efforts."""
+    """What the schedule will assume: availability, the week's blocks, ids and efforts; the
+    dates it misses and its warnings."""
     availability = schedule.availability
     weekly = schedule.pattern.weekly_minutes
     lines = [
@@ -162,6 +210,7 @@ def check_report(schedule: Schedule, nominal: NominalView | None = None) -> list
         ]
     if nominal is not None:
         lines += ["", *nominal_lines(schedule, nominal)]
+    lines += miss_lines(schedule)
     lines += warning_lines(schedule)
     return lines
 
@@ -171,8 +220,9 @@ def slip_report(
     baseline: Snapshot | None,
     last_run: Snapshot | None,
 ) -> list[str]:
-    """Each milestone now, at the last run and at the baseline, with the moves; deadlines
-    passed; hours done against hours the baseline planned before today; the end of the plan."""
+    """Each phase and fixed milestone now, at the last run and at the baseline, with the
+    moves; the dates missed; the time logged against the estimates; hours done (logged)
+    against hours the baseline planned before today; the end of the plan."""
     base, last = milestone_dates(baseline), milestone_dates(last_run)
 
     def versus(now: dt.date, then: dt.date | None) -> str:
@@ -192,45 +242,148 @@ def slip_report(
         ]
         for phase in schedule.phases
     ]
+    reached = schedule.milestones_reached()
+    for milestone in schedule.milestones:
+        item = f"milestone:{milestone.key}"
+        now = reached[milestone.key]
+        rows.append(
+            [
+                f"{milestone.name} (fixed {milestone.date.isoformat()})",
+                now.isoformat(),
+                day(last.get(item)),
+                versus(now, last.get(item)),
+                day(base.get(item)),
+                versus(now, base.get(item)),
+            ]
+        )
     lines = _table(["Milestone", "Now", "Last run", "vs last run", "Baseline", "vs baseline"], rows)
-    if last and all(last.get(phase.key) == phase.end for phase in schedule.phases):
+    moved = [last.get(phase.key) != phase.end for phase in schedule.phases]
+    moved += [last.get(f"milestone:{key}", day) != day for key, day in reached.items()]
+    if last and not any(moved):
         lines += ["", "No milestone moved since the last run."]
+    # A task past its deadline and not done ends today or later: it is among the misses.
+    lines += miss_lines(schedule)
     today = schedule.today
-    late = [
-        task
-        for task in schedule.tasks
-        if task.deadline is not None and task.done is None and task.deadline < today
-    ]
-    if late:
-        lines += ["", "Past their deadline and not done:"]
-        lines += [f"  {task.key} (due {task.deadline})" for task in late if task.deadline]
-    done = sum(
-        task.effort if task.done else min(task.spent, task.effort) for task in schedule.tasks
-    )
+    lines += actuals_lines(schedule)
+    done = sum(worked_minutes(task) for task in schedule.tasks)
     planned_by_day = baseline.planned if baseline else {}
     planned = sum(minutes for day, minutes in planned_by_day.items() if day < today.isoformat())
     if planned:
         lines += [
             "",
             f"Done {duration_text(done)} of the {duration_text(planned)} the baseline planned "
-            f"before {today.isoformat()} ({done / planned:.0%}).",
+            f"before {today.isoformat()} ({done / planned:.0%}), counting the time logged.",
         ]
     return [*lines, "", _ends(schedule, baseline, last_run)]
 
 
+def worked_minutes(task: TaskPlan) -> int:
+    """The work a task has had: the time logged on it; for a task done without any time
+    logged, its estimate (nothing else says what it took)."""
+    if task.spent:
+        return task.spent
+    return task.effort if task.done is not None else 0
+
+
+def actual_text(task: TaskPlan) -> str:
+    """A task's time logged against its estimate, and what is left. The estimate error is
+    known once the task is done, or as soon as the time logged passes the estimate (then it
+    is at least that): ``45h30m logged against 25h: +82 %; not done, over its estimate, 15h
+    left``; before that, the share used: ``45h logged against 60h (75 %); not done, 15h left``.
+    """
+    if task.done is not None and not task.spent:
+        return (
+            f"done on {task.done.isoformat()} with no time logged (counted as its "
+            f"{duration_text(task.effort)} estimate)"
+        )
+    against = f"{duration_text(task.spent)} logged against {duration_text(task.effort)}"
+    if task.done is not None:
+        return f"{against}: {estimate_error(task.spent, task.effort)}; done on {task.done}"
+    if task.spent > task.effort:
+        return (
+            f"{against}: {estimate_error(task.spent, task.effort)}; not done, over its "
+            f"estimate, {duration_text(task.remaining)} left"
+        )
+    share = f"{round(task.spent * 100 / task.effort)} %" if task.effort else "-"
+    return f"{against} ({share}); not done, {duration_text(task.remaining)} left"
+
+
+def _error_known(task: TaskPlan) -> bool:
+    """True when a task's estimate error is known: done, or past its estimate."""
+    return task.done is not None or task.spent > task.effort
+
+
+def actuals_lines(schedule: Schedule) -> list[str]:
+    """Each task with time logged or done: logged against estimated, the estimate error, and
+    what is left; or nothing."""
+    rows = [
+        [f"  {task.key}", actual_text(task)]
+        for task in schedule.tasks
+        if task.wait is None and (task.spent or task.done is not None)
+    ]
+    if not rows:
+        return []
+    return ["", "Time logged against the estimates:", *_table(["", ""], rows)[1:]]
+
+
 def progress_lines(schedule: Schedule) -> list[str]:
-    """Per phase: tasks done and hours done against the phase's work."""
+    """Per phase: tasks done, the time logged (a task done without any, its estimate), the
+    estimate, what is left, and the estimate error of the tasks whose error is known (done,
+    or past their estimate)."""
     rows = []
     for phase in schedule.phases:
-        own = [task for task in schedule.tasks if task.phase == phase.key]
+        own = [task for task in schedule.tasks if task.phase == phase.key and task.wait is None]
         finished = sum(1 for task in own if task.done is not None)
-        worked = sum(task.effort if task.done else min(task.spent, task.effort) for task in own)
+        known = [task for task in own if _error_known(task)]
+        known_logged = sum(worked_minutes(task) for task in known)
+        known_estimate = sum(task.effort for task in known)
         rows.append(
             [
                 phase.name,
                 f"{finished}/{len(own)} tasks",
-                f"{duration_text(worked)} of {duration_text(phase.effort)}",
-                f"{worked / phase.effort:.0%}" if phase.effort else "-",
+                duration_text(sum(worked_minutes(task) for task in own)),
+                duration_text(phase.effort),
+                duration_text(sum(task.remaining for task in own)),
+                f"{estimate_error(known_logged, known_estimate)} on {len(known)} "
+                f"{'task' if len(known) == 1 else 'tasks'}"
+                if known
+                else "-",
             ]
         )
-    return _table(["Phase", "Done", "Hours", ""], rows)
+    return _table(["Phase", "Done", "Logged", "Estimate", "Left", "Estimate error"], rows)
+
+
+def shortfall_lines(answer: Fit) -> list[str]:
+    """For a date no budget in the windows makes: the hours missing by then, the tasks that
+    end after it with their hours (what could be cut or shrunk), and whether ordering helps."""
+    if answer.budget is not None or not answer.late:
+        return []
+    by = answer.by.isoformat()
+    lines = [
+        f"At {answer.most:g} h a week, all the windows hold, {duration_text(answer.missing)} of "
+        f"{answer.target}'s work falls after {by}. These tasks end after it; cutting or "
+        "shrinking them by that much makes the date:",
+    ]
+    rows = [
+        [
+            f"  {task.key}",
+            task.name,
+            f"{duration_text(task.remaining)} left",
+            f"{duration_text(task.after_date)} after {by}",
+            f"ends {task.end.isoformat()}",
+        ]
+        for task in answer.late
+    ]
+    lines += _table(["", "", "", "", ""], rows)[1:]
+    if answer.deadline_first:
+        lines.append(
+            f"Deadline-first ordering already puts each of them first, as due by {by}: no "
+            "other order of the work makes the date."
+        )
+    else:
+        lines.append(
+            f"Some of them are not due by {by}, so other work may go first: a 'deadline: {by}' "
+            "on the work that must be done by then puts it first (deadline-first ordering); "
+            "run fit again after adding it."
+        )
+    return lines

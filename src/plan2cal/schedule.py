@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from plan2cal.durations import QUANTUM, duration_text
+from plan2cal.durations import QUANTUM, duration_text, estimate_error
 from plan2cal.errors import Plan2CalError, PlanError, UnschedulableError
 from plan2cal.graph import (
     check_acyclic,
@@ -264,6 +264,12 @@ class Schedule:
     def end(self) -> dt.date:
         """The date of the last session."""
         return max(phase.end for phase in self.phases)
+
+    def milestones_reached(self) -> dict[str, dt.date]:
+        """Fixed milestone id → the day it is reached: its date, or the day the work it waits
+        for ends when that is later (a miss)."""
+        late = {miss.key: miss.finish for miss in self.misses if miss.kind == "milestone"}
+        return {m.key: late.get(m.key, m.date) for m in self.milestones}
 
     def session_counts(self) -> dict[str, int]:
         """Task id → number of its sessions."""
@@ -1184,7 +1190,7 @@ def _remaining_effort(
             if spent > effort:
                 warnings.append(
                     f"task '{key}' has {duration_text(spent)} logged against its "
-                    f"{duration_text(effort)} estimate ({_overrun(spent, effort)}); "
+                    f"{duration_text(effort)} estimate ({estimate_error(spent, effort)}); "
                     f"{duration_text(rest) if rest else 'nothing'} more is placed for it, as "
                     "re-estimated"
                 )
@@ -1202,11 +1208,6 @@ def _remaining_effort(
     return remaining
 
 
-def _overrun(logged: int, effort: int) -> str:
-    """How far the time logged is over the estimate: ``+82 %``."""
-    return f"+{round((logged - effort) * 100 / effort)} %"
-
-
 def _spent_warning(key: str, logged: int, effort: int, rest: int) -> str:
     """The warning for a task whose logged time covers its estimate but is not marked done.
 
@@ -1214,7 +1215,7 @@ def _spent_warning(key: str, logged: int, effort: int, rest: int) -> str:
     """
     # Logged time is rounded to the grid, so a few minutes short of the estimate leave nothing.
     if logged > effort:
-        share = f" against its {duration_text(effort)} estimate ({_overrun(logged, effort)})"
+        share = f" against its {duration_text(effort)} estimate ({estimate_error(logged, effort)})"
     else:
         most = "all of" if logged == effort else "nearly all of"
         share = f", {most} its {duration_text(effort)} estimate,"

@@ -28,6 +28,7 @@ from plan2cal.export.tabular import (
     plan_items,
     unique_names,
     us_date,
+    wait_text,
 )
 from plan2cal.schedule import Schedule, TaskPlan
 
@@ -126,6 +127,8 @@ def _asana_name(item: Item, referenced: bool) -> Item:
 def _description(item: Item) -> str:
     if item.kind == "milestone":
         return _paragraphs(["Milestone", item.description])
+    if item.wait_days:
+        return _paragraphs([item.description, wait_text(item)])
     effort = f"Effort: {decimal_hours(item.effort)} h."
     if item.status == "in progress":
         effort += (

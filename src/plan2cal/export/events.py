@@ -11,9 +11,9 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
-from plan2cal.durations import duration_text
+from plan2cal.durations import duration_text, estimate_error
 from plan2cal.export.sanitize import clean_text
-from plan2cal.schedule import PhasePlan, Schedule, TaskPlan
+from plan2cal.schedule import LoggedDay, PhasePlan, Schedule, Session, TaskPlan, WaitSpan
 
 # Namespace of all plan2cal UIDs; a plan's own namespace is derived from it and the plan id.
 PROJECT_NAMESPACE = uuid.UUID("6f1c9a52-3d0e-4b8f-9a57-0e2f8c4d71b3")
@@ -70,8 +70,19 @@ def plan_namespace(plan_id: str) -> uuid.UUID:
 
 
 def event_uid(namespace: uuid.UUID, item: str) -> str:
-    """UID of an item (``task#3``, ``phase:x``, ``milestone:y``): stable across reschedules."""
+    """UID of an item (``task#3``, ``phase:x``, ``milestone:y``, ``wait:x``,
+    ``logged:x:2027-01-04``): stable across reschedules."""
     return f"{uuid.uuid5(namespace, item)}@plan2cal"
+
+
+def logged_text(task: TaskPlan) -> str | None:
+    """``Logged: 45h30m against 25h (+82 %)`` for a task with time logged, else None."""
+    if not task.spent:
+        return None
+    return (
+        f"Logged: {duration_text(task.spent)} against {duration_text(task.effort)} "
+        f"({estimate_error(task.spent, task.effort)})"
+    )
 
 
 def _task_description(task: TaskPlan, phase: str) -> str:
@@ -81,6 +92,10 @@ def _task_description(task: TaskPlan, phase: str) -> str:
         f"Effort: {duration_text(task.effort)} in {task.sessions} "
         f"{'session' if task.sessions == 1 else 'sessions'} ({source})",
     ]
+    if (logged := logged_text(task)) is not None:
+        lines.append(logged)
+        if task.done is None:
+            lines.append(f"Still to do: {duration_text(task.remaining)}")
     if task.done is not None:
         lines.append(f"Done on {task.done.isoformat()}")
     if task.deadline is not None:
@@ -108,8 +123,46 @@ def _phase_description(phase: PhasePlan) -> str:
     return "\n".join(lines)
 
 
+def _session_summary(session: Session, name: str, sessions: int) -> str:
+    """``Name (3/12)`` ahead; ``Done: Name (3/12)`` for the past; a session placed from the
+    time logged that day also says how much: ``Done: Name (3/12), 1h30m logged``."""
+    if not session.done:
+        return f"{name} ({session.ordinal}/{sessions})"
+    logged = f", {duration_text(session.minutes)} logged" if session.logged else ""
+    return f"Done: {name} ({session.ordinal}/{sessions}){logged}"
+
+
+def _wait_description(span: WaitSpan, task: TaskPlan, phase: str, names: dict[str, str]) -> str:
+    lines = [
+        f"Phase: {phase}",
+        f"Waiting {span.days} {'day' if span.days == 1 else 'days'}, "
+        f"{span.first_day.isoformat()} to {span.last_day.isoformat()}; no work is planned "
+        "for it",
+    ]
+    if task.after:
+        lines.append("After: " + ", ".join(names.get(key, key) for key in task.after))
+    if task.done is not None:
+        lines.append(f"Over on {task.done.isoformat()}")
+    if task.description:
+        lines += ["", task.description.strip()]
+    return "\n".join(lines)
+
+
+def _logged_description(note: LoggedDay, task: TaskPlan, phase: str) -> str:
+    lines = [
+        f"Phase: {phase}",
+        f"{duration_text(note.minutes)} logged on {note.day.isoformat()}: more than the free "
+        "time of that day's windows, or not in the past, so it is shown as a note",
+    ]
+    if (logged := logged_text(task)) is not None:
+        lines.append(logged)
+    return "\n".join(lines)
+
+
 def calendar_events(schedule: Schedule) -> list[EventData]:
-    """Every event of the schedule — sessions, phase milestones, fixed milestones — in order."""
+    """Every event of the schedule in order: work sessions (the past as done), waits as
+    transparent all-day spans, time logged on a day its windows could not hold as an all-day
+    note, phase milestones and fixed milestones."""
     namespace = plan_namespace(schedule.plan)
     tasks = {task.key: task for task in schedule.tasks}
     phase_names = {phase.key: phase.name for phase in schedule.phases}
@@ -122,8 +175,7 @@ def calendar_events(schedule: Schedule) -> list[EventData]:
         EventData(
             uid=event_uid(namespace, f"{s.task}#{s.ordinal}"),
             item=f"{s.task}#{s.ordinal}",
-            summary=f"{'Done: ' if s.done else ''}{names[s.task]} "
-            f"({s.ordinal}/{tasks[s.task].sessions})",
+            summary=_session_summary(s, names[s.task], tasks[s.task].sessions),
             start=s.start,
             end=s.end,
             description=descriptions[s.task],
@@ -133,22 +185,45 @@ def calendar_events(schedule: Schedule) -> list[EventData]:
         for s in schedule.sessions
     ]
 
-    def all_day(item: str, name: str, day: dt.date, description: str) -> EventData:
+    def all_day(
+        item: str, summary: str, first: dt.date, description: str, last: dt.date | None = None
+    ) -> EventData:
         return EventData(
             uid=event_uid(namespace, item),
             item=item,
-            summary=clean_text(f"Milestone: {name}"),
-            start=day,
-            end=day + dt.timedelta(days=1),  # DTEND of an all-day event is exclusive
+            summary=clean_text(summary),
+            start=first,
+            # DTEND of an all-day event is exclusive (RFC 5545 §3.6.1): the day after the last.
+            end=(last or first) + dt.timedelta(days=1),
             description=clean_text(description),
             transparent=True,
         )
 
     events += [
-        all_day(f"phase:{p.key}", p.name, p.end, _phase_description(p)) for p in schedule.phases
+        all_day(
+            f"wait:{w.task}",
+            f"Waiting: {tasks[w.task].name}",
+            w.first_day,
+            _wait_description(w, tasks[w.task], phase_names[tasks[w.task].phase], names),
+            w.last_day,
+        )
+        for w in schedule.waits
     ]
     events += [
-        all_day(f"milestone:{m.key}", m.name, m.date, m.description or m.name)
+        all_day(
+            f"logged:{n.task}:{n.day.isoformat()}",
+            f"Logged: {tasks[n.task].name} {duration_text(n.minutes)}",
+            n.day,
+            _logged_description(n, tasks[n.task], phase_names[tasks[n.task].phase]),
+        )
+        for n in schedule.logged_days
+    ]
+    events += [
+        all_day(f"phase:{p.key}", f"Milestone: {p.name}", p.end, _phase_description(p))
+        for p in schedule.phases
+    ]
+    events += [
+        all_day(f"milestone:{m.key}", f"Milestone: {m.name}", m.date, m.description or m.name)
         for m in schedule.milestones
     ]
     events.sort(key=lambda event: event.sort_key)

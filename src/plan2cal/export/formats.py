@@ -52,7 +52,8 @@ class Format:
 def _table(target: Target) -> Format:
     def render(schedule: Schedule, options: Options) -> Rendered:
         zone = schedule.availability.timezone
-        settings = [line.replace("{timezone}", zone) for line in target.settings]
+        lines = [*target.settings, *(target.wait_settings if schedule.waits else ())]
+        settings = [line.replace("{timezone}", zone) for line in lines]
         return Rendered({target.suffix: csv_bytes(target, schedule)}, settings)
 
     return Format((target.suffix,), render)

@@ -11,6 +11,8 @@ Facts, from specs/import-formats.md §4 (Google Calendar Help, answer 37118):
   destination calendar's zone must be the plan's.
 - Whether an all-day event's End Date is inclusive or exclusive is undocumented [U]; a
   milestone is a single day, which needs no End Date, so none is written (the safer reading).
+  A wait spans days: its End Date is its last day, as Google's wording ("the last day of the
+  event", §15) reads, and the printed settings ask to check one after the import.
 - Importing again duplicates every event [U]; the .ics with stable UIDs is the way to rerun.
 """
 
@@ -20,7 +22,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from plan2cal.durations import decimal_hours
-from plan2cal.export.tabular import Column, Item, Target, session_items, us_date
+from plan2cal.export.tabular import Column, Item, Target, session_items, us_date, wait_text
 
 
 def us_time(moment: dt.datetime | None) -> str:
@@ -36,8 +38,16 @@ def is_session(item: Item) -> bool:
     return item.kind == "session"
 
 
+def has_end_date(item: Item) -> bool:
+    """Sessions and waits end on a day of their own; a milestone is one day."""
+    return item.kind in ("session", "wait")
+
+
 def event_description(item: Item) -> str:
-    """The phase and total effort of a session's task, then its description and link."""
+    """The phase and total effort of a session's task, then its description and link; for a
+    wait, its days."""
+    if item.kind == "wait":
+        return _paragraphs([f"Phase: {item.phase_name}", wait_text(item), item.description])
     if not is_session(item):
         return item.description
     about = [f"Phase: {item.phase_name}", f"Task effort: {decimal_hours(item.effort)} h"]
@@ -63,7 +73,9 @@ GCAL = Target(
         Column("Subject", lambda item: item.name),
         Column("Start Date", lambda item: us_date(item.start), text=False),
         Column("Start Time", lambda item: us_time(item.begin), text=False),
-        Column("End Date", lambda item: us_date(item.due) if is_session(item) else "", text=False),
+        Column(
+            "End Date", lambda item: us_date(item.due) if has_end_date(item) else "", text=False
+        ),
         Column("End Time", lambda item: us_time(item.end), text=False),
         Column("All Day Event", lambda item: _boolean(not is_session(item)), text=False),
         Column("Description", event_description),
@@ -78,5 +90,10 @@ GCAL = Target(
         "Importing the file again duplicates every event: for reruns import the .ics instead, "
         "whose events move rather than repeat",
         "Dates are MM/DD/YYYY and times h:mm AM/PM; do not re-save the file in Excel",
+    ),
+    wait_settings=(
+        "Each wait is an all-day event whose End Date is its last day; check after the import "
+        "that one covers that day too (whether the importer reads End Date so is not "
+        "documented)",
     ),
 )

@@ -9,21 +9,27 @@ formula gets a leading quote, as OWASP advises (§13).
 from __future__ import annotations
 
 from plan2cal.durations import decimal_hours
-from plan2cal.export.tabular import Column, Target
+from plan2cal.export.tabular import Column, Item, Target
+
+
+def _hours(minutes: int, item: Item) -> str:
+    """Decimal hours; empty for a wait, which takes calendar days and no work."""
+    return "" if item.wait_days else decimal_hours(minutes)
+
 
 GENERIC = Target(
     name="csv",
     suffix="tasks.csv",
     columns=(
         Column("id", lambda item: item.key, text=False),
-        Column("type", lambda item: item.kind, text=False),
+        Column("type", lambda item: "wait" if item.wait_days else item.kind, text=False),
         Column("name", lambda item: item.name),
         Column("phase", lambda item: item.phase, text=False),
         Column("start", lambda item: item.start.isoformat() if item.start else "", text=False),
         Column("due", lambda item: item.due.isoformat() if item.due else "", text=False),
-        Column("hours", lambda item: decimal_hours(item.effort), text=False),
-        Column("spent", lambda item: decimal_hours(item.spent), text=False),
-        Column("remaining", lambda item: decimal_hours(item.remaining), text=False),
+        Column("hours", lambda item: _hours(item.effort, item), text=False),
+        Column("spent", lambda item: _hours(item.spent, item), text=False),
+        Column("remaining", lambda item: _hours(item.remaining, item), text=False),
         Column("depends on", lambda item: " ".join(item.depends_on), text=False),
         Column("status", lambda item: item.status, text=False),
         Column("priority", lambda item: item.priority if item.kind == "task" else "", text=False),

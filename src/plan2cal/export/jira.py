@@ -22,7 +22,7 @@ from pathlib import Path
 from plan2cal.diagnostics import quoted
 from plan2cal.durations import duration_text
 from plan2cal.errors import PlanError
-from plan2cal.export.tabular import Column, Item, Target, plan_items
+from plan2cal.export.tabular import Column, Item, Target, plan_items, wait_text
 from plan2cal.load import read_input_bytes
 from plan2cal.schedule import Schedule
 
@@ -57,7 +57,9 @@ def _order(items: list[Item]) -> list[Item]:
 
 def _description(item: Item) -> str:
     parts = [item.description] if item.description else []
-    if item.kind == "task":
+    if item.wait_days:
+        parts.append(wait_text(item))
+    elif item.kind == "task":
         parts.append(f"Effort: {duration_text(item.effort)}.")
     if item.link:
         parts.append(item.link)
@@ -90,7 +92,8 @@ def jira_target(
         return str(items_ids[item.phase]) if item.kind == "task" else ""
 
     def estimate(minutes: int, item: Item) -> str:
-        return str(minutes * 60) if item.kind == "task" else ""
+        # A wait takes calendar time and no work: no estimate rather than 0.
+        return str(minutes * 60) if item.kind == "task" and not item.wait_days else ""
 
     def labels(item: Item) -> list[str]:
         extra = [item.phase] if item.kind == "task" else []

@@ -33,6 +33,8 @@ PRIORITY_VALUES = {"highest": 1000, "high": 750, "medium": 500, "low": 250, "low
 # DurationFormat / LagFormat codes (§6.1): 5 = hours, 7 = days.
 HOURS_FORMAT = 5
 DAYS_FORMAT = 7
+ELAPSED_DAYS_FORMAT = 8  # +1 for elapsed (§6.1): a lag of calendar days, as the plan's lag:
+TENTHS_PER_DAY = 24 * 60 * 10  # LinkLag is in tenths of a minute
 FINISH_TO_START = 1  # PredecessorLink/Type: 0 FF, 1 FS, 2 SF, 3 SS
 START_NO_EARLIER_THAN = 4  # ConstraintType
 FIXED_DURATION = 1  # Task/Type: 0 fixed units, 1 fixed duration, 2 fixed work
@@ -62,6 +64,7 @@ class _Row:
     link: str | None
     notes: str
     after: tuple[str, ...]  # keys of phases or tasks
+    lags: tuple[tuple[str, int], ...] = ()  # (key in after, days) of the links with a lag
 
 
 def task_uids(keys: Iterable[str]) -> dict[str, int]:
@@ -154,6 +157,14 @@ def _rows(schedule: Schedule, day_start: dt.time, day_finish: dt.time) -> list[_
     def due(day: dt.date | None) -> dt.datetime | None:
         return dt.datetime.combine(day, day_finish) if day is not None else None
 
+    def span(task: TaskPlan) -> tuple[dt.datetime, dt.datetime]:
+        # A wait runs from the start of its first working day to the end of its last: its
+        # calendar days, with no Work.
+        if task.wait is not None:
+            first, last = task.wait.first_day, task.wait.last_day
+            return dt.datetime.combine(first, day_start), dt.datetime.combine(last, day_finish)
+        return local(task.start, task.end_date), local(task.finish, task.end_date)
+
     rows: list[_Row] = []
     for p, phase in enumerate(schedule.phases, start=1):
         own = [task for task in schedule.tasks if task.phase == phase.key]
@@ -163,15 +174,16 @@ def _rows(schedule: Schedule, day_start: dt.time, day_finish: dt.time) -> list[_
                 kind="task",
                 name=_name(task.name),
                 outline=f"{p}.{t}",
-                start=local(task.start, task.end_date),
-                finish=local(task.finish, task.end_date),
-                work=task.effort,
+                start=span(task)[0],
+                finish=span(task)[1],
+                work=task.effort if task.wait is None else None,
                 priority=PRIORITY_VALUES[task.priority],
                 percent=_percent([task]),
                 deadline=due(task.deadline),
                 link=task.link,
                 notes=_text(task.description or ""),
                 after=task.after,
+                lags=task.lags,
             )
             for t, task in enumerate(own, start=1)
         ]
@@ -190,6 +202,7 @@ def _rows(schedule: Schedule, day_start: dt.time, day_finish: dt.time) -> list[_
                 link=None,
                 notes=_text(phase.description or ""),
                 after=phase.after,
+                lags=phase.lags,
             )
         )
         rows += children
@@ -269,13 +282,16 @@ def _task_element(
         _add(task, "HyperlinkAddress", link)
     if notes:
         _add(task, "Notes", notes)
+    lags = dict(row.lags)
     for before in row.after:
         predecessor = ET.SubElement(task, "PredecessorLink")
         _add(predecessor, "PredecessorUID", uids[before])
         _add(predecessor, "Type", FINISH_TO_START)
         _add(predecessor, "CrossProject", 0)
-        _add(predecessor, "LinkLag", 0)  # tenths of a minute; LinkLag requires LagFormat (§6.1)
-        _add(predecessor, "LagFormat", DAYS_FORMAT)
+        # Tenths of a minute; LinkLag requires LagFormat (§6.1). A plan's lag is calendar days.
+        lag = lags.get(before, 0)
+        _add(predecessor, "LinkLag", lag * TENTHS_PER_DAY)
+        _add(predecessor, "LagFormat", ELAPSED_DAYS_FORMAT if lag else DAYS_FORMAT)
     if manual:
         # Project 2010+ keeps a manual task's own dates here (written by Project and MPXJ).
         _add(task, "ManualStart", _datetime_text(row.start))

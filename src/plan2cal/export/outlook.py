@@ -10,7 +10,8 @@ mirrors it [T O1]):
 - Dates are read with Windows' regional settings [U]; the §5 example for en-US is ``7/1/2025``,
   ``9:00 AM``: month/day/year without leading zeros and the 12-hour clock.
 - As with Google (§4), a milestone is a single all-day day and gets no End Date: whether an
-  all-day End Date is inclusive is not documented for Outlook either [U].
+  all-day End Date is inclusive is not documented for Outlook either [U]. A wait's End Date
+  is its last day, as for Google, and the printed settings ask to check one after import.
 - Re-importing may duplicate events; the wizard's duplicate options are not confirmed for
   calendar CSVs (§5, §14) [U].
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from plan2cal.export.gcal import PRIVATE, event_description, is_session, us_time
+from plan2cal.export.gcal import PRIVATE, event_description, has_end_date, is_session, us_time
 from plan2cal.export.tabular import Column, Target, session_items
 
 CATEGORY = "plan2cal"  # one category, so the imported events can be found and deleted together
@@ -39,7 +40,7 @@ OUTLOOK = Target(
         Column("Start Time", lambda item: us_time(item.begin), text=False),
         Column(
             "End Date",
-            lambda item: us_short_date(item.due) if is_session(item) else "",
+            lambda item: us_short_date(item.due) if has_end_date(item) else "",
             text=False,
         ),
         Column("End Time", lambda item: us_time(item.end), text=False),
@@ -63,5 +64,10 @@ OUTLOOK = Target(
         "on a computer set to that zone",
         "Importing again duplicates the events unless the wizard offers 'Do not import "
         "duplicates'; for reruns import the .ics, whose events move rather than repeat",
+    ),
+    wait_settings=(
+        "Each wait is an all-day event whose End Date is its last day; check after the import "
+        "that one covers that day too (whether the importer reads End Date so is not "
+        "documented)",
     ),
 )

@@ -265,7 +265,8 @@ def state_from_ics(ics_path: Path, plan_id: str) -> State | None:
                 _check_day("X-PLAN2CAL-REMOVED", removed)
             record = _record(data, sequence, stamp, removed)
             _check_record(data.uid, record)
-            if item.startswith("phase:") and not data.cancelled:
+            if item.startswith(("phase:", "milestone:")) and not data.cancelled:
+                # A fixed milestone's event is on its date; the day it was reached is lost.
                 key = item.removeprefix("phase:")
                 milestones[key] = timestamp_text(start)
                 if "X-PLAN2CAL-BASELINE" in component:
@@ -281,13 +282,20 @@ def state_from_ics(ics_path: Path, plan_id: str) -> State | None:
         events[data.uid] = record
     if not events:
         return None
-    last_run = Snapshot(taken="", milestones=milestones, end=max(milestones.values(), default=""))
+    last_run = Snapshot(taken="", milestones=milestones, end=_last_phase_end(milestones))
     base = (
-        Snapshot(taken="", milestones=baseline, end=max(baseline.values(), default=""))
+        Snapshot(taken="", milestones=baseline, end=_last_phase_end(baseline))
         if baseline
         else last_run
     )
     return State(plan=plan_id, events=events, baseline=base, last_run=last_run)
+
+
+def _last_phase_end(milestones: Mapping[str, str]) -> str:
+    """The end of the plan in a snapshot: its last phase milestone (not a fixed one)."""
+    return max(
+        (day for key, day in milestones.items() if not key.startswith("milestone:")), default=""
+    )
 
 
 def _check_day(name: str, text: object) -> None:
@@ -428,9 +436,14 @@ def revise(
 
 
 def _with_baseline(event: EventData, baseline: Snapshot) -> EventData:
-    if not event.item.startswith("phase:"):
+    """A phase or fixed milestone's event with its date in the baseline (the day a fixed
+    milestone was reached), so that a state rebuilt from the calendar keeps it."""
+    if event.item.startswith("phase:"):
+        day = baseline.milestones.get(event.item.removeprefix("phase:"))
+    elif event.item.startswith("milestone:"):
+        day = baseline.milestones.get(event.item)
+    else:
         return event
-    day = baseline.milestones.get(event.item.removeprefix("phase:"))
     return dataclasses.replace(event, baseline=dt.date.fromisoformat(day)) if day else event
 
 
@@ -449,9 +462,14 @@ def snapshot_of(schedule: Schedule) -> Snapshot:
     for session in schedule.sessions:
         day = session.start.astimezone(local).date().isoformat()
         planned[day] = planned.get(day, 0) + session.minutes
+    # Fixed milestones under "milestone:<id>", the day each is reached (later than its date
+    # when missed); phase ids are slugs, so the two never collide.
+    milestones = {phase.key: phase.end.isoformat() for phase in schedule.phases}
+    for key, reached in schedule.milestones_reached().items():
+        milestones[f"milestone:{key}"] = reached.isoformat()
     return Snapshot(
         taken=schedule.today.isoformat(),
-        milestones={phase.key: phase.end.isoformat() for phase in schedule.phases},
+        milestones=milestones,
         end=schedule.end.isoformat(),
         planned=planned,
     )

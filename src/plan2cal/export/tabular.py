@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from plan2cal.export.sanitize import clean_text
 from plan2cal.schedule import Schedule, Session, TaskPlan
 
-Kind = Literal["phase", "task", "milestone", "session"]
+Kind = Literal["phase", "task", "milestone", "session", "wait"]
 Cell = str | list[str]
 
 
@@ -31,7 +31,9 @@ class Item:
     """One row's worth of what the schedule knows, before a target picks its columns.
 
     ``kind`` is a phase, a task, a fixed milestone, or (for calendar targets) one work
-    session. Dates are local dates in the plan's time zone; times are local wall-clock times.
+    session or a wait's all-day span. A pure wait (``wait: 2w``) is a task with ``wait_days``,
+    its first and last day as ``start`` and ``due``, and no effort. Dates are local dates in
+    the plan's time zone; times are local wall-clock times.
     """
 
     kind: Kind
@@ -53,6 +55,7 @@ class Item:
     begin: dt.datetime | None = None
     end: dt.datetime | None = None
     index: int = 0
+    wait_days: int = 0
 
 
 def plan_items(schedule: Schedule) -> list[Item]:
@@ -60,6 +63,7 @@ def plan_items(schedule: Schedule) -> list[Item]:
     tasks_by_phase: dict[str, list[Item]] = {}
     for index, task in enumerate(schedule.tasks):
         status = "done" if task.done else ("in progress" if task.spent else "to do")
+        start = task.wait.first_day if task.wait else _local_date(task.start, schedule)
         tasks_by_phase.setdefault(task.phase, []).append(
             Item(
                 kind="task",
@@ -68,7 +72,7 @@ def plan_items(schedule: Schedule) -> list[Item]:
                 phase=task.phase,
                 phase_name="",
                 description=clean_text(task.description or ""),
-                start=_local_date(task.start, schedule) or task.end_date,
+                start=start or task.end_date,
                 due=task.end_date,
                 effort=task.effort,
                 spent=task.spent,
@@ -79,6 +83,7 @@ def plan_items(schedule: Schedule) -> list[Item]:
                 deadline=task.deadline,
                 link=task.link,
                 index=index,
+                wait_days=task.wait.days if task.wait else 0,
             )
         )
     items: list[Item] = []
@@ -122,7 +127,8 @@ def plan_items(schedule: Schedule) -> list[Item]:
 
 
 def session_items(schedule: Schedule) -> list[Item]:
-    """One item per work session (local wall-clock times), then the milestones, for calendars."""
+    """One item per work session (local wall-clock times), then each wait's all-day span,
+    then the milestones, for calendars."""
     zone = ZoneInfo(schedule.availability.timezone)
     tasks = {task.key: task for task in schedule.tasks}
     phases = {phase.key: phase for phase in schedule.phases}
@@ -130,6 +136,21 @@ def session_items(schedule: Schedule) -> list[Item]:
     for session in schedule.sessions:
         task = tasks[session.task]
         items.append(_session_item(session, task, phases[task.phase].name, zone))
+    for span in schedule.waits:
+        task = tasks[span.task]
+        items.append(
+            Item(
+                kind="wait",
+                key=f"wait:{task.key}",
+                name=clean_text(f"Waiting: {task.name}"),
+                phase=task.phase,
+                phase_name=clean_text(phases[task.phase].name),
+                description=clean_text(task.description or ""),
+                start=span.first_day,
+                due=span.last_day,
+                wait_days=span.days,
+            )
+        )
     for phase in schedule.phases:
         items.append(
             Item(
@@ -213,6 +234,7 @@ class Target:
     neutralise: Neutralise = "importer"
     bom: bool = False
     settings: Sequence[str] = field(default_factory=tuple)
+    wait_settings: Sequence[str] = field(default_factory=tuple)  # printed when there are waits
 
 
 # A cell starting with one of these runs as a formula in Excel, LibreOffice and Google Sheets
@@ -285,6 +307,18 @@ def csv_bytes(target: Target, schedule: Schedule) -> bytes:
     writer.writerows(table(target, target.items(schedule)))
     data = buffer.getvalue().encode()
     return (b"\xef\xbb\xbf" + data) if target.bom else data
+
+
+def wait_text(item: Item) -> str:
+    """``Waiting 14 days, 2027-06-10 to 2027-06-23; no work is planned for it.`` for a wait,
+    else empty."""
+    if not item.wait_days or item.start is None or item.due is None:
+        return ""
+    days = f"{item.wait_days} {'day' if item.wait_days == 1 else 'days'}"
+    return (
+        f"Waiting {days}, {item.start.isoformat()} to {item.due.isoformat()}; no work is "
+        "planned for it."
+    )
 
 
 def us_date(day: dt.date | None) -> str:

@@ -26,7 +26,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from plan2cal.durations import decimal_hours
-from plan2cal.export.tabular import Column, Item, Target, plan_items
+from plan2cal.export.tabular import Column, Item, Target, plan_items, wait_text
 from plan2cal.schedule import Schedule
 
 # Todoist Help: PRIORITY 1 = p1 (highest) … 4 = p4, empty = p1 [V T1]. Linear's Todoist
@@ -99,7 +99,7 @@ def _description(item: Item) -> str:
         )
     elif item.status == "done" and item.kind == "task" and item.due:
         progress = f"Done on {item.due.isoformat()}."
-    parts = [item.description, progress, item.link or ""]
+    parts = [item.description, wait_text(item), progress, item.link or ""]
     return "\n\n".join(part for part in parts if part)
 
 
@@ -114,6 +114,11 @@ def _deadline(item: Item) -> str:
     if item.kind != "task" or item.deadline is None:
         return ""
     return item.deadline.isoformat()
+
+
+def _takes_time(item: Item) -> bool:
+    """A task with work; a wait takes calendar days, which its description gives."""
+    return item.kind == "task" and not item.wait_days
 
 
 def _zone(item: Item) -> str:
@@ -142,12 +147,8 @@ TODOIST = Target(
         # The whole effort, as §7's example does (the effort text is therefore left out of
         # DESCRIPTION); a milestone takes no time. Whether Todoist caps a duration is not
         # known [U].
-        Column(
-            "DURATION",
-            lambda item: str(item.effort) if item.kind == "task" else "",
-            text=False,
-        ),
-        Column("DURATION_UNIT", lambda item: "minute" if item.kind == "task" else "", text=False),
+        Column("DURATION", lambda item: str(item.effort) if _takes_time(item) else "", text=False),
+        Column("DURATION_UNIT", lambda item: "minute" if _takes_time(item) else "", text=False),
         Column("DEADLINE", _deadline, text=False),
         Column("DEADLINE_LANG", lambda item: "en" if _deadline(item) else "", text=False),
     ),

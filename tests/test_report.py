@@ -1,0 +1,165 @@
+"""plan2cal.report: the time logged against the estimates, the misses and fit's shortfall, as
+the terminal words them."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from conftest import ROOT
+from plan2cal.fit import Fit, LateTask
+from plan2cal.load import load_plan
+from plan2cal.report import (
+    actual_text,
+    actuals_lines,
+    check_report,
+    miss_text,
+    progress_lines,
+    shortfall_lines,
+    warning_lines,
+)
+from plan2cal.schedule import Miss, Schedule, TaskPlan, availability_for, build_schedule
+
+THESIS = ROOT / "plans" / "phd-thesis.yaml"
+
+
+@pytest.fixture(scope="module")
+def thesis() -> Schedule:
+    """The example thesis plan, scheduled from its start without progress."""
+    plan = load_plan(THESIS)
+    assert plan.defaults.start is not None
+    return build_schedule(plan, availability_for(plan), plan.defaults.start)
+
+
+def task_with(schedule: Schedule, key: str, **changes: object) -> TaskPlan:
+    """A task of the schedule with some fields changed."""
+    (task,) = [task for task in schedule.tasks if task.key == key]
+    return dataclasses.replace(task, **changes)  # type: ignore[arg-type]  # fields by name
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"spent": 45 * 60 + 30, "effort": 25 * 60, "remaining": 15 * 60},
+            "45h30m logged against 25h: +82 %; not done, over its estimate, 15h left",
+        ),
+        (
+            {"spent": 20 * 60, "effort": 25 * 60, "remaining": 5 * 60},
+            "20h logged against 25h (80 %); not done, 5h left",
+        ),
+        (
+            {"spent": 20 * 60, "effort": 25 * 60, "done": dt.date(2026, 12, 1)},
+            "20h logged against 25h: -20 %; done on 2026-12-01",
+        ),
+        (
+            {"spent": 0, "effort": 25 * 60, "done": dt.date(2026, 12, 1)},
+            "done on 2026-12-01 with no time logged (counted as its 25h estimate)",
+        ),
+    ],
+)
+def test_a_task_shows_its_time_logged_against_its_estimate(
+    thesis: Schedule, changes: dict[str, object], expected: str
+) -> None:
+    """The estimate error once it is known (done, or past the estimate), else the share used;
+    a task over its estimate and not done says so, and nothing says "finished"."""
+    assert actual_text(task_with(thesis, "exp-run-1", **changes)) == expected
+
+
+def test_phases_count_logged_hours_and_the_error_of_the_tasks_it_is_known_for(
+    thesis: Schedule,
+) -> None:
+    """Logged hours in full (not capped at the estimate), and the error over the done or
+    overrun tasks only: an unfinished task under its estimate has no error yet."""
+    tasks = [
+        task_with(thesis, task.key, spent=45 * 60 + 30, remaining=15 * 60)
+        if task.key == "exp-run-1"
+        else task_with(thesis, task.key, spent=5 * 60, remaining=5 * 60)
+        if task.key == "exp-design-2"
+        else task
+        for task in thesis.tasks
+    ]
+    schedule = dataclasses.replace(thesis, tasks=tuple(tasks))
+    row = next(line for line in progress_lines(schedule) if line.startswith("Experiments"))
+    assert row.split() == [
+        "Experiments",
+        *("0/4", "tasks", "50h30m", "90h", "70h"),
+        *("+52", "%", "on", "1", "task"),
+    ]
+    lines = actuals_lines(schedule)
+    assert lines[1] == "Time logged against the estimates:"
+    assert [line.split()[0] for line in lines[2:]] == ["exp-run-1", "exp-design-2"]
+    assert not any("finished" in line for line in [*lines, *progress_lines(schedule)])
+
+
+def test_each_kind_of_miss_names_its_date_and_days_late() -> None:
+    """A task's or phase's deadline, and a fixed milestone with the work it waits for."""
+    due, finish = dt.date(2027, 3, 15), dt.date(2027, 4, 27)
+    assert miss_text(Miss("phase", "paper", "Conference paper", due, finish)) == (
+        "phase 'paper' (Conference paper) is due 2027-03-15; its work ends on 2027-04-27, "
+        "43 days late"
+    )
+    assert miss_text(Miss("task", "x", "X", due, due + dt.timedelta(days=1))).endswith("1 day late")
+    assert miss_text(
+        Miss("milestone", "thesis-due", "Thesis due", due, finish, ("submit-admin",))
+    ) == (
+        "milestone 'thesis-due' (Thesis due) on 2027-03-15: the work it waits for "
+        "('submit-admin') ends on 2027-04-27, 43 days late"
+    )
+
+
+def test_a_miss_is_said_once_in_its_block_not_again_as_a_warning(thesis: Schedule) -> None:
+    """The scheduler's warning line for a miss is left out of the warnings; others stay."""
+    miss = Miss("milestone", "thesis-due", "Thesis due", dt.date(2027, 6, 30), dt.date(2027, 7, 7))
+    schedule = dataclasses.replace(
+        thesis,
+        misses=(miss,),
+        warnings=(
+            "milestone 'thesis-due' on 2027-06-30 waits for 'submit-admin', which ends on "
+            "2027-07-07",
+            "something else",
+        ),
+    )
+    assert warning_lines(schedule) == ["", "Warnings (1):", "  - something else"]
+    report = check_report(schedule)
+    assert sum("thesis-due" in line for line in report) == 1
+    assert any(line.startswith("MISSED: the schedule misses 1 date") for line in report)
+
+
+def _fit(deadline_first: bool) -> Fit:
+    late = (
+        LateTask("address-comments", "Address comments", dt.date(2027, 7, 4), 30 * 60, 5 * 60),
+        LateTask("submit-admin", "Submit", dt.date(2027, 7, 7), 8 * 60, 8 * 60),
+    )
+    return Fit(
+        "thesis-due",
+        dt.date(2027, 6, 30),
+        None,
+        None,
+        13.5,
+        dt.date(2027, 7, 7),
+        missing=13 * 60,
+        late=late,
+        deadline_first=deadline_first,
+    )
+
+
+def test_fit_names_the_hours_missing_and_the_tasks_after_the_date() -> None:
+    """The hours missing, each late task with its hours, and no reordering advice when
+    deadline-first ordering already puts them first."""
+    lines = shortfall_lines(_fit(deadline_first=True))
+    assert lines[0].startswith(
+        "At 13.5 h a week, all the windows hold, 13h of thesis-due's work falls after 2027-06-30"
+    )
+    assert [line.split()[0] for line in lines[1:3]] == ["address-comments", "submit-admin"]
+    assert "5h after 2027-06-30" in lines[1] and "8h left" in lines[2]
+    assert lines[3].startswith("Deadline-first ordering already puts each of them first")
+
+
+def test_fit_suggests_a_deadline_only_when_ordering_would_not_put_the_work_first() -> None:
+    """When a late task is not due by the date, the advice is to give its work a deadline."""
+    lines = shortfall_lines(_fit(deadline_first=False))
+    assert "a 'deadline: 2027-06-30' on the work that must be done by then" in lines[-1]
+    assert shortfall_lines(dataclasses.replace(_fit(True), budget=12.0)) == []
