@@ -24,6 +24,7 @@ from plan2cal.publish import (
     NotACalendarError,
     PublishError,
     PushResult,
+    Resource,
     ServerUnreachableError,
     make_calendar,
     push,
@@ -477,6 +478,31 @@ def test_a_leftover_of_the_plan_is_deleted_even_without_a_push_state(
 
     assert {change.uid for change in result.deleted} == gone
     assert_holds(radicale_server, url, slipped, foreign=1)
+
+
+def test_an_event_the_server_refuses_is_reported_and_the_others_pushed(
+    radicale_server: CalDavServer, demo_runs: tuple[Run, Run], tmp_path: Path
+) -> None:
+    """A 400 for one resource (Radicale refuses an event without a UID; Nextcloud a UID in its
+    trash bin) concerns that event only: it is reported with the server's answer, and every
+    other event is pushed."""
+    first, _ = demo_runs
+    url = radicale_server.new_calendar("refused")
+    no_uid = FOREIGN_EVENT.replace(b"UID:dentist-appointment@example.org\r\n", b"")
+    broken = Resource("broken@plan2cal", "Broken", no_uid)
+
+    result = push(
+        url,
+        [*first.resources, broken],
+        plan_id=first.schedule.plan,
+        state_file=tmp_path / "plan.push.json",
+        connection=connection_for(radicale_server),
+    )
+
+    assert [(c.uid, c.reason[:34]) for c in result.conflicts] == [
+        ("broken@plan2cal", "the server refused it (400 Bad Req")
+    ]
+    assert_holds(radicale_server, url, first)
 
 
 def test_resources_carry_the_plans_marker_and_are_read_back(demo_runs: tuple[Run, Run]) -> None:

@@ -13,11 +13,13 @@ phases:
 2. **Write** (``_Writer``): the steps run on a few threads sharing one connection pool;
    creates carry ``If-None-Match: *``, updates and deletes ``If-Match``. A 412 reads the
    server's copy and decides again; a 409 (or Xandikos' 412) ``no-uid-conflict`` finds the
-   UID with a calendar-query and updates it where it lives. Each confirmed write goes into
-   the push state, saved every second and whenever the push stops, so a push cut off by a
-   network failure raises ``ServerUnreachableError`` and the next one finishes the job: a
-   confirmation that was lost shows as a resource already holding what would be sent, which
-   is recorded, not written again.
+   UID with a calendar-query and updates it where it lives. A refusal that concerns one
+   event (a 400 for its content) is reported with it, as a conflict, and the push goes on;
+   one that concerns them all (401, 403, a server failing) stops it. Each confirmed write
+   goes into the push state, saved every second and whenever the push stops, so a push cut
+   off by a network failure raises ``ServerUnreachableError`` and the next one finishes the
+   job: a confirmation that was lost shows as a resource already holding what would be sent,
+   which is recorded, not written again.
 
 SEQUENCE is never touched here: the bytes are ``export.ics.event_ics``'s, exactly the file's.
 """
@@ -47,7 +49,7 @@ from plan2cal.publish.push_state import (
     push_state_bytes,
 )
 from plan2cal.publish.resources import Resource, plan_marker, read_resource
-from plan2cal.publish.webdav import Connection, Fetched, Listing, WebDav
+from plan2cal.publish.webdav import Connection, Fetched, Listing, WebDav, answer_of
 
 ProgressCallback = Callable[[int, int], None]
 _SAVE_EVERY = 1.0  # seconds between saves of the push state while writing
@@ -478,7 +480,7 @@ class _Writer:
             return self._after_put(step, path, again, retry=False)
         elif status == 412:
             return self._conflict(step, path, "changed on the server while plan2cal wrote it")
-        raise self.dav.refused(f"PUT {path}", response)
+        return self._refused(step, path, f"PUT {path}", response)
 
     def _settle(self, step: _Step, current: Fetched) -> _Outcome:
         """Decide again from the server's copy, after a 412 or a UID found elsewhere."""
@@ -527,7 +529,16 @@ class _Writer:
                     step, step.path, "changed on the server while plan2cal deleted it"
                 )
             response = again
-        raise self.dav.refused(f"DELETE {step.path}", response)
+        return self._refused(step, step.path, f"DELETE {step.path}", response)
+
+    def _refused(self, step: _Step, path: str, what: str, response: httpx.Response) -> _Outcome:
+        """A refusal that concerns this event only (400 for its content, Nextcloud's 400 for a
+        UID in its trash bin, 415…) is reported with it and the push goes on; one that concerns
+        every request (401, 403, a server failing) stops the push."""
+        status = response.status_code
+        if status in {401, 403} or status >= 500:
+            raise self.dav.refused(what, response)
+        return self._conflict(step, path, f"the server refused it ({answer_of(response)})")
 
     def _written(self, step: _Step, path: str, etag: str | None) -> PushedEvent:
         data = self._data(step)

@@ -69,6 +69,10 @@ class Connection:
     backoff: float = 0.25  # seconds before the first retry; doubled for each further one
     workers: int = 4  # parallel requests, and connections kept alive
 
+    def __post_init__(self) -> None:
+        if self.timeout <= 0 or self.retries < 0 or self.backoff < 0 or self.workers < 1:
+            raise ValueError(f"impossible connection settings: {self}")
+
 
 @dataclass(frozen=True)
 class Listing:
@@ -381,7 +385,7 @@ class WebDav:
     def refused(self, what: str, response: httpx.Response) -> PublishError:
         """The error for a request the server refused, naming its answer."""
         status = response.status_code
-        answer = f"{status} {response.reason_phrase}{_detail(response)}"
+        answer = answer_of(response)
         credentials = self.connection.credentials
         if status == 401:
             if credentials is None:
@@ -462,6 +466,11 @@ def _multistatus(response: httpx.Response, url: str) -> Iterable[tuple[str, ET.E
             for prop in propstat.iter(_tag(DAV, "prop")):
                 merged.extend(list(prop))
         yield href.strip(), merged
+
+
+def answer_of(response: httpx.Response) -> str:
+    """A server's answer for a message: ``409 Conflict: no-uid-conflict``."""
+    return f"{response.status_code} {response.reason_phrase}{_detail(response)}"
 
 
 def _detail(response: httpx.Response) -> str:
