@@ -39,7 +39,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "bench")]
 from bench import synthetic_plan  # noqa: E402
 
 from plan2cal.model import Plan  # noqa: E402
-from plan2cal.publish import Connection, Credentials, push  # noqa: E402
+from plan2cal.publish import Connection, Credentials, push_events  # noqa: E402
 from publishing import Run, bundled_plan, first_run, slipped_run  # noqa: E402
 from servers import CalDavServer, radicale  # noqa: E402
 
@@ -58,7 +58,7 @@ def timed_push(
     """Push a run; (writes, requests, seconds)."""
     connection = Connection(Credentials(USER, PASSWORD), workers=workers)
     began = time.perf_counter()
-    result = push(
+    result = push_events(
         url, run.resources, plan_id=run.schedule.plan, state_file=state, connection=connection
     )
     seconds = time.perf_counter() - began

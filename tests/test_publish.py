@@ -16,6 +16,7 @@ import pytest
 import trustme
 
 from conftest import CALDAV_PASSWORD, CALDAV_USER
+from plan2cal.errors import Plan2CalError
 from plan2cal.publish import (
     AuthenticationError,
     CertificateError,
@@ -25,9 +26,10 @@ from plan2cal.publish import (
     PublishError,
     PushResult,
     Resource,
+    ServerRefusedError,
     ServerUnreachableError,
     make_calendar,
-    push,
+    push_events,
 )
 from plan2cal.publish.resources import plan_marker, read_resource
 from publishing import (
@@ -63,12 +65,14 @@ def demo_runs() -> tuple[Run, Run]:
     return first, slipped_run(plan, first, first.schedule.start.replace(day=12))
 
 
-def connection_for(server: CalDavServer, **options: object) -> Connection:
+def connection_for(
+    server: CalDavServer, *, workers: int = 4, retries: int = 3, backoff: float = 0.25
+) -> Connection:
     """A connection with the server's own credentials (none for Xandikos)."""
     credentials = (
         Credentials(server.user, server.password) if server.user and server.password else None
     )
-    return Connection(credentials, **options)  # type: ignore[arg-type]
+    return Connection(credentials, retries=retries, backoff=backoff, workers=workers)
 
 
 def auth_of(server: CalDavServer) -> tuple[str, str] | None:
@@ -77,17 +81,26 @@ def auth_of(server: CalDavServer) -> tuple[str, str] | None:
 
 
 def push_run(
-    server: CalDavServer, url: str, run: Run, state: Path, **options: object
+    server: CalDavServer,
+    url: str,
+    run: Run,
+    state: Path,
+    *,
+    connection: Connection | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> PushResult:
-    """Push one run's resources with the server's credentials."""
-    connection = options.pop("connection", None) or connection_for(server)
-    return push(
+    """Push one run's resources, with the server's credentials unless told otherwise."""
+    return push_events(
         url,
         run.resources,
         plan_id=run.schedule.plan,
         state_file=state,
-        connection=connection,  # type: ignore[arg-type]
-        **options,  # type: ignore[arg-type]
+        connection=connection or connection_for(server),
+        force=force,
+        dry_run=dry_run,
+        on_progress=on_progress,
     )
 
 
@@ -435,7 +448,7 @@ def test_an_unknown_certificate_is_refused_and_accepted_with_its_authority(
 
         trusted = Connection(credentials, ca_file=ca_file)
         url = make_calendar(home, "plan2cal: TLS", trusted)
-        result = push(
+        result = push_events(
             url, first.resources, plan_id=first.schedule.plan, state_file=state, connection=trusted
         )
 
@@ -491,7 +504,7 @@ def test_an_event_the_server_refuses_is_reported_and_the_others_pushed(
     no_uid = FOREIGN_EVENT.replace(b"UID:dentist-appointment@example.org\r\n", b"")
     broken = Resource("broken@plan2cal", "Broken", no_uid)
 
-    result = push(
+    result = push_events(
         url,
         [*first.resources, broken],
         plan_id=first.schedule.plan,
@@ -517,11 +530,12 @@ def test_resources_carry_the_plans_marker_and_are_read_back(demo_runs: tuple[Run
 
 def test_every_kind_of_failure_has_exit_code_seven() -> None:
     """The command line maps every PublishError to exit code 7 (DESIGN §7)."""
-    kinds: list[Callable[[str], PublishError]] = [
+    kinds: list[type[PublishError]] = [
         AuthenticationError,
         CertificateError,
         NotACalendarError,
+        ServerRefusedError,
         ServerUnreachableError,
     ]
     assert {kind("x").exit_code for kind in kinds} == {7}
-    assert all(issubclass(kind, PublishError) for kind in kinds)  # type: ignore[arg-type]
+    assert all(issubclass(kind, Plan2CalError) for kind in kinds)

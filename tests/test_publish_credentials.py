@@ -20,7 +20,7 @@ SECRET = "s3cret-that-must-not-show"
 class MemoryKeyring(KeyringBackend):
     """A keyring that holds its passwords in a dict, for tests."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

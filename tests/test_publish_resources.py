@@ -34,7 +34,8 @@ def runs() -> tuple[Run, Run]:
 def vevents(data: bytes) -> dict[str, bytes]:
     """UID → the bytes of each VEVENT block, BEGIN to END, as written."""
     blocks = re.findall(rb"BEGIN:VEVENT\r\n.*?END:VEVENT\r\n", data, re.DOTALL)
-    return {re.search(rb"\r\nUID:(.*?)\r\n", block).group(1).decode(): block for block in blocks}  # type: ignore[union-attr]
+    uids = [re.findall(rb"\r\nUID:(.*?)\r\n", block) for block in blocks]
+    return {uid.decode(): block for (uid,), block in zip(uids, blocks, strict=True)}
 
 
 def test_each_resource_holds_the_files_event_byte_for_byte(runs: tuple[Run, Run]) -> None:

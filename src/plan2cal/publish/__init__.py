@@ -6,7 +6,7 @@ The command line calls, in this order:
   (as ``export.revisions.revise`` gives them for the .ics) as one resource each;
 - ``find_credentials(url, user, environ=os.environ, netrc_file=Path.home() / ".netrc")``;
 - ``make_calendar(home_url, name, connection)`` once, for ``--create NAME``;
-- ``push(url, resources, plan_id=…, state_file=push_state_path(output, plan_id),
+- ``push_events(url, resources, plan_id=…, state_file=push_state_path(output, plan_id),
   connection=Connection(credentials, ca_file), force=…, dry_run=…, on_progress=…)``, under the
   plan's lock; it returns a ``PushResult`` whose ``summary()`` is the line to print;
 - for ``--format vdir``: ``vdir_changes(folder, resources, plan_id)``, whose writes and
@@ -27,7 +27,7 @@ from plan2cal.publish.errors import (
     ServerRefusedError,
     ServerUnreachableError,
 )
-from plan2cal.publish.push import Change, Conflict, PushResult, make_calendar, push
+from plan2cal.publish.push import Change, Conflict, PushResult, make_calendar, push_events
 from plan2cal.publish.push_state import push_state_path
 from plan2cal.publish.resources import Resource, calendar_resources
 from plan2cal.publish.vdir import VdirChanges, vdir_changes, write_vdir
@@ -51,7 +51,7 @@ __all__ = [
     "find_credentials",
     "keyring_service",
     "make_calendar",
-    "push",
+    "push_events",
     "push_state_path",
     "vdir_changes",
     "write_vdir",

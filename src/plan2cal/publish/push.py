@@ -104,7 +104,7 @@ class PushResult:
         )
 
 
-def push(
+def push_events(
     url: str,
     resources: Sequence[Resource],
     *,
