@@ -121,7 +121,8 @@ def push_events(
     are deleted. ``state_file`` is the push state (``push_state_path``), read and written
     here; the caller holds the plan's lock. ``force`` overwrites or deletes events someone
     edited on the server. ``dry_run`` reads the server and the state and changes neither.
-    ``on_progress(done, total)`` is called from this thread as writes complete.
+    ``on_progress(done, total)`` is called from this thread, first with ``done=0`` once the
+    writes to make are known, then as each completes.
 
     Raises a PublishError subclass (exit code 7) when the server cannot be reached or
     refuses; what was confirmed before is saved in the push state.
