@@ -123,7 +123,7 @@ def test_a_slip_moves_the_pushed_events_in_place_and_leaves_other_events_alone(
 ) -> None:
     """Push, add a foreign event, slip and push: moved events moved with the file's SEQUENCE,
     removed ones gone, no UID twice, the foreign event untouched; a further push writes
-    nothing."""
+    nothing, even with the push state lost."""
     server: CalDavServer = request.getfixturevalue(server_fixture)
     first, slipped = request.getfixturevalue(runs_fixture)
     url = server.new_calendar("scenario")
@@ -167,6 +167,13 @@ def test_a_slip_moves_the_pushed_events_in_place_and_leaves_other_events_alone(
 
     assert (result.writes, result.conflicts, result.unchanged) == (0, (), len(slipped.live))
     assert {uid: etag for uid, (etag, _) in server_events(url, auth_of(server)).items()} == etags
+
+    # With the push state lost, the server's copies (as this server rewrites them) are
+    # recognised as what would be sent: still nothing to write.
+    state.unlink()
+    result = push_run(server, url, slipped, state)
+
+    assert (result.writes, result.conflicts, result.unchanged) == (0, (), len(slipped.live))
 
 
 def test_a_push_with_nothing_new_sends_one_request(
