@@ -179,16 +179,20 @@ def test_a_slip_moves_the_pushed_events_in_place_and_leaves_other_events_alone(
 def test_a_push_with_nothing_new_sends_one_request(
     radicale_server: CalDavServer, demo_runs: tuple[Run, Run], tmp_path: Path
 ) -> None:
-    """While the collection's change token stays the one recorded, a push asks for it and
-    nothing else; a dry run after a slip lists the changes and makes none."""
+    """The progress callback counts from 0 to every write; then, while the collection's
+    change token stays the one recorded, a push asks for it and nothing else; a dry run after
+    a slip lists the changes and makes none."""
     first, slipped = demo_runs
     url = radicale_server.new_calendar("quiet")
     state = tmp_path / "plan.push.json"
-    push_run(radicale_server, url, first, state)
+    progress: list[tuple[int, int]] = []
+    push_run(radicale_server, url, first, state, on_progress=lambda *done: progress.append(done))
 
     again = push_run(radicale_server, url, first, state)
     dry = push_run(radicale_server, url, slipped, state, dry_run=True)
 
+    total = len(first.live)
+    assert progress == [(done, total) for done in range(total + 1)]
     assert (again.writes, again.requests) == (0, 1)
     assert dry.dry_run and dry.writes > 0
     assert dry.summary().startswith(f"would push to {url}: ")
