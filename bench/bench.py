@@ -103,10 +103,15 @@ def main() -> None:
             path.write_text(json.dumps(synthetic_plan(size)))
             cases.append((f"{size} tasks", path, size))
         for label, path, size in cases:
+            # The progress file (and the settings the first run pins in it) lives in the
+            # temporary folder too, never beside the repository's own plan.
+            progress = Path(work) / f"{path.stem}.progress.yaml"
             command = [
                 *exe,
                 "schedule",
                 str(path),
+                "--progress",
+                str(progress),
                 "-o",
                 str(out),
                 "--horizon-years",
@@ -119,6 +124,7 @@ def main() -> None:
             firsts, reruns, peak = [], [], 0.0
             for _ in range(args.repeat):
                 shutil.rmtree(out, ignore_errors=True)
+                progress.unlink(missing_ok=True)
                 wall, peak = run(command, env)  # no state yet: every event is new
                 firsts.append(wall)
                 wall, peak = run(command, env)  # state present: compare, keep SEQUENCE
@@ -139,6 +145,8 @@ def main() -> None:
                 *exe,
                 "schedule",
                 str(path),
+                "--progress",
+                str(Path(work) / f"{path.stem}.csv.progress.yaml"),
                 "-o",
                 str(out / "csv"),
                 "--horizon-years",

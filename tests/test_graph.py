@@ -10,14 +10,20 @@ from typing import Any
 import pytest
 
 from plan2cal.errors import UnschedulableError
-from plan2cal.graph import check_acyclic, dependency_graph, phase_order, phase_prerequisites
+from plan2cal.graph import (
+    check_acyclic,
+    dependency_graph,
+    dependency_links,
+    phase_order,
+    phase_prerequisites,
+)
 from plan2cal.model import Plan
 from plan2cal.schedule import availability_for, build_schedule
 
 MONDAY = dt.date(2027, 1, 4)
 
 
-def make_plan(phases: list[dict[str, Any]]) -> Plan:
+def make_plan(phases: list[dict[str, Any]], milestones: list[dict[str, Any]] | None = None) -> Plan:
     """A plan of the given phases with 10 h a week on weekday evenings in UTC."""
     return Plan.model_validate(
         {
@@ -29,6 +35,7 @@ def make_plan(phases: list[dict[str, Any]]) -> Plan:
                 "windows": {"mon-fri": "19:00-21:00"},
             },
             "phases": phases,
+            "milestones": milestones or [],
         }
     )
 
@@ -164,3 +171,45 @@ def test_cycle_of_phases_names_only_the_phases_and_tasks_in_it() -> None:
     assert nodes[0] == nodes[-1]
     assert set(nodes) == {"one", "two", "a", "b"}
     assert "zero" not in nodes and "z" not in nodes
+
+
+def test_links_carry_their_lags_and_a_named_milestone_becomes_a_node() -> None:
+    """``after`` links keep their lag in days (the longer one when named twice); a fixed
+    milestone that an ``after`` names is a node waiting for its own ``after``."""
+    plan = make_plan(
+        [
+            phase("one", task("a"), task("b", after=[{"id": "a", "lag": "2w"}, "gate"])),
+            phase("two", task("c", after=["a"]), after=[{"id": "one", "lag": "3d"}]),
+        ],
+        [
+            {"id": "gate", "name": "Gate", "date": "2027-02-01", "after": ["a"]},
+            {"id": "unnamed", "name": "Unnamed", "date": "2027-03-01", "after": ["c"]},
+        ],
+    )
+    links = dependency_links(plan)
+    assert links["b"] == {"a": 14, "gate": 0}
+    assert links["c"] == {"one": 3, "a": 0}
+    assert links["gate"] == {"a": 0}
+    assert "unnamed" not in links
+    assert dependency_graph(plan)["b"] == ["a", "gate"]
+
+
+def test_a_cycle_through_a_milestone_is_named() -> None:
+    """A milestone that waits for work which waits for the milestone is a cycle."""
+    plan = make_plan(
+        [phase("one", task("a", after=["gate"]))],
+        [{"id": "gate", "name": "Gate", "date": "2027-02-01", "after": ["a"]}],
+    )
+    assert sorted(cycle_nodes(cycle_message(plan))[:-1]) == ["a", "gate"]
+
+
+def test_phase_order_sees_through_a_milestone() -> None:
+    """A phase after a milestone that waits for another phase comes after that phase."""
+    plan = make_plan(
+        [
+            phase("late", task("a"), after=["gate"]),
+            phase("early", task("b"), after=[]),
+        ],
+        [{"id": "gate", "name": "Gate", "date": "2027-02-01", "after": ["early"]}],
+    )
+    assert phase_order(plan) == ["early", "late"]

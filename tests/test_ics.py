@@ -424,10 +424,10 @@ def check_against_schedule(events: list[ReadEvent], schedule: Schedule, reader: 
 
 @pytest.mark.parametrize("reader", sorted(READERS))
 def test_reader_sees_the_demo_schedule(reader: str, tmp_path: Path) -> None:
-    """vobject, ical and khal read the demo plan's 23 events with the hand-computed UTC times."""
+    """vobject, ical and khal read the demo plan's 22 events with the hand-computed UTC times."""
     schedule = demo_schedule()
     events = READERS[reader](write_ics(tmp_path, schedule), tmp_path)
-    assert len(events) == 23  # 21 sessions, 2 phase milestones
+    assert len(events) == 22  # 20 sessions, 2 phase milestones
     check_against_schedule(events, schedule, reader)
     by_summary = {event.summary: event for event in events}
 

@@ -317,7 +317,8 @@ def test_ordinary_full_weeks_use_every_block_as_far_as_the_session_rules_allow(
     less each block's unused end. That end leaves less than session.min after a break (or is
     the whole block when empty), unless some task was waiting for a slot that holds its rest
     whole: its next session is its last, starts after the block, and is longer than the room
-    left but shorter than twice session.min.
+    left but shorter than twice session.min (no rest under session.min) or no longer than the
+    block (no work chopped for nothing).
     """
     smin = case.availability.session_min
     last_of: dict[str, Session] = {}
@@ -347,7 +348,8 @@ def test_ordinary_full_weeks_use_every_block_as_far_as_the_session_rules_allow(
                     last
                     for last in last_of.values()
                     if last.start >= end
-                    and room < last.minutes < 2 * smin
+                    and room < last.minutes
+                    and (last.minutes < 2 * smin or last.minutes <= length)
                     and (
                         (last.task, last.ordinal) not in previous_of
                         or previous_of[last.task, last.ordinal].end <= begin

@@ -7,6 +7,7 @@ keeps done tasks where they happened.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections import defaultdict
@@ -55,7 +56,8 @@ class Rerun:
         actuals = self.actuals
         return (
             f"Rerun(start={self.start}, today={actuals.today}, done={dict(actuals.done)}, "
-            f"spent={dict(actuals.spent)}, shown={sorted(actuals.history)}, plan={spec})"
+            f"spent={dict(actuals.spent)}, logged={dict(actuals.logged)}, "
+            f"remaining={dict(actuals.remaining)}, shown={sorted(actuals.history)}, plan={spec})"
         )
 
     @property
@@ -88,7 +90,9 @@ def windows() -> st.SearchStrategy[dict[str, Any]]:
 
 @st.composite
 def plan_specs(draw: st.DrawFn) -> dict[str, Any]:
-    """1–3 phases in sequence of 1–5 tasks with 1–20 h each, ``after`` only to earlier tasks."""
+    """1–3 phases in sequence of 1–5 tasks with 1–20 h each, or (one in six) a wait of 1–14
+    days; ``after`` only to earlier tasks, now and then with a lag; now and then a deadline
+    within 20 weeks of the start, so that deadline-first ordering is at work."""
     phases: list[dict[str, Any]] = []
     earlier: list[str] = []
     for p in range(draw(st.integers(1, 3))):
@@ -96,9 +100,20 @@ def plan_specs(draw: st.DrawFn) -> dict[str, Any]:
         for t in range(draw(st.integers(1, 5))):
             key = f"t{p}-{t}"
             entry: dict[str, Any] = {"id": key, "name": f"Task {p}.{t}"}
-            entry["hours"] = draw(st.integers(1, 20))
+            if draw(st.integers(0, 5)):
+                entry["hours"] = draw(st.integers(1, 20))
+            else:
+                entry["wait"] = f"{draw(st.integers(1, 14))}d"
             if earlier:
-                entry["after"] = draw(st.lists(st.sampled_from(earlier), max_size=2, unique=True))
+                links = draw(st.lists(st.sampled_from(earlier), max_size=2, unique=True))
+                entry["after"] = [
+                    {"id": link, "lag": f"{draw(st.integers(1, 10))}d"}
+                    if draw(st.integers(0, 3)) == 0
+                    else link
+                    for link in links
+                ]
+            if draw(st.integers(0, 3)) == 0:
+                entry["deadline"] = f"+{draw(st.integers(1, 20))}w"
             tasks.append(entry)
             earlier.append(key)
         mode = draw(st.sampled_from(["sequential", "interleave"]))
@@ -137,22 +152,40 @@ def spent_minutes(effort_hours: int) -> st.SearchStrategy[int]:
 
 
 @st.composite
+def log_entries(
+    draw: st.DrawFn, total: int, start: dt.date, today: dt.date
+) -> list[tuple[dt.date, int]]:
+    """``total`` minutes as up to three log entries on days from a week before the start to
+    today (two may share a day)."""
+    if not total:
+        return []
+    days = draw(st.lists(st.dates(start - dt.timedelta(days=7), today), min_size=1, max_size=3))
+    cuts = sorted(draw(st.lists(st.integers(0, total), min_size=len(days) - 1, max_size=2)))
+    amounts = [b - a for a, b in itertools.pairwise([0, *cuts[: len(days) - 1], total])]
+    return [(day, minutes) for day, minutes in zip(days, amounts, strict=True) if minutes]
+
+
+@st.composite
 def reruns(draw: st.DrawFn, spent: Any = spent_quarters) -> Rerun:
-    """A plan scheduled from its start, then rescheduled 0–120 days later with progress."""
-    plan = Plan.model_validate(draw(plan_specs()))
+    """A plan scheduled from its start, then rescheduled 0–120 days later with progress: done
+    dates, log entries by day (the total given or left to the scheduler to add up), and some
+    re-estimates."""
+    spec = draw(plan_specs())
+    start = draw(st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)))
+    plan = Plan.model_validate(spec, context={"start": start})
     availability = availability_for(plan)
     try:
         week_pattern(availability)
     except UnschedulableError:
         assume(False)
-    start = draw(st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)))
     today = start + dt.timedelta(days=draw(st.integers(0, 120)))
     baseline = build_schedule(plan, availability, start)
     done: dict[str, dt.date] = {}
-    logged: dict[str, int] = {}
+    totals: dict[str, int] = {}
+    logged: dict[str, list[tuple[dt.date, int]]] = {}
     history: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    remaining: dict[str, int] = {}
     for _, task in plan.task_list():
-        assert task.hours is not None
         if today > start and draw(st.booleans()):
             done[task.key] = draw(st.dates(start, today - dt.timedelta(days=1)))
             if draw(st.booleans()):
@@ -160,12 +193,41 @@ def reruns(draw: st.DrawFn, spent: Any = spent_quarters) -> Rerun:
                 history[task.key] = [
                     (s.start, s.end) for s in baseline.sessions if s.task == task.key
                 ]
-        minutes = draw(spent(task.hours // 60))
+        minutes = draw(spent(task.hours // 60)) if task.hours is not None else 0
         if minutes:
-            logged[task.key] = minutes
-    actuals = Actuals(today=today, done=done, spent=logged, history=history)
+            entries = draw(log_entries(minutes, start, today))
+            if entries:
+                logged[task.key] = entries
+                if draw(st.booleans()):
+                    totals[task.key] = sum(m for _, m in entries)
+        if task.key not in done and task.hours is not None and draw(st.integers(0, 4)) == 0:
+            remaining[task.key] = draw(st.integers(0, 20 * 60))
+    actuals = Actuals(
+        today=today,
+        done=done,
+        spent=totals,
+        history=history,
+        logged=logged,
+        remaining=remaining,
+    )
     schedule = build_schedule(plan, availability, start, actuals=actuals)
     return Rerun(plan, availability, start, actuals, baseline, schedule)
+
+
+def expected_remaining(case: Rerun, key: str) -> int:
+    """The minutes to place from today (build_schedule, "Progress"): none when done; the
+    re-estimate on the grid; else the estimate less the time logged, on the grid, and one
+    more session.min (or the estimate, if smaller) when that leaves nothing of an open task."""
+    if key in case.actuals.done:
+        return 0
+    if key in case.actuals.remaining:
+        figure = case.actuals.remaining[key]
+        return max(1, round(figure / QUANTUM)) * QUANTUM if figure else 0
+    spent = case.actuals.spent_on(key)
+    rest = max(0, round((case.effort(key) - spent) / QUANTUM) * QUANTUM)
+    if spent and not rest:
+        return min(case.availability.session_min, case.effort(key))
+    return rest
 
 
 def _window_of(case: Rerun, session: Session) -> tuple[int, int] | None:
@@ -235,31 +297,31 @@ def test_rescheduled_sessions_keep_session_min_and_the_breaks(case: Rerun) -> No
 @RERUN_SETTINGS
 @given(case=reruns())
 def test_rescheduled_plan_places_exactly_the_remaining_effort_from_today(case: Rerun) -> None:
-    """Each unfinished task gets max(0, effort − spent) in sessions on or after today."""
+    """Each task gets exactly its remaining effort (expected_remaining) in sessions on or
+    after today, and that is what its TaskPlan says remains."""
     placed: dict[str, int] = defaultdict(int)
     for session in case.future():
         assert case.local_day(session.start) >= case.today, session
         placed[session.task] += session.minutes
-    remaining = {
-        task.key: max(0, case.effort(task.key) - case.actuals.spent.get(task.key, 0))
-        for _, task in case.plan.task_list()
-        if task.key not in case.actuals.done
-    }
+    remaining = {task.key: expected_remaining(case, task.key) for _, task in case.plan.task_list()}
     assert {key: minutes for key, minutes in placed.items() if minutes} == {
         key: minutes for key, minutes in remaining.items() if minutes
     }
-    assert sum(task.remaining for task in case.schedule.tasks) == sum(remaining.values())
+    assert {task.key: task.remaining for task in case.schedule.tasks} == remaining
 
 
 @RERUN_SETTINGS
 @given(case=reruns())
-def test_done_tasks_keep_only_their_shown_sessions_up_to_the_done_date(case: Rerun) -> None:
-    """A done task keeps the sessions it was shown before its done date and before today."""
+def test_done_tasks_without_logs_keep_only_their_shown_sessions_up_to_the_done_date(
+    case: Rerun,
+) -> None:
+    """A done task with no log entries keeps the sessions it was shown before its done date
+    and before today, numbered from 1."""
     for key, done_on in case.actuals.done.items():
+        if key in case.actuals.logged:
+            continue
         own = [s for s in case.schedule.sessions if s.task == key]
-        assert all(s.done for s in own), own
-        assert all(case.local_day(s.start) <= done_on for s in own), own
-        assert all(case.local_day(s.start) < case.today for s in own), own
+        assert all(s.done and not s.logged for s in own), own
         shown = [
             (s.start, s.end)
             for s in case.baseline.sessions
@@ -269,7 +331,41 @@ def test_done_tasks_keep_only_their_shown_sessions_up_to_the_done_date(case: Rer
         ]
         assert [(s.start, s.end) for s in own] == shown
         assert [s.ordinal for s in own] == list(range(1, len(own) + 1))
-    assert not [s for s in case.schedule.sessions if s.done and s.task not in case.actuals.done]
+
+
+@RERUN_SETTINGS
+@given(case=reruns())
+def test_the_past_shows_what_was_logged_in_the_windows_of_its_day_or_as_a_note(
+    case: Rerun,
+) -> None:
+    """Each day's logged time of a task before today is that day's logged sessions, inside its
+    windows, or one LoggedDay note; time logged on today or later is a note; no past session
+    overlaps another, and a planned session that did not happen is not shown as done."""
+    logged: dict[tuple[str, dt.date], int] = defaultdict(int)
+    for key, entries in case.actuals.logged.items():
+        for day, minutes in entries:
+            logged[key, day] += minutes
+    in_sessions: dict[tuple[str, dt.date], int] = defaultdict(int)
+    for session in case.schedule.sessions:
+        if session.logged:
+            assert session.done, session
+            assert _window_of(case, session) is not None, session
+            in_sessions[session.task, case.local_day(session.start)] += session.minutes
+    notes = {(note.task, note.day): note.minutes for note in case.schedule.logged_days}
+    assert not set(notes) & set(in_sessions), "a day's log both placed and noted"
+    assert {**in_sessions, **notes} == dict(logged)
+    assert all((key, day) in notes for key, day in logged if day >= case.today)
+    past = sorted((s for s in case.schedule.sessions if s.done), key=lambda s: s.start)
+    for earlier, later in itertools.pairwise(past):
+        assert earlier.end <= later.start, (earlier, later)
+    for session in past:
+        assert case.local_day(session.start) < case.today, session
+        assert session.logged or (
+            session.task in case.actuals.done and session.task not in case.actuals.logged
+        ), session
+    for key in {s.task for s in case.schedule.sessions}:
+        ordinals = [s.ordinal for s in case.schedule.sessions if s.task == key]
+        assert ordinals == list(range(1, len(ordinals) + 1)), (key, ordinals)
 
 
 @RERUN_SETTINGS
@@ -297,7 +393,7 @@ def test_rescheduling_is_repeatable(case: Rerun) -> None:
     shown: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for session in case.schedule.sessions:
         shown[session.task].append((session.start, session.end))
-    rerun = Actuals(case.today, case.actuals.done, case.actuals.spent, dict(shown))
+    rerun = dataclasses.replace(case.actuals, history=dict(shown))
     assert build_schedule(case.plan, case.availability, case.start, actuals=rerun) == case.schedule
 
 
@@ -314,6 +410,7 @@ def test_time_logged_off_the_quarter_hour_keeps_sessions_on_the_grid(case: Rerun
         assert session.minutes % QUANTUM == 0, session
         placed[session.task] += session.minutes
     for _, task in case.plan.task_list():
-        if task.key not in case.actuals.done:
-            exact = max(0, case.effort(task.key) - case.actuals.spent.get(task.key, 0))
-            assert abs(placed[task.key] - exact) < QUANTUM, (task.key, placed[task.key], exact)
+        if task.key not in case.actuals.done and task.key not in case.actuals.remaining:
+            exact = max(0, case.effort(task.key) - case.actuals.spent_on(task.key))
+            if exact >= QUANTUM:
+                assert abs(placed[task.key] - exact) < QUANTUM, (task.key, placed[task.key], exact)

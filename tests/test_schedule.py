@@ -377,13 +377,12 @@ def test_a_task_smaller_than_session_min_gets_one_session_that_long() -> None:
 def test_a_rest_of_a_block_shorter_than_session_min_stays_empty() -> None:
     """After 1h30m and the break 15 min are left: the next task waits for the next evening."""
     plan = make_plan([phase("one", task("a", hours=1.5), task("b", hours=1), task("c", hours=1))])
-    # Mon: a until 20:30, then 15 min that hold no session. Tue: b, the break, 45 min for c,
-    # of which c takes 30 to leave itself 30 (no rest under 30 min).
+    # Mon: a until 20:30, then 15 min that hold no session. Tue: b, the break, 45 min that c's
+    # hour does not fit: c waits for Wednesday's evening, which holds it whole.
     assert _sessions(schedule_of(plan)) == [
         ("a", "Mon 19:00", 90),
         ("b", "Tue 19:00", 60),
-        ("c", "Tue 20:15", 30),
-        ("c", "Wed 19:00", 30),
+        ("c", "Wed 19:00", 60),
     ]
 
 
@@ -596,25 +595,44 @@ def test_deadlines_that_are_met_give_no_warning() -> None:
 
 @pytest.mark.parametrize(
     ("logged", "share"),
-    [(300, "all of"), (295, "nearly all of"), (420, "more than")],
+    [
+        (300, "5h logged, all of its 5h estimate,"),
+        (295, "4h55m logged, nearly all of its 5h estimate,"),
+        (420, "7h logged against its 5h estimate (+40 %)"),
+    ],
 )
-def test_a_task_with_its_estimate_logged_but_not_done_never_reads_finished(
-    logged: int, share: str
-) -> None:
-    """Logged time covering the estimate schedules nothing more and says so, not "finished"."""
+def test_a_task_with_its_estimate_logged_but_not_done_stays_open(logged: int, share: str) -> None:
+    """Logged time covering the estimate of an open task places one more session.min for it,
+    with a warning that names the overrun and never reads "finished"."""
     plan = make_plan([phase("one", task("a", hours=5), task("b", hours=2, deadline="2027-01-04"))])
     actuals = Actuals(today=dt.date(2027, 1, 11), spent={"a": logged, "b": 120})
     schedule = schedule_of(plan, actuals=actuals)
-    assert [s for s in schedule.sessions if s.task == "a"] == []
+    # b, with its deadline, goes first.
+    assert [(s.task, s.minutes) for s in schedule.sessions] == [("b", 30), ("a", 30)]
     warning = warning_about(schedule, "task 'a'")
-    logged_text = {300: "5h", 295: "4h55m", 420: "7h"}[logged]
     assert warning == (
-        f"task 'a' has {logged_text} logged, {share} its 5h estimate, and is not marked done: "
-        "nothing more is scheduled for it; mark it done, or give it more hours"
+        f"task 'a' has {share} and is not marked done: 30m more is placed for it; log the "
+        "time it still needs as its remaining effort, or mark it done"
     )
     # b missed its deadline and is not done either: it "finishes", never "finished".
     assert all("finished" not in w for w in schedule.warnings), schedule.warnings
     assert warning_about(schedule, "task 'b' finishes on 2027-01-11", "2027-01-04")
+
+
+def test_a_remaining_figure_replaces_the_estimate_less_the_time_logged() -> None:
+    """``--remaining 15h`` on a 25 h task with 45h30m logged places 15 h and names the overrun."""
+    plan = make_plan([phase("one", task("a", hours=25), task("b", hours=4))], hours_per_week=10)
+    actuals = Actuals(today=dt.date(2027, 1, 11), spent={"a": 2730, "b": 60}, remaining={"a": 900})
+    schedule = schedule_of(plan, actuals=actuals)
+    placed = defaultdict(int)
+    for session in schedule.sessions:
+        placed[session.task] += session.minutes
+    assert dict(placed) == {"a": 900, "b": 180}
+    assert {t.key: t.remaining for t in schedule.tasks} == {"a": 900, "b": 180}
+    assert warning_about(schedule, "task 'a'") == (
+        "task 'a' has 45h30m logged against its 25h estimate (+82 %); 15h more is placed for "
+        "it, as re-estimated"
+    )
 
 
 # 6. Impossible input

@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from plan2cal.errors import UnschedulableError
-from plan2cal.worktime import Availability, describe_pattern, week_pattern, work_blocks
+from plan2cal.worktime import (
+    Availability,
+    dated_work_blocks,
+    describe_pattern,
+    week_pattern,
+    window_spans,
+    work_blocks,
+)
 
 EVENING = (19 * 60, 21 * 60)  # 19:00-21:00 as minutes after midnight
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -296,3 +303,28 @@ def test_blocks_after_one_across_the_fall_back_hour_keep_their_break() -> None:
         (dt.datetime(2027, 11, 7, 5, 45, tzinfo=dt.UTC), 60),
         (dt.datetime(2027, 11, 7, 8, 0, tzinfo=dt.UTC), 60),
     ]
+
+
+def test_dated_work_blocks_give_each_block_its_local_date() -> None:
+    """An evening block in Tokyo starts on the previous UTC day but carries its local date."""
+    tokyo = ZoneInfo("Asia/Tokyo")
+    pattern = week_pattern(availability(2, weekdays([0], (8 * 60, 10 * 60)), timezone="Asia/Tokyo"))
+    blocks = list(dated_work_blocks(pattern, tokyo, dt.date(2027, 1, 4), dt.date(2027, 1, 10)))
+    assert blocks == [(dt.date(2027, 1, 4), dt.datetime(2027, 1, 3, 23, 0, tzinfo=dt.UTC), 120)]
+
+
+def test_window_spans_are_the_days_windows_in_utc_across_a_spring_forward() -> None:
+    """A day's raw windows as UTC intervals; across the skipped hour a window is an hour short."""
+    windows = {6: ((60, 4 * 60), (19 * 60, 21 * 60))}
+    spans = window_spans(windows, BERLIN, dt.date(2027, 3, 28))
+    assert spans == [
+        (
+            dt.datetime(2027, 3, 28, 0, 0, tzinfo=dt.UTC),
+            dt.datetime(2027, 3, 28, 2, 0, tzinfo=dt.UTC),
+        ),
+        (
+            dt.datetime(2027, 3, 28, 17, 0, tzinfo=dt.UTC),
+            dt.datetime(2027, 3, 28, 19, 0, tzinfo=dt.UTC),
+        ),
+    ]
+    assert window_spans(windows, BERLIN, dt.date(2027, 3, 29)) == []

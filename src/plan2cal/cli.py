@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -86,6 +88,25 @@ class _Hours(click.ParamType):  # type: ignore[type-arg]
             self.fail(str(exc), param, ctx)
 
 
+class _Path(click.Path):
+    """click's Path, refusing a NUL character, which no file name can hold (os.stat would raise
+    ValueError before click could say which argument is wrong)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and "\0" in value:
+            self.fail(
+                f"{value!r} contains a NUL character, which no file name can hold", param, ctx
+            )
+        return super().convert(value, param, ctx)
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # FloatRange lets NaN through: every comparison with it is false.
+    if math.isnan(value):
+        raise click.BadParameter("must be a number of seconds, not nan")
+    return value
+
+
 def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         try:
@@ -104,14 +125,14 @@ class _Commands(click.Group):
         except Plan2CalError as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            _say(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(
+            _say(
                 f"Error: unexpected failure: {exc!r}. Rerun with --debug to see where it "
                 "happened, and please report it.",
                 err=True,
@@ -149,11 +170,12 @@ def _with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
 
 
 _PLAN = [
-    click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path)),
+    # A folder, a pipe or a missing file is reported by the reader, as an invalid plan (exit 3).
+    click.argument("plan_file", metavar="PLAN", type=_Path(path_type=Path)),
     click.option(
         "--progress",
         "progress_file",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=_Path(dir_okay=False, path_type=Path),
         help="Progress file [default: <plan stem>.progress.yaml beside the plan].",
     ),
     click.option(
@@ -167,6 +189,7 @@ _PLAN = [
         type=click.FloatRange(min=0, max=3600),
         default=60.0,
         show_default=True,
+        callback=_finite,
         help="Seconds to wait for another plan2cal run on the same plan.",
     ),
 ]
@@ -191,7 +214,9 @@ _SETTINGS = [
     click.option(
         "-o",
         "--output",
-        type=click.Path(file_okay=False, path_type=Path),
+        # A file in the folder's place is an output that cannot be written (exit 6), not usage.
+        type=_Path(path_type=Path),
+        metavar="DIRECTORY",
         help="Folder of the output files and their state [default: pinned, else out].",
     ),
     click.option(
@@ -206,7 +231,7 @@ _SETTINGS = [
 
 def _environment(options: dict[str, Any]) -> Environment:
     def waiting(path: Path) -> None:
-        click.echo(f"Waiting for another plan2cal run on {_shown(path)} …", err=True)
+        _say(f"Waiting for another plan2cal run on {_shown(path)} …", err=True)
 
     return Environment(
         today=options.get("today") or dt.date.today(),
@@ -229,9 +254,19 @@ def _run_options(options: dict[str, Any], formats: tuple[str, ...] | None = None
     )
 
 
+# C0 controls but tab and newline, DEL and the C1 controls: plan text is printed, and an
+# escape sequence in a title must not reach the terminal as one.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Print one message, any control character in it shown as ``\\xNN``."""
+    click.echo(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text), err=err)
+
+
 def _echo(lines: list[str], err: bool = False) -> None:
     for line in lines:
-        click.echo(line, err=err)
+        _say(line, err=err)
 
 
 def _shown(path: Path) -> str:
@@ -245,15 +280,15 @@ def _shown(path: Path) -> str:
 
 def _notes(workspace: Workspace, *, writes: bool) -> None:
     for key in workspace.unknown_progress():
-        click.echo(
+        _say(
             f"Note: {_shown(workspace.progress_file)} has progress for '{key}', which the plan "
             "no longer has; it is kept there but not used.",
             err=True,
         )
     for note in workspace.notes:
-        click.echo(f"Note: {note}.", err=True)
+        _say(f"Note: {note}.", err=True)
     if not writes and workspace.changes:
-        click.echo(
+        _say(
             "Note: " + "; ".join(workspace.changes) + " for this command only; plan2cal "
             "schedule pins it.",
             err=True,
@@ -272,7 +307,7 @@ def _notes(workspace: Workspace, *, writes: bool) -> None:
 )
 @click.option(
     "--jira-keys",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=_Path(dir_okay=False, exists=True, path_type=Path),
     help="A CSV exported from Jira: rows for issues it holds get their Issue Key (pinned).",
 )
 @click.option(
@@ -319,7 +354,7 @@ def schedule(**options: Any) -> None:
         _echo(rerun_summary(result, previous.baseline, previous.last_run))
     else:
         _echo(first_run_summary(result, run.nominal))
-    click.echo("")
+    _say("")
     calendar = run.outputs.calendar
     if calendar is not None:
         counts = [
@@ -331,31 +366,31 @@ def schedule(**options: Any) -> None:
             )
             if count
         ] or ["nothing changed"]
-        click.echo(
+        _say(
             f"Wrote {_shown(calendar.path)} ({calendar.sessions} sessions, "
             f"{calendar.milestones} milestones: {', '.join(counts)}; "
             f"{calendar.size / 1024:.0f} KB)."
         )
         if calendar.too_big_for_google:
-            click.echo(
+            _say(
                 "Note: Google Calendar imports files of up to about 1 MB; import this one "
                 "in parts or subscribe to it instead.",
                 err=True,
             )
     for table in run.outputs.tables:
-        click.echo(f"Wrote {', '.join(_shown(path) for path in table.paths)}.")
+        _say(f"Wrote {', '.join(_shown(path) for path in table.paths)}.")
         for line in table.settings:
-            click.echo(f"  {table.format}: {line}")
+            _say(f"  {table.format}: {line}")
     settings = workspace.settings
     if run.pinned_now:
-        click.echo(
+        _say(
             f"Pinned in {_shown(workspace.progress_file)} for later runs: start "
             f"{settings.start.isoformat()}, {settings.hours_per_week:g} h a week, "
             f"{settings.timezone}, formats {', '.join(settings.formats)}, output "
             f"{_shown(settings.output)}."
         )
     elif workspace.changes:
-        click.echo(
+        _say(
             f"Pinned in {_shown(workspace.progress_file)}: " + "; ".join(workspace.changes) + "."
         )
 
@@ -461,9 +496,9 @@ def _recorded(options: dict[str, Any], env: Environment, change: Any, on: dt.dat
         on=on,
     )
     for warning in result.warnings:
-        click.echo(f"Note: {warning}.", err=True)
+        _say(f"Note: {warning}.", err=True)
     message = result.message.rstrip(".")
-    click.echo(f"{message} in {_shown(result.progress_file)}.")
+    _say(f"{message} in {_shown(result.progress_file)}.")
 
 
 @cli.command()
@@ -487,7 +522,7 @@ def status(**options: Any) -> None:
     _echo([*progress_lines(result), ""])
     _echo(slip_report(result, state.baseline if state else None, state.last_run if state else None))
     if state is None:
-        click.echo("(No earlier run: run plan2cal schedule to set the baseline.)")
+        _say("(No earlier run: run plan2cal schedule to set the baseline.)")
     _echo(warning_lines(result))
 
 
@@ -526,7 +561,7 @@ def fit(**options: Any) -> None:
             f"{answer.earliest.isoformat()}; widen the windows, or move the date"
         )
     assert answer.end_at_budget is not None
-    click.echo(
+    _say(
         f"{answer.budget:g} h a week finishes {answer.target} on "
         f"{answer.end_at_budget.isoformat()}, by {answer.by.isoformat()} "
         f"(now {now:g} h a week; at most {answer.most:g} h, which finishes on "
@@ -550,7 +585,7 @@ def baseline(**options: Any) -> None:
         options["horizon_years"],
     )
     ends = ", ".join(f"{phase.key} {phase.end.isoformat()}" for phase in result.phases)
-    click.echo(f"Baseline set in {_shown(workspace.state_path)}: {ends}.")
+    _say(f"Baseline set in {_shown(workspace.state_path)}: {ends}.")
 
 
 @cli.command()
@@ -564,7 +599,7 @@ def schema() -> None:
     Example:
       plan2cal schema > plans/plan2cal.schema.json
     """
-    click.echo(json.dumps(plan_json_schema(), indent=2, sort_keys=True))
+    _say(json.dumps(plan_json_schema(), indent=2, sort_keys=True))
 
 
 def _now() -> dt.datetime:

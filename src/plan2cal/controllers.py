@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from plan2cal.durations import duration_text
-from plan2cal.errors import UsageError
+from plan2cal.errors import OutputError, UsageError
 from plan2cal.export.formats import FORMATS
 from plan2cal.export.revisions import State, load_state, rebaseline, state_bytes, state_path
 from plan2cal.files import FileWrite, commit, recover, remove_stale_temporaries
@@ -319,12 +319,29 @@ def writing_workspace(
     with _locked([progress_file], env):
         workspace = open_workspace(plan_file, options, env)
         output = workspace.settings.output
-        locks = [workspace.state_path] if output.is_dir() else []
+        # os.path.isdir, not Path.is_dir: a name too long to exist is no folder, not an error.
+        locks = [workspace.state_path] if os.path.isdir(output) else []
         with _locked(locks, env):
             # Every file any format writes: a killed run may have used other formats.
             targets = output_paths(workspace.plan.plan, FORMATS, output)
             recover(workspace.journal_path, [*targets, workspace.progress_file])
             yield workspace
+
+
+def _refuse_to_overwrite_inputs(workspace: Workspace, targets: Sequence[Path]) -> None:
+    """Raise OutputError when an output would replace the plan, the progress file or the Jira
+    export it reads: a plan named ``x.tasks.csv`` in the output folder would be lost."""
+    inputs = [workspace.plan_file, workspace.progress_file]
+    if workspace.settings.jira_keys is not None:
+        inputs.append(workspace.settings.jira_keys)
+    taken = {os.path.realpath(path): path for path in inputs}
+    for target in targets:
+        source = taken.get(os.path.realpath(target))
+        if source is not None:
+            raise OutputError(
+                f"cannot write {target}: it is {source}, which this run reads; choose another "
+                "output folder with -o"
+            )
 
 
 # --------------------------------------------------------------------------- the commands
@@ -352,6 +369,10 @@ def run_schedule(
 ) -> ScheduleRun:
     """Schedule the plan and write every output of the pinned formats in one transaction."""
     with writing_workspace(plan_file, options, env) as workspace:
+        settings = workspace.settings
+        _refuse_to_overwrite_inputs(
+            workspace, output_paths(workspace.plan.plan, settings.formats, settings.output)
+        )
         schedule = workspace.schedule(horizon_years)
         previous = workspace.state
         pin = workspace.pinned != workspace.progress.settings
@@ -459,6 +480,7 @@ def set_baseline(
 ) -> tuple[Workspace, Schedule]:
     """Make the current schedule the baseline that slips are measured against."""
     with writing_workspace(plan_file, options, env) as workspace:
+        _refuse_to_overwrite_inputs(workspace, [workspace.state_path])
         schedule = workspace.schedule(horizon_years)
         writes = []
         if workspace.pinned != workspace.progress.settings:

@@ -36,13 +36,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from plan2cal.errors import OutputError
+from plan2cal.errors import OutputError, PlanError
+from plan2cal.load import read_input_bytes
 
 TEMPORARY_SUFFIX = ".plan2cal-tmp"
 BACKUP_SUFFIX = ".plan2cal-old"
 _TOKEN_LENGTH = 16  # hex digits: 64 random bits, so two runs never pick the same name
 _ROLLBACK_SUFFIX = ".rollback"
 _JOURNAL_VERSION = 1
+# A journal lists a few files (two lines of JSON each); a megabyte is thousands of them.
+_JOURNAL_LIMIT = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ def commit(
     several = len(writes) + len(removing) > 1
     if not several:
         journal = None  # one rename is atomic by itself
-    elif journal is not None and (journal.exists() or _rollback_journal(journal).exists()):
+    elif journal is not None and (_exists(journal) or _exists(_rollback_journal(journal))):
         raise RuntimeError(f"{journal} is left from an interrupted run: call recover() first")
     created_folders: list[Path] = []
     entries: list[_Entry] = []
@@ -210,7 +213,7 @@ def recover(journal: Path, targets: Iterable[Path] = ()) -> None:
             listed += [entry.target for entry in entries]
         _remove(intent)
     rollback = _rollback_journal(journal)
-    if rollback.exists():
+    if _exists(rollback):
         entries = _read_journal(rollback)
         problems = _roll_back(entries)
         if problems:
@@ -219,14 +222,14 @@ def recover(journal: Path, targets: Iterable[Path] = ()) -> None:
             )
         listed += [entry.target for entry in entries]
         _remove(rollback)
-    if journal.exists():
+    if _exists(journal):
         entries = _read_journal(journal)
         for entry in entries:
             try:
                 if entry.temporary is None:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(entry.target)
-                elif entry.temporary.exists():
+                elif _exists(entry.temporary):
                     os.replace(entry.temporary, entry.target)
             except OSError as exc:
                 raise OutputError(
@@ -276,8 +279,8 @@ def _make_folder(shown: Path, folder: Path) -> list[Path]:
     """Create ``folder`` and its missing parents; return those created, outermost first."""
     missing: list[Path] = []
     probe = folder
-    while not probe.is_dir():
-        if probe.exists() or probe.is_symlink():
+    while not os.path.isdir(probe):
+        if os.path.lexists(probe):
             raise OutputError(f"cannot write {shown}: {probe} is a file, not a folder")
         missing.append(probe)
         probe = probe.parent
@@ -371,12 +374,12 @@ def _roll_back(entries: Sequence[_Entry], replaced: int | None = None) -> list[s
             _remove(entry.temporary, entry.backup)
             continue
         try:
-            if entry.backup is not None and entry.backup.exists():
+            if entry.backup is not None and _exists(entry.backup):
                 os.replace(entry.backup, entry.target)
             elif (
                 entry.backup is None
                 and entry.temporary is not None
-                and not entry.temporary.exists()
+                and not _exists(entry.temporary)
             ):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.target)
@@ -407,7 +410,7 @@ def _journal_bytes(entries: Sequence[_Entry]) -> bytes:
 def _read_journal(journal: Path) -> list[_Entry]:
     """The entries of a journal, checked to name only a transaction's own files."""
     try:
-        document = json.loads(journal.read_bytes())
+        document = json.loads(_small_file_bytes(journal))
         if document["plan2cal_journal"] != _JOURNAL_VERSION:
             raise ValueError(f"version {document['plan2cal_journal']!r}, not {_JOURNAL_VERSION}")
         entries = []
@@ -424,12 +427,23 @@ def _read_journal(journal: Path) -> list[_Entry]:
                 ):
                     raise ValueError(f"{own} is not a temporary of {target}")
             entries.append(_Entry(target, target, temporary, backup))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise OutputError(
             f"cannot read {journal}, the list of renames of an interrupted plan2cal run: {exc}; "
             "check the files it names, then remove it"
         ) from None
     return entries
+
+
+def _small_file_bytes(path: Path) -> bytes:
+    """The journal's bytes: a regular file, bounded; a pipe in its place cannot hang the run.
+
+    ValueError otherwise, for ``_read_journal`` to report with the journal's name.
+    """
+    try:
+        return read_input_bytes(path, _JOURNAL_LIMIT)
+    except PlanError as exc:
+        raise ValueError(str(exc).removeprefix(f"cannot read {path}: ")) from None
 
 
 def _rollback_journal(journal: Path) -> Path:
@@ -452,6 +466,12 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; False, not an error, for a name too long to exist (unlike
+    ``Path.exists`` before Python 3.12), so that the write itself names the problem."""
+    return os.path.exists(path)
 
 
 def _remove(*paths: Path | None) -> None:

@@ -7,9 +7,11 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from plan2cal.diagnostics import suggest
 from plan2cal.errors import Plan2CalError, UnschedulableError
+from plan2cal.graph import dependency_graph
 from plan2cal.model import Plan
 from plan2cal.schedule import Actuals, Schedule, build_schedule, effort_basis_for
 from plan2cal.worktime import Availability, week_pattern
@@ -17,12 +19,32 @@ from plan2cal.worktime import Availability, week_pattern
 STEP = 0.5  # hours a week
 
 
+@dataclass(frozen=True, slots=True)
+class LateTask:
+    """A task of the target that ends after the date even at the most the windows hold.
+
+    ``remaining``: the minutes it still needs from today; ``after_date``: the minutes of them
+    placed after the date, the part that is missing by then.
+    """
+
+    key: str
+    name: str
+    end: dt.date
+    remaining: int
+    after_date: int
+
+
 @dataclass(frozen=True)
 class Fit:
     """The answer: the budget that makes the date (None if none can) and what is possible.
 
     ``most`` and ``least``: the largest and smallest budgets tried; ``earliest``: the date at
-    ``most``.
+    ``most``. When no budget makes the date, at ``most``: ``missing``, the minutes of the
+    target's work placed after the date (what would have to be cut or shrunk), ``late``, its
+    tasks that end after the date (the list to cut from), in the order they end, and
+    ``deadline_first``, whether each of them already has an effective deadline on or before
+    the date, so that deadline-first ordering already puts them first; when not, giving the
+    target ``deadline:`` that date may help.
     """
 
     target: str
@@ -32,6 +54,9 @@ class Fit:
     most: float
     earliest: dt.date
     least: float = STEP
+    missing: int = 0
+    late: tuple[LateTask, ...] = ()
+    deadline_first: bool = True
 
 
 class UnknownTargetError(Plan2CalError):
@@ -95,6 +120,7 @@ def fit_budget(
     least = max(STEP, math.ceil(availability.session_min / 60 / STEP) * STEP)
     most = max(least, math.floor(widest / 60 / STEP) * STEP)
     finishes: dict[float, dt.date | None] = {}
+    widest_schedule: list[Schedule] = []
 
     def finish(budget: float) -> dt.date | None:
         if budget not in finishes:
@@ -112,6 +138,8 @@ def fit_budget(
                 finishes[budget] = None
             else:
                 finishes[budget] = target_date(schedule, target, waits_for)
+                if budget == most:
+                    widest_schedule.append(schedule)
         return finishes[budget]
 
     def makes_it(step: int) -> bool:
@@ -126,7 +154,8 @@ def fit_budget(
             f"{horizon_years}-year horizon"
         )
     if earliest > by:
-        return Fit(name, by, None, None, most, earliest, least)
+        missing, late, ordered = _shortfall(plan, widest_schedule[0], target, waits_for, by)
+        return Fit(name, by, None, None, most, earliest, least, missing, late, ordered)
     # Finishing dates mostly fall as the budget grows, so bisect over the half-hour steps,
     # keeping ``high`` a step that makes the date. They are not monotone (how sessions meet
     # the blocks changes with the budget), so an answer is only as good as its neighbour:
@@ -143,3 +172,47 @@ def fit_budget(
         high -= 1
     budget = least + high * STEP
     return Fit(name, by, budget, finish(budget), most, earliest, least)
+
+
+def _shortfall(
+    plan: Plan,
+    schedule: Schedule,
+    target: str | None,
+    waits_for: Mapping[str, Sequence[str]],
+    by: dt.date,
+) -> tuple[int, tuple[LateTask, ...], bool]:
+    """What the target misses ``by`` with: the minutes of its work after the date, its tasks
+    that end after it, and whether deadline-first ordering already puts all of those first.
+
+    The target's work is the target and everything it waits for: the whole plan; a phase's
+    or a task's own work and its prerequisites; a fixed milestone's ``after``.
+    """
+    graph = dependency_graph(plan)
+    if target is None:
+        wanted = set(graph)
+    else:
+        wanted = set()
+        stack = list(waits_for.get(target, ())) if target not in graph else [target]
+        while stack:
+            node = stack.pop()
+            if node not in wanted:
+                wanted.add(node)
+                stack.extend(graph[node])
+    zone = ZoneInfo(schedule.availability.timezone)
+    after: dict[str, int] = {}
+    for session in schedule.sessions:
+        if session.task in wanted and session.start.astimezone(zone).date() > by:
+            after[session.task] = after.get(session.task, 0) + session.minutes
+    late = sorted(
+        (
+            LateTask(task.key, task.name, task.end_date, task.remaining, after.get(task.key, 0))
+            for task in schedule.tasks
+            if task.key in wanted and task.end_date > by
+        ),
+        key=lambda task: task.end,
+    )
+    by_key = {task.key: task for task in schedule.tasks}
+    ordered = all(
+        (due := by_key[task.key].effective_deadline) is not None and due <= by for task in late
+    )
+    return sum(after.values()), tuple(late), ordered

@@ -40,6 +40,7 @@ from plan2cal.diagnostics import (
 )
 from plan2cal.errors import PlanError
 from plan2cal.model import (
+    AfterLink,
     Defaults,
     Milestone,
     Phase,
@@ -52,8 +53,8 @@ from plan2cal.model import (
 # 25 times the benchmark's largest plan (20,000 tasks, 1.4 MB of JSON); 100,000 tasks written as
 # indented JSON take 12 MB. A hand-written plan is about 20 KB.
 MAX_FILE_BYTES = 32 * 1024 * 1024
-# Lists and mappings inside each other: a plan needs 6 (plan → phases → phase → tasks → task →
-# after), so 32 is generous, and far below where a recursive parser runs out of stack.
+# Lists and mappings inside each other: a plan needs 7 (plan → phases → phase → tasks → task →
+# after → {id, lag}), so 32 is generous, and far below where a recursive parser runs out of stack.
 MAX_DEPTH = 32
 # Keys and values together. This bounds a file's memory to a few hundred MB and its reading to a
 # few seconds (YAML, the slowest, reads about 170,000 a second); 100,000 tasks with an id, a name
@@ -77,9 +78,11 @@ _NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
     (Plan, "milestones"): Milestone,
     (Defaults, "session"): SessionLimits,
     (Phase, "tasks"): Task,
+    (Phase, "after"): AfterLink,
+    (Task, "after"): AfterLink,
 }
 
-_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep; a plan needs no more than 6"
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep; a plan needs no more than 7"
 _TOO_MANY = f"the file holds more than {MAX_VALUES:,} keys and values, the most plan2cal reads"
 # C0 control characters other than tab, line feed and carriage return, and DEL: none of YAML,
 # TOML and JSON allows them unescaped, and none belongs in a calendar or a CSV file.

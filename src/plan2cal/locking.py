@@ -21,6 +21,7 @@ from plan2cal.errors import OutputError
 LOCK_SUFFIX = ".lock"
 WAIT_NOTICE = 1.0  # seconds of waiting after which on_wait is called
 _POLL = 0.05  # seconds between tries while another run holds a lock
+_LOCK_MODE = 0o666  # as filelock creates them: the umask (or a default ACL) applies
 
 
 def lock_path(path: Path) -> Path:
@@ -50,6 +51,7 @@ def hold_locks(
             lock = FileLock(lock_file)
             try:
                 lock_file.parent.mkdir(parents=True, exist_ok=True)
+                _create(lock_file)
             except OSError as exc:
                 raise OutputError(f"cannot lock {path}: {exc.strerror or exc}") from None
             while True:
@@ -66,6 +68,17 @@ def hold_locks(
                         on_wait(path)
             held.callback(lock.release)
         yield
+
+
+def _create(lock_file: Path) -> None:
+    """Create the lock file if it is missing; OSError where none can be made.
+
+    filelock takes a file that cannot be created (ENOENT in /proc, say) for one another run is
+    replacing, and retries until the timeout, then the message would blame another run. Not
+    following a link and not blocking, as filelock opens it.
+    """
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    os.close(os.open(lock_file, flags, _LOCK_MODE))
 
 
 def _acquire(lock: FileLock, path: Path, timeout: float) -> None:

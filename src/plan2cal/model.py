@@ -69,6 +69,9 @@ MAX_PHASES = 10_000
 MAX_MILESTONES = 10_000
 # Ids one task, phase or milestone waits for; past this, wait for their phase instead.
 MAX_AFTER = 1_000
+# A wait (``wait: 2w``) or a lag after a prerequisite (``lag: 10d``): ten years, in days. A
+# longer one is surely a typo; a chain of long waits still ends in the scheduler's horizon error.
+MAX_WAIT_DAYS = 3_650
 # Weekday keys in windows, and windows on one day (96 quarter-hours fill a day).
 MAX_WINDOW_KEYS = 100
 MAX_WINDOWS_PER_DAY = 96
@@ -77,6 +80,7 @@ MAX_TASK_MINUTES = MAX_TASK_HOURS * 60
 MAX_SESSION_MINUTES = MAX_SESSION_HOURS * 60
 
 _OFFSET = re.compile(r"^\+(?P<n>\d+)(?P<unit>d|w|mo)$")
+_CALENDAR_DAYS = re.compile(r"^(?P<n>\d+)\s*(?P<unit>d|w)$")
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 # Time zone files that are not zones: this machine's zone, the POSIX default rules, "unknown".
 _NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
@@ -191,6 +195,32 @@ def _duration(value: object) -> int:
         raise ValueError(f"{quoted(value)} is far too long a duration") from None
 
 
+def _calendar_days(value: object) -> int:
+    """A wait or a lag as whole days: ``10d`` or ``2w``; 0 to MAX_WAIT_DAYS."""
+    hint = "write it in days or weeks, such as 10d or 2w"
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError(f"{quoted(value)} is not a length of calendar time; {hint}")
+    text = value.strip().lower()
+    if text.startswith("-"):
+        raise ValueError(f"{quoted(value)} is negative; a wait cannot end before it starts")
+    match = _CALENDAR_DAYS.match(text) if len(text) <= 20 else None
+    if match is None:
+        raise ValueError(f"{quoted(value)} is not a length of calendar time; {hint}")
+    days = int(match["n"]) * (7 if match["unit"] == "w" else 1)
+    if days > MAX_WAIT_DAYS:
+        raise ValueError(
+            f"{quoted(value)} is longer than {MAX_WAIT_DAYS:,} days (ten years), the longest "
+            "wait plan2cal takes"
+        )
+    return days
+
+
+def _some_days(days: int) -> int:
+    if not days:
+        raise ValueError("a wait must be at least one day (1d)")
+    return days
+
+
 def _at_most(hours: int) -> Callable[[int], int]:
     def check(minutes: int) -> int:
         if minutes > hours * 60:
@@ -229,6 +259,13 @@ _DEADLINE_SCHEMA: dict[str, Any] = {
     ]
 }
 
+_CALENDAR_DAYS_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^\s*\d+\s*[dDwW]\s*$",
+    "description": f"days (10d) or weeks (2w), at most {MAX_WAIT_DAYS:,} days",
+    "examples": ["10d", "2w"],
+}
+
 # Minutes, read from 90m, 1h30m, 2h or a number of hours; without an upper bound of its own.
 Duration = Annotated[int, BeforeValidator(_duration), WithJsonSchema(_duration_schema())]
 TaskEffort = Annotated[
@@ -247,6 +284,15 @@ Deadline = Annotated[
     dt.date | str, BeforeValidator(_parse_deadline), WithJsonSchema(_DEADLINE_SCHEMA)
 ]
 PlanDate = Annotated[dt.date, BeforeValidator(_no_datetime), AfterValidator(check_date_in_range)]
+# Whole days of calendar time: a lag after a prerequisite (0 allowed) and a wait (1 day or more).
+Lag = Annotated[int, BeforeValidator(_calendar_days), WithJsonSchema(_CALENDAR_DAYS_SCHEMA)]
+WaitLength = Annotated[
+    int,
+    BeforeValidator(_calendar_days),
+    AfterValidator(_some_days),
+    WithJsonSchema(_CALENDAR_DAYS_SCHEMA),
+]
+
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=MAX_ID_LENGTH)]
 IdList = Annotated[list[Slug], BeforeValidator(_as_list), Field(max_length=MAX_AFTER)]
 # Control characters written as escapes ("\0", "\u0007") are allowed: the exporters strip them.
@@ -292,6 +338,52 @@ class StrictModel(BaseModel):
     """Base of every model read from a file: unknown keys are errors, and models are frozen."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+def _link_from_text(value: object) -> object:
+    return {"id": value} if isinstance(value, str) else value
+
+
+_SLUG_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": SLUG_PATTERN,
+    "maxLength": MAX_ID_LENGTH,
+}
+_LINK_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {**_SLUG_SCHEMA, "description": "a task, phase or fixed milestone id"},
+        {
+            "type": "object",
+            "properties": {
+                "id": {**_SLUG_SCHEMA, "description": "a task, phase or fixed milestone id"},
+                "lag": {
+                    **_CALENDAR_DAYS_SCHEMA,
+                    "description": "calendar time to wait after it is done: days (10d) or "
+                    f"weeks (2w), at most {MAX_WAIT_DAYS:,} days",
+                },
+            },
+            "required": ["id"],
+            "additionalProperties": False,
+        },
+    ],
+    "examples": ["send-draft", {"id": "send-draft", "lag": "2w"}],
+}
+
+
+class AfterLink(StrictModel):
+    """One prerequisite in an ``after:`` list: what must be done first, and how long after it
+    the work may start. A bare id in the file is a link with no lag."""
+
+    id: Slug
+    lag: Lag = 0
+
+
+# ``after:`` of a task or phase: ids, or {id, lag} mappings; a single id may stand alone.
+AfterList = Annotated[
+    list[Annotated[AfterLink, BeforeValidator(_link_from_text), WithJsonSchema(_LINK_SCHEMA)]],
+    BeforeValidator(_as_list),
+    Field(max_length=MAX_AFTER),
+]
 
 
 class SessionLimits(StrictModel):
@@ -466,7 +558,15 @@ class Task(StrictModel):
         1, description="share of the phase's unsized budget; more than 0, at most 1,000"
     )
     priority: Literal["highest", "high", "medium", "low", "lowest"] = "medium"
-    after: IdList = Field(default_factory=list, description="task or phase ids done first")
+    after: AfterList = Field(
+        default_factory=list,
+        description="task, phase or fixed milestone ids done first, each with an optional lag",
+    )
+    wait: WaitLength | None = Field(
+        None,
+        description="a pure wait instead of work (a review, a delivery): calendar time in days "
+        "(10d) or weeks (2w), no hours and no sessions",
+    )
     deadline: Deadline | None = None
     description: Description | None = None
     link: str | None = Field(None, max_length=MAX_LINK_LENGTH, pattern=r"^https?://\S+$")
@@ -488,7 +588,11 @@ class Phase(StrictModel):
     tasks: list[Annotated[Task, BeforeValidator(_task_from_text)]] = Field(
         min_length=1, max_length=MAX_TASKS
     )
-    after: IdList | None = Field(None, description="task or phase ids; default: the previous phase")
+    after: AfterList | None = Field(
+        None,
+        description="task, phase or fixed milestone ids, each with an optional lag; default: "
+        "the previous phase",
+    )
     mode: Literal["sequential", "interleave"] = "sequential"
     deadline: Deadline | None = None
     description: Description | None = None
@@ -497,10 +601,10 @@ class Phase(StrictModel):
     def _sized_without_weeks(self) -> Phase:
         if self.weeks is None:
             for task in self.tasks:
-                if task.hours is None:
+                if task.hours is None and task.wait is None:
                     raise ValueError(
-                        f"the phase has no weeks, so each task needs hours; {quoted(task.key)} "
-                        "has none"
+                        f"the phase has no weeks, so each task needs hours (or a wait); "
+                        f"{quoted(task.key)} has none"
                     )
         return self
 
@@ -589,21 +693,42 @@ class Plan(StrictModel):
             claim(phase.key, ("phases", p, "id"), "phase")
             for t, task in enumerate(phase.tasks):
                 claim(task.key, ("phases", p, "tasks", t, "id"), "task")
+        milestone_keys: dict[str, int] = {}
+        for m, milestone in enumerate(self.milestones):
+            if milestone.key in milestone_keys:
+                problems.append(
+                    (("milestones", m, "id"), f"duplicate milestone id '{milestone.key}'")
+                )
+            milestone_keys[milestone.key] = m
         known = list(seen)
         suggestions = min(_MAX_SUGGESTIONS, max(1, _SUGGESTION_BUDGET // len(known)))
+        # Tasks and phases may also wait for a fixed milestone: the plan's milestones are then
+        # named in the message, and suggested.
+        kinds = "task, phase or milestone" if milestone_keys else "task or phase"
+        linkable = [*known, *milestone_keys]
 
-        def check_refs(refs: list[str] | None, where: Location, own: str) -> None:
-            for i, ref in enumerate(refs or []):
+        def check_refs(refs: list[str], where: Location, own: str, linked: bool) -> None:
+            for i, ref in enumerate(refs):
                 if ref == own:
                     problems.append(((*where, i), f"'{ref}' cannot come after itself"))
-                elif ref not in seen:
-                    hint = suggest(ref, known) if len(problems) < suggestions else ""
-                    problems.append(((*where, i), f"unknown task or phase id '{ref}'{hint}"))
+                elif linked and ref in milestone_keys and ref in seen:
+                    problems.append(
+                        (
+                            (*where, i),
+                            f"'{ref}' is both the id of {location_text(seen[ref])} and of a "
+                            "fixed milestone; give the milestone an id of its own",
+                        )
+                    )
+                elif ref not in seen and not (linked and ref in milestone_keys):
+                    names = (linkable, kinds) if linked else (known, "task or phase")
+                    hint = suggest(ref, names[0]) if len(problems) < suggestions else ""
+                    problems.append(((*where, i), f"unknown {names[1]} id '{ref}'{hint}"))
 
         for p, phase in enumerate(self.phases):
-            check_refs(phase.after, ("phases", p, "after"), phase.key)
+            phase_refs = [link.id for link in phase.after or []]
+            check_refs(phase_refs, ("phases", p, "after"), phase.key, True)
             own = {task.key for task in phase.tasks}
-            for i, ref in enumerate(phase.after or []):
+            for i, ref in enumerate(phase_refs):
                 if ref in own:
                     problems.append(
                         (
@@ -613,16 +738,18 @@ class Plan(StrictModel):
                         )
                     )
             for t, task in enumerate(phase.tasks):
-                check_refs(task.after, ("phases", p, "tasks", t, "after"), task.key)
+                where: Location = ("phases", p, "tasks", t)
+                check_refs([link.id for link in task.after], (*where, "after"), task.key, True)
+                if task.wait is not None and task.hours is not None:
+                    problems.append(
+                        (
+                            (*where, "wait"),
+                            "a task is either work (hours) or a wait, not both; split it into "
+                            "a task with the hours and a wait after it",
+                        )
+                    )
         for m, milestone in enumerate(self.milestones):
-            check_refs(milestone.after, ("milestones", m, "after"), "")
-        milestone_keys: dict[str, int] = {}
-        for m, milestone in enumerate(self.milestones):
-            if milestone.key in milestone_keys:
-                problems.append(
-                    (("milestones", m, "id"), f"duplicate milestone id '{milestone.key}'")
-                )
-            milestone_keys[milestone.key] = m
+            check_refs(milestone.after, ("milestones", m, "after"), "", False)
         if problems:
             raise PlanProblems(problems)
         return self

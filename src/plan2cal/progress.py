@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
@@ -123,6 +124,20 @@ def _hours_per_week(value: float) -> float:
     return value
 
 
+def _not_true_or_false(value: object) -> object:
+    # A lax float field reads true as 1.0: a budget of "true" would silently become 1 h a week.
+    if isinstance(value, bool):
+        raise ValueError("must be a number of hours, not true or false")
+    return value
+
+
+def _file_name(value: str) -> str:
+    # No file name holds a NUL ("\0" in double quotes); every later use of the path would fail.
+    if "\0" in value:
+        raise ValueError(f"{value!r} contains a NUL character, which no file name can hold")
+    return value
+
+
 def _known_zone(value: str) -> str:
     check_timezone(value)
     return value
@@ -130,7 +145,8 @@ def _known_zone(value: str) -> str:
 
 CalendarDate = Annotated[dt.date, BeforeValidator(_calendar_date)]
 LoggedTime = Annotated[Duration, AfterValidator(_bounded_log_entry)]
-WeeklyHours = Annotated[float, AfterValidator(_hours_per_week)]
+WeeklyHours = Annotated[float, AfterValidator(_hours_per_week), BeforeValidator(_not_true_or_false)]
+PinnedPath = Annotated[str, AfterValidator(_file_name)]
 ZoneName = Annotated[str, AfterValidator(_known_zone)]
 # No max_length, unlike a plan's explicit ids: an id derived from a long task name can be longer.
 TaskId = Annotated[str, Field(pattern=SLUG_PATTERN)]
@@ -206,8 +222,8 @@ class Settings(StrictModel):
     timezone: ZoneName | None = None
     budget: list[BudgetChange] = Field(default_factory=list)
     formats: list[Annotated[str, Field(pattern=r"^[a-z]+$")]] = Field(default_factory=list)
-    output: str | None = None
-    jira_keys: str | None = None
+    output: PinnedPath | None = None
+    jira_keys: PinnedPath | None = None
 
     @field_validator("budget")
     @classmethod
@@ -285,7 +301,8 @@ def load_progress(path: Path, formats: Collection[str] = ()) -> Progress:
     ProgressError naming ``file:line: field`` for anything it cannot read.
     """
     _check_suffix(path)
-    if not path.exists():
+    # os.path.exists, not Path.exists: a name too long to exist holds no progress yet.
+    if not os.path.exists(path):
         return Progress()
     try:
         raw = read_input_bytes(path)

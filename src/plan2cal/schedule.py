@@ -1,4 +1,8 @@
-"""The pure scheduler: a Plan and an Availability in, dated work sessions and milestones out."""
+"""The pure scheduler: a Plan and an Availability in, dated work sessions and milestones out.
+
+build_schedule's docstring states the rules (DESIGN §4): the order work is taken in, how it is
+placed in the week's blocks, waits and lags, and what the past shows on a rerun.
+"""
 
 from __future__ import annotations
 
@@ -10,41 +14,66 @@ import math
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
 from plan2cal.durations import QUANTUM, duration_text
 from plan2cal.errors import Plan2CalError, PlanError, UnschedulableError
-from plan2cal.graph import check_acyclic, dependency_graph, phase_order, phase_prerequisites
+from plan2cal.graph import (
+    check_acyclic,
+    dependency_links,
+    linked_milestones,
+    phase_links,
+    phase_order,
+)
 from plan2cal.model import (
     DEFAULT_HOURS_PER_WEEK,
     DEFAULT_WINDOWS,
     LAST_DATE,
     PRIORITIES,
+    Phase,
     Plan,
+    Task,
     check_date_in_range,
     check_timezone,
     parse_windows,
     resolve_date,
 )
 from plan2cal.worktime import (
+    UTC,
     Availability,
     WeekPattern,
+    dated_work_blocks,
     week_pattern,
-    work_blocks,
+    window_spans,
 )
+
+# Calendar time in minutes: deadlines are compared as minutes on the plan's calendar, counted
+# from 0001-01-01 (a date's ordinal × DAY is its midnight), so that no float rounds them.
+DAY = 24 * 60
+WEEK = 7 * DAY
+# A task with a deadline splits its rest across blocks (instead of waiting for a block that
+# holds it whole) once its effective deadline is less than this many days away: the week
+# pattern's longest block comes round once a week.
+SPLIT_WHEN_DUE_WITHIN_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """One sitting of work on one task, in UTC; ``ordinal`` counts the task's sessions from 1."""
+    """One sitting of work on one task, in UTC; ``ordinal`` counts the task's sessions from 1.
+
+    ``done``: in the past, as it happened (or as a done task was shown); ``logged``: placed from
+    the time logged that day rather than from what an earlier run showed.
+    """
 
     task: str
     ordinal: int
     start: dt.datetime
     end: dt.datetime
     done: bool = False
+    logged: bool = False
 
     @property
     def minutes(self) -> int:
@@ -53,8 +82,67 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True)
+class WaitSpan:
+    """A pure wait (a task with ``wait:``) as scheduled: calendar days, no budget, no session.
+
+    ``first_day`` to ``last_day``, both included; the work after it may start the day after
+    ``last_day`` (an all-day event's exclusive DTEND).
+    """
+
+    task: str
+    first_day: dt.date
+    last_day: dt.date
+
+    @property
+    def days(self) -> int:
+        """Days of waiting."""
+        return (self.last_day - self.first_day).days + 1
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedDay:
+    """Time logged on a task on a day whose windows could not hold it (or on today or later,
+    when the future is still being placed): an all-day note rather than a timed session."""
+
+    task: str
+    day: dt.date
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """A deadline the schedule misses: a task's or phase's ``deadline``, or a fixed milestone's
+    date that the work in its ``after`` ends after.
+
+    ``finish``: the day the work ends (a done task's done date); ``late``: for a milestone,
+    the ids in its ``after`` that end after its date.
+    """
+
+    kind: Literal["task", "phase", "milestone"]
+    key: str
+    name: str
+    due: dt.date
+    finish: dt.date
+    late: tuple[str, ...] = ()
+
+    @property
+    def days_late(self) -> int:
+        """Days from the date to the finish."""
+        return (self.finish - self.due).days
+
+
+@dataclass(frozen=True, slots=True)
 class TaskPlan:
-    """A task as scheduled: its effort, where its id and effort came from, and its dates."""
+    """A task as scheduled: its effort, where its id and effort came from, and its dates.
+
+    ``remaining``: the minutes placed from today on (0 when done). ``effective_deadline``: the
+    day that orders it among ready work (build_schedule, "Order"): finishing by it leaves the
+    weekly budget enough time for every deadline after it; None when no deadline follows it
+    (or when done). It errs early, as its pass leaves the days of waits and lags unused, so a
+    task past it may still make every date: ``Schedule.misses`` says which are missed.
+    ``wait``: the span of a pure wait. ``after`` names tasks and phases, ``after_milestones``
+    fixed milestones; ``lags``: the links of ``after`` with a lag, in days.
+    """
 
     key: str
     name: str
@@ -71,18 +159,22 @@ class TaskPlan:
     link: str | None
     after: tuple[str, ...]
     end_date: dt.date
+    remaining: int
     done: dt.date | None = None
     spent: int = 0
-
-    @property
-    def remaining(self) -> int:
-        """Minutes still to do: the effort less the time spent, never below zero."""
-        return 0 if self.done is not None else max(0, self.effort - self.spent)
+    effective_deadline: dt.date | None = None
+    wait: WaitSpan | None = None
+    after_milestones: tuple[str, ...] = ()
+    lags: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class PhasePlan:
-    """A phase as scheduled; ``end`` is the date of its milestone (its last session)."""
+    """A phase as scheduled; ``end`` is the date of its milestone (its last session).
+
+    ``after`` names the tasks and phases it waits for, ``after_milestones`` the fixed
+    milestones; ``lags``: the links with a lag, in days.
+    """
 
     key: str
     name: str
@@ -95,6 +187,8 @@ class PhasePlan:
     nominal_end: dt.date
     deadline: dt.date | None
     after: tuple[str, ...] = ()
+    after_milestones: tuple[str, ...] = ()
+    lags: tuple[tuple[str, int], ...] = ()
 
     @property
     def slip_days(self) -> int:
@@ -117,20 +211,39 @@ class Actuals:
     """What has happened, for a rerun (DESIGN §4 rule 5).
 
     ``today``: work before it is history. ``done``: task id → the day it was finished.
-    ``spent``: task id → minutes logged. ``history``: task id → the sessions the last run showed
-    for it, as ``(start, end)`` in UTC; a done task keeps those up to its done date, and one
-    missing from ``history`` keeps those of the schedule made from the start without progress.
+    ``logged``: task id → the progress file's log entries, ``(day, minutes)``, in any order
+    (several on one day add up). ``spent``: task id → minutes logged in all; a task missing
+    from it counts the sum of its ``logged`` entries. ``remaining``: task id → minutes it still
+    needs, as re-estimated (``log TASK 10h --remaining 15h``); it replaces the estimate less
+    the time spent. ``history``: task id → the sessions the last run showed for it, as
+    ``(start, end)`` in UTC; a done task without log entries keeps those up to its done date,
+    and one missing from ``history`` keeps those of the schedule made from the start without
+    progress.
     """
 
     today: dt.date
     done: Mapping[str, dt.date] = field(default_factory=dict)
     spent: Mapping[str, int] = field(default_factory=dict)
     history: Mapping[str, Sequence[tuple[dt.datetime, dt.datetime]]] = field(default_factory=dict)
+    logged: Mapping[str, Sequence[tuple[dt.date, int]]] = field(default_factory=dict)
+    remaining: Mapping[str, int] = field(default_factory=dict)
+
+    def spent_on(self, key: str) -> int:
+        """Minutes logged on the task: ``spent`` if given, else the sum of its log entries."""
+        if key in self.spent:
+            return self.spent[key]
+        return sum(minutes for _, minutes in self.logged.get(key, ()))
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """The result of scheduling: sessions in time order, per-task and per-phase dates, warnings."""
+    """The result of scheduling: sessions in time order, per-task and per-phase dates, warnings.
+
+    ``waits``: the spans of pure waits, in task file order. ``logged_days``: logged time shown
+    as all-day notes, by day then task. ``misses``: every deadline and fixed milestone the
+    schedule misses, in plan order (tasks and phases, then milestones); each also has a line
+    in ``warnings``.
+    """
 
     plan: str
     title: str
@@ -143,6 +256,9 @@ class Schedule:
     phases: tuple[PhasePlan, ...]
     milestones: tuple[FixedMilestone, ...]
     warnings: tuple[str, ...] = field(default=())
+    waits: tuple[WaitSpan, ...] = field(default=())
+    logged_days: tuple[LoggedDay, ...] = field(default=())
+    misses: tuple[Miss, ...] = field(default=())
 
     @property
     def end(self) -> dt.date:
@@ -152,6 +268,20 @@ class Schedule:
     def session_counts(self) -> dict[str, int]:
         """Task id → number of its sessions."""
         return {task.key: task.sessions for task in self.tasks}
+
+    def task_switches(self) -> dict[dt.date, int]:
+        """Local day → how many times the work changes task that day (sessions in time order;
+        a day with sessions of one task counts 0)."""
+        zone = ZoneInfo(self.availability.timezone)
+        switches: dict[dt.date, int] = {}
+        previous: tuple[dt.date, str] | None = None
+        for session in self.sessions:
+            day = session.start.astimezone(zone).date()
+            count = switches.setdefault(day, 0)
+            if previous is not None and previous[0] == day and previous[1] != session.task:
+                switches[day] = count + 1
+            previous = (day, session.task)
+        return switches
 
 
 def availability_for(
@@ -191,7 +321,8 @@ def effort_basis_for(plan: Plan, availability: Availability) -> float:
 def task_efforts(plan: Plan, hours_per_week: float) -> tuple[dict[str, int], list[str]]:
     """Task id → effort in minutes on the 15-minute grid, and warnings about the derivation.
 
-    A task's ``hours`` if given. The others share what is left of their phase's nominal budget
+    A task's ``hours`` if given; a pure wait (``wait:``) has none. The others share what is
+    left of their phase's nominal budget
     (``weeks × hours_per_week`` minus the explicit hours) by weight, but never less than they
     would share if no task had hours: a course with a published workload that overflows its
     phase stretches the phase instead of squeezing the rest of its work to nothing. Shares are
@@ -200,17 +331,20 @@ def task_efforts(plan: Plan, hours_per_week: float) -> tuple[dict[str, int], lis
     efforts: dict[str, int] = {}
     warnings: list[str] = []
     for phase in plan.phases:
-        unsized = [t for t in phase.tasks if t.hours is None]
+        work = [t for t in phase.tasks if t.wait is None]
+        unsized = [t for t in work if t.hours is None]
         for task in phase.tasks:
             if task.hours is not None:
                 efforts[task.key] = max(1, round(task.hours / QUANTUM)) * QUANTUM
+            elif task.wait is not None:
+                efforts[task.key] = 0
         if not unsized:
             continue
         assert phase.weeks is not None  # the model requires weeks when a task has no hours
         nominal = phase.weeks * hours_per_week * 60 / QUANTUM
         explicit = sum(efforts.get(t.key, 0) for t in phase.tasks) / QUANTUM
         unsized_weight = sum(t.weight for t in unsized)
-        as_if_unsized = nominal * unsized_weight / sum(t.weight for t in phase.tasks)
+        as_if_unsized = nominal * unsized_weight / sum(t.weight for t in work)
         pool = max(len(unsized), round(max(nominal - explicit, as_if_unsized)))
         exact = [pool * t.weight / unsized_weight for t in unsized]
         shares = [math.floor(x) for x in exact]
@@ -232,13 +366,15 @@ def _count(counts: dict[int, int], value: int, change: int) -> None:
 
 
 class _PhaseQueue:
-    """The ready tasks of one phase, in the order the phase's mode takes them.
+    """The ready tasks of one phase that no deadline orders, in the order the phase's mode
+    takes them.
 
     Sequential: the current task until it is done, then the best ready one by priority and file
-    order. Interleave: the ready tasks of the best priority present take turns, in file order.
+    order. Interleave: the ready tasks of the best priority present take turns, in file order;
+    the turn moves on at a day boundary, so that one task has the phase's slots of a day.
     """
 
-    __slots__ = ("current", "interleave", "last", "lefts", "ready")
+    __slots__ = ("current", "day", "interleave", "last", "lefts", "ready")
 
     def __init__(self, interleave: bool) -> None:
         self.interleave = interleave
@@ -246,6 +382,7 @@ class _PhaseQueue:
         self.ready: list[tuple[int, int, str]] = []
         self.current: str | None = None
         self.last = -1  # file index of the task that had the last turn
+        self.day: dt.date | None = None  # the day of the last turn
         # Interleave: priority rank → minutes left → how many ready tasks have that many left.
         self.lefts: dict[int, dict[int, int]] = {}
 
@@ -263,18 +400,16 @@ class _PhaseQueue:
         """Interleave: the different amounts of minutes the candidates have left."""
         return self.lefts[self.ready[0][0]]
 
-    def candidates(self) -> Iterator[str]:
-        """The tasks that may have the next turn, the phase's choice first.
+    def candidates(self, day: dt.date) -> Iterator[str]:
+        """Interleave: the tasks that may have the next turn on ``day``, the phase's choice
+        first: the best priority's tasks, from the one whose turn it is round to it.
 
-        Sequential: only the current task (or the one that would become current). Interleave:
-        the best priority's tasks, from the one after the last turn round to it.
+        On the day of the last turn that task is asked first again; on a new day, the next.
         """
-        if not self.interleave:
-            yield self.next_in_line()
-            return
         best = self.ready[0][0]
         end = bisect.bisect_left(self.ready, (best + 1,))
-        turn = bisect.bisect_left(self.ready, (best, self.last + 1), 0, end)
+        after = self.last if day == self.day else self.last + 1
+        turn = bisect.bisect_left(self.ready, (best, after), 0, end)
         if turn == end:
             turn = 0
         for entry in itertools.chain(self.ready[turn:end], self.ready[:turn]):
@@ -284,10 +419,11 @@ class _PhaseQueue:
         """Sequential: the current task, or the one that would become current."""
         return self.current if self.current is not None else self.ready[0][2]
 
-    def take(self, key: str, index: int) -> None:
-        """Give the turn to ``key``, one of the candidates."""
+    def take(self, key: str, index: int, day: dt.date) -> None:
+        """Give the turn to ``key``, one of the candidates, on ``day``."""
         if self.interleave:
             self.last = index
+            self.day = day
         elif self.current is None:
             heapq.heappop(self.ready)
             self.current = key
@@ -315,39 +451,81 @@ def build_schedule(
     actuals: Actuals | None = None,
     effort_basis: float | None = None,
     horizon_years: int = 30,
+    deadline_first: bool = True,
 ) -> Schedule:
     """Place every task's effort in work sessions from ``start`` and date the milestones.
 
-    With ``actuals``, work before ``actuals.today`` is history: done tasks keep their sessions
-    up to their done date, other past sessions are dropped, and each task's remaining effort is
-    placed from that day on. ``effort_basis`` is the weekly budget that derives the efforts of
-    tasks without hours (default: effort_basis_for, the plan's own ``hours_per_week`` when it
-    has one), so that a larger budget finishes the same work sooner and ``fit`` tries budgets
-    on the work the schedule has.
+    ``effort_basis`` is the weekly budget that derives the efforts of tasks without hours
+    (default: effort_basis_for, the plan's own ``hours_per_week`` when it has one), so that a
+    larger budget finishes the same work sooner and ``fit`` tries budgets on the work the
+    schedule has. ``deadline_first=False`` orders all work as if no deadline followed it.
 
-    Sessions fill the blocks of the week pattern (worktime.week_pattern), in time order. In
-    each block the ready tasks take turns as their phases' modes say, and:
+    **Order.** Every task gets an effective deadline: the latest finish that still lets its
+    own deadline, its phase's, each fixed milestone that waits for it, and every deadline after
+    it be made. It comes from one pass backwards from the deadlines (Lawler's rule): of the
+    work whose successors are all placed, the one to go last is work with no deadline of its
+    own (it may as well come right before what waits for it), else the latest deadline, then
+    the lowest priority, then the last in the file; it must finish by its own deadline, by
+    the start of each successor less the lag, and, when it takes budget, by the start of the
+    work placed after it: one person does all of it, so the remaining work after it is taken
+    off (work converts to calendar time at the minutes a week of the pattern holds; waits and
+    lags take their days and no budget). Among ready work, each slot goes to
+
+    1. the task in progress: the one that had the day's last session, until it has had
+       ``session.max`` that day (or is done);
+    2. else the ready task with the earliest effective deadline, then the best priority, then
+       the first in the file;
+    3. else work no deadline follows, as the phases' modes say: phases take turns, session
+       by session; a sequential phase works one task at a time (by priority, then file order),
+       an interleaved one gives its slots of a day to one task and the next day to the next.
+
+    The first that can use the slot gets it; if none can, it stays empty.
+
+    **Placement.** Sessions fill the blocks of the week pattern (worktime.week_pattern), in
+    time order:
 
     - every session is at least ``session.min``, except a task's only session when its whole
       remaining effort (from today) is less, and the last-session exception below;
     - a session starts only where the block has ``session.min`` left; a shorter rest of a
       block stays empty;
     - a session that starts in a block after another ends in it leaves a quarter-hour break;
+    - no work is chopped for nothing: a task whose rest does not fit the room left in a block
+      but fits a whole block of that length, and the next block that can take a session, does
+      not start (or go on) there; it waits for a slot that holds it whole, unless its
+      effective deadline is less than SPLIT_WHEN_DUE_WITHIN_DAYS away;
     - no task is left a rest shorter than ``session.min``: a session that would leave one is
       shortened to leave exactly ``session.min``, if it is then still ``session.min`` long;
-      if not, the slot goes to the next ready task that can use it (in the order the phases
-      and their modes give), or stays empty;
+      if not, the slot goes to the next ready task that can use it, or stays empty;
     - except that when a task's rest is longer than the pattern's longest block, and so could
       never be placed whole, it is split anyway: a session of ``session.min`` now, and a
       last session shorter than ``session.min`` later.
 
+    **Waiting.** A link in ``after`` with a lag lets the work start at local midnight of the
+    day the prerequisite ended plus the lag's days (a lag of 0: as soon as it ended). A
+    pure wait (``wait: 2w``) starts on the day all it waits for has ended (at the earliest
+    the plan's start), lasts its days, takes no budget and no session, and what comes after
+    it may start the day after its last day (``Schedule.waits``). A fixed milestone named in
+    an ``after`` is done on its date, or when the work it waits for is, if later.
+
+    **Progress.** With ``actuals``, work before ``actuals.today`` is history. The past shows
+    what was logged: each day's logged time of a task goes into that day's windows, the
+    earliest free minutes first (around what is already shown that day), as past sessions
+    marked ``done`` and ``logged``; what does not fit, and what is logged on today or later,
+    is one LoggedDay note. A done task without log entries keeps the sessions it was shown
+    up to its done date. Other past sessions are dropped. A task's remaining effort is placed
+    from today on: nothing for a done task or a wait; else its re-estimate if one was given;
+    else its estimate less the time logged, on the 15-minute grid, and when the time logged
+    covers the estimate of a task that is not done, one more ``session.min`` (or the
+    estimate, if smaller), with a warning that names the overrun. A task's sessions are
+    numbered in time order, the past ones first.
+
     Pure: the same inputs give the same schedule. Raises UnschedulableError for a dependency
-    cycle, no usable window, a budget below the shortest session, or work or a phase's nominal
-    weeks that would not end within ``horizon_years`` (at most up to LAST_DAY); PlanError for
-    a deadline no date can hold. Never OverflowError, however large the numbers.
+    cycle, no usable window, a budget below the shortest session, or work, waits or a phase's
+    nominal weeks that would not end within ``horizon_years`` (at most up to LAST_DAY);
+    PlanError for a deadline no date can hold. Never OverflowError, however large the numbers.
     """
-    graph = dependency_graph(plan)
-    check_acyclic(graph)
+    links = dependency_links(plan)
+    check_acyclic({node: list(deps) for node, deps in links.items()})
     pattern = week_pattern(availability)
     basis = effort_basis if effort_basis is not None else effort_basis_for(plan, availability)
     horizon_end = horizon_end_of(start, horizon_years)
@@ -363,17 +541,13 @@ def build_schedule(
     zone = ZoneInfo(availability.timezone)
     today = max(actuals.today, start) if actuals is not None else start
     done = dict(actuals.done) if actuals is not None else {}
-    spent = dict(actuals.spent) if actuals is not None else {}
-    kept = _kept_sessions(plan, availability, start, actuals, zone, horizon_years)
+    smin, smax = availability.session_min, availability.session_max
+    listed = plan.task_list()
+    remaining = _remaining_effort(listed, efforts, actuals, smin, warnings)
+    past, logged_days = _past_sessions(
+        plan, listed, availability, start, today, actuals, zone, horizon_years
+    )
 
-    # Time is logged in any minutes; what is left goes back on the 15-minute grid (rule 3).
-    remaining = {
-        key: 0 if key in done else max(0, round((minutes - spent.get(key, 0)) / QUANTUM) * QUANTUM)
-        for key, minutes in efforts.items()
-    }
-    for _, task in plan.task_list():
-        if task.key not in done and remaining[task.key] == 0:
-            warnings.append(_spent_warning(task.key, spent.get(task.key, 0), efforts[task.key]))
     weekly = pattern.weekly_minutes
     total = sum(remaining.values())
     # Whole numbers only: a plan of 10^300 hours must fail here, not overflow a date.
@@ -391,57 +565,172 @@ def build_schedule(
             f"the windows hold only {weekly / 60:g} h of sessions a week, less than the budget "
             f"of {availability.hours_per_week:g} h; widen defaults.windows to use it all"
         )
+    due = _deadlines(plan, start)
+    phase_of: dict[str, str] = {}
+    index_of: dict[str, int] = {}
+    rank_of: dict[str, int] = {}
+    wait_days: dict[str, int] = {}
+    for index, (phase, task) in enumerate(listed):
+        phase_of[task.key] = phase.key
+        index_of[task.key] = index
+        rank_of[task.key] = PRIORITIES.index(task.priority)
+        if task.wait is not None:
+            wait_days[task.key] = task.wait
+    latest = (
+        _latest_finishes(index_of, rank_of, links, due.own, remaining, wait_days, done, weekly)
+        if deadline_first
+        else {}
+    )
 
-    phase_of = {task.key: phase.key for phase, task in plan.task_list()}
-    index_of = {task.key: i for i, (_, task) in enumerate(plan.task_list())}
-    rank_of = {task.key: PRIORITIES.index(task.priority) for _, task in plan.task_list()}
-    waiting = {node: len(deps) for node, deps in graph.items()}
-    dependents: dict[str, list[str]] = {node: [] for node in graph}
-    for node, deps in graph.items():
-        for dep in deps:
-            dependents[dep].append(node)
+    milestone_day = {key: m.date for key, m in linked_milestones(plan).items()}
+    waiting = {node: len(deps) for node, deps in links.items()}
+    dependents: dict[str, list[tuple[str, int]]] = {node: [] for node in links}
+    for node, deps in links.items():
+        for dep, lag in deps.items():
+            dependents[dep].append((node, lag))
     queues = {phase.key: _PhaseQueue(phase.mode == "interleave") for phase in plan.phases}
-    # Phases with ready work take turns, one block (or the rest of one) at a time.
+    # Phases with ready work no deadline orders take turns, one session at a time.
     active: deque[str] = deque()
     in_turn: set[str] = set()
-    # Minutes left → how many ready tasks have that many left: a slot that none of these
+    # Minutes left → how many such ready tasks have that many left: a slot that none of these
     # amounts can use is seen at once, however many tasks wait for a longer one.
     ready_lefts: dict[int, int] = {}
+    # Ready work with an effective deadline: (latest finish, priority rank, file index, id) in
+    # order, the day (ordinal) it is due, and its minutes left, counted as above.
+    urgent: list[tuple[int, int, int, str]] = []
+    due_day = {key: (minute - 1) // DAY for key, minute in latest.items() if key in phase_of}
+    urgent_lefts: dict[int, int] = {}
+    to_place = dict(remaining)
+
+    # Prerequisites end at instants (UTC); waits, lags and milestone dates open at local
+    # midnights. What opens later than now waits in ``pending`` for the first block after it.
+    origin = _midnight(zone, today)
+    now = origin
+    last_day = horizon_end.toordinal()
+    pending: list[tuple[dt.datetime, int, bool, str]] = []  # (instant, order, ends?, node)
+    order = itertools.count()
+    done_at: dict[str, dt.datetime] = {}
+    gate_of: dict[str, dt.datetime] = {}
+    spans: dict[str, WaitSpan] = {}
+    settled: list[str] = []  # nodes just done whose dependents are still to be told
+
+    def midnight(day_number: int) -> dt.datetime:
+        """Local midnight that starts the day with that ordinal, in UTC."""
+        if day_number > last_day:
+            raise UnschedulableError(
+                f"waits, lags and fixed milestones reach past {horizon}; shorten them or raise "
+                "--horizon-years"
+            )
+        return _midnight(zone, dt.date.fromordinal(day_number))
+
+    def finish(node: str, at: dt.datetime) -> None:
+        done_at[node] = at
+        settled.append(node)
+
+    def settle() -> None:
+        """Tell the dependents of each node just done, depth first, as a recursion would."""
+        stack: list[tuple[dt.datetime, Iterator[tuple[str, int]]]] = []
+        while True:
+            if settled:
+                node = settled.pop()
+                stack.append((done_at[node], iter(dependents[node])))
+            if not stack:
+                return
+            at, todo = stack[-1]
+            for other, lag in todo:
+                gate = at if not lag else midnight(at.astimezone(zone).toordinal() + lag)
+                if other not in gate_of or gate > gate_of[other]:
+                    gate_of[other] = gate
+                waiting[other] -= 1
+                if not waiting[other]:
+                    release(other, gate_of[other])
+                    if settled:
+                        break
+            else:
+                stack.pop()
+
+    def release(node: str, at: dt.datetime | None) -> None:
+        """Everything ``node`` waits for is done, and it may start at ``at`` (None: any time)."""
+        day = milestone_day.get(node)
+        if day is not None:
+            opens = midnight(day.toordinal())
+            at = opens if at is None or opens > at else at
+        if at is not None and at > now:
+            heapq.heappush(pending, (at, next(order), False, node))
+        else:
+            activate(node, at)
+
+    def activate(node: str, at: dt.datetime | None) -> None:
+        if node not in phase_of:  # a phase or a fixed milestone: done when it may start
+            finish(node, at if at is not None else origin)
+            return
+        ends: dt.datetime | None = None
+        if node in wait_days:
+            first = max(start, at.astimezone(zone).date()) if at is not None else start
+            if node in done:
+                over = max(done[node].toordinal(), first.toordinal() + 1)
+            else:
+                over = first.toordinal() + wait_days[node]
+            spans[node] = WaitSpan(node, first, dt.date.fromordinal(over - 1))
+            ends = midnight(over) if node not in done else _midnight(zone, done[node])
+        elif node in done:
+            ends = _midnight(zone, done[node])
+        elif not to_place[node]:
+            ends = origin  # all its effort was spent before today
+        else:
+            make_ready(node)
+            return
+        if at is not None and at > ends:
+            ends = at
+        if ends > now:
+            heapq.heappush(pending, (ends, next(order), True, node))
+        else:
+            finish(node, ends)
 
     def make_ready(key: str) -> None:
-        if remaining[key] == 0:
-            # Done already (or all its effort spent): it finishes as soon as it may start.
-            complete(key)
+        left = to_place[key]
+        if key in due_day:
+            bisect.insort(urgent, (latest[key], rank_of[key], index_of[key], key))
+            _count(urgent_lefts, left, 1)
             return
         phase_key = phase_of[key]
         if phase_key not in in_turn:
             active.append(phase_key)
             in_turn.add(phase_key)
-        queues[phase_key].add(rank_of[key], index_of[key], key, remaining[key])
-        _count(ready_lefts, remaining[key], 1)
+        queues[phase_key].add(rank_of[key], index_of[key], key, left)
+        _count(ready_lefts, left, 1)
 
-    def complete(node: str) -> None:
-        for other in dependents[node]:
-            waiting[other] -= 1
-            if waiting[other] == 0:
-                if other in phase_of:
-                    make_ready(other)
-                else:
-                    complete(other)
+    def run_pending(until: dt.datetime | None) -> None:
+        """Open and end what is due by ``until`` (None: everything), in time order."""
+        nonlocal now
+        while pending and (until is None or pending[0][0] <= until):
+            at, _, ends, node = heapq.heappop(pending)
+            now = at
+            if ends:
+                finish(node, at)
+            else:
+                activate(node, at)
+            settle()
 
-    # Collect the ready tasks first: making a done task ready completes it at once, which can
-    # make later tasks ready before the loop reaches them, and they must not be added twice.
-    for key in [task.key for _, task in plan.task_list() if waiting[task.key] == 0]:
-        make_ready(key)
+    # Tasks first, in file order, each followed by what it sets off (a done task is done as
+    # soon as it may start), then fixed milestones that wait for nothing. Collected first:
+    # what a done task sets off must not be released twice.
+    roots = [key for key in [*index_of, *milestone_day] if waiting[key] == 0]
+    for key in roots:
+        release(key, None)
+        settle()
 
-    smin = availability.session_min
     longest = pattern.longest_block
 
-    def session_length(left: int, room: int) -> int:
+    def session_length(left: int, room: int, block: int, whole: bool) -> int:
         """How much of ``room`` (at least session.min) a task with ``left`` minutes to do may
-        use now; 0: none of it."""
+        use now; 0: none of it. ``whole``: it would rather wait for a slot that holds its rest
+        whole, when both this block and the next one that can take a session are ``block``
+        minutes or longer."""
         if left <= room:
             return left  # all of it; under session.min only if that is all there is
+        if whole and left <= block:
+            return 0
         if left - room >= smin:
             return room
         if left - smin >= smin:
@@ -451,18 +740,40 @@ def build_schedule(
             return smin
         return 0  # wait for a slot that holds it whole
 
-    def next_session(room: int) -> tuple[str, int] | None:
-        """The task that gets the slot and its length: the first candidate that can use it.
+    def waits_for_whole(key: str, day: dt.date) -> bool:
+        """Whether the task may wait for a slot that holds its rest whole: when no deadline
+        follows it, or its effective deadline is far enough away."""
+        due_on = due_day.get(key)
+        return due_on is None or due_on - day.toordinal() >= SPLIT_WHEN_DUE_WITHIN_DAYS
+
+    prev: str | None = None  # the task of the last session, on prev_day, for prev_minutes
+    prev_day: dt.date | None = None
+    prev_minutes = 0
+
+    def next_session(room: int, block: int, day: dt.date) -> tuple[str, int] | None:
+        """The task that gets the slot and its length: the first of the order that can use it.
 
         Phases take turns; the phase that uses the slot goes to the back of the line, and
         those that could not use it keep their place for the next slot.
         """
+        if prev is not None and day == prev_day and prev_minutes < smax and to_place[prev]:
+            use = session_length(to_place[prev], room, block, waits_for_whole(prev, day))
+            if use:
+                return prev, use
+        if urgent and any(session_length(left, room, block, False) for left in urgent_lefts):
+            today_number = day.toordinal()
+            for entry in urgent:
+                key = entry[3]
+                whole = due_day[key] - today_number >= SPLIT_WHEN_DUE_WITHIN_DAYS
+                use = session_length(to_place[key], room, block, whole)
+                if use:
+                    return key, use
         if active:
             # The common case first: a sequential phase's task in progress can use the slot.
             queue = queues[active[0]]
             key_now = queue.current
             if key_now is not None:
-                use = session_length(remaining[key_now], room)
+                use = session_length(to_place[key_now], room, block, True)
                 if use:
                     active.rotate(-1)
                     return key_now, use
@@ -476,10 +787,10 @@ def build_schedule(
                 in_turn.discard(phase_key)
                 continue
             phase_checked = not queue.interleave
-            for key in queue.candidates() if queue.interleave else (queue.next_in_line(),):
-                use = session_length(remaining[key], room)
+            for key in queue.candidates(day) if queue.interleave else (queue.next_in_line(),):
+                use = session_length(to_place[key], room, block, True)
                 if use:
-                    queue.take(key, index_of[key])
+                    queue.take(key, index_of[key], day)
                     del active[position]
                     active.append(phase_key)
                     return key, use
@@ -487,49 +798,77 @@ def build_schedule(
                 # amounts left, ask whether any of those amounts can use the slot at all.
                 if not anyone_checked:
                     anyone_checked = True
-                    if not any(session_length(left, room) for left in ready_lefts):
+                    if not any(session_length(left, room, block, False) for left in ready_lefts):
                         return None
                 if not phase_checked:
                     phase_checked = True
-                    if not any(session_length(left, room) for left in queue.candidate_lefts()):
+                    lefts = queue.candidate_lefts()
+                    if not any(session_length(left, room, block, False) for left in lefts):
                         break
             position += 1
         return None
 
     left_total = total
+    sessions: list[Session] = list(past)
     ordinals: dict[str, int] = {}
-    sessions: list[Session] = list(kept)
+    for session in past:
+        ordinals[session.task] = max(ordinals.get(session.task, 0), session.ordinal)
     minute = dt.timedelta(minutes=1)
-    blocks = work_blocks(pattern, zone, today, horizon_end) if left_total else iter(())
-    for begin, length in blocks:
+    blocks = dated_work_blocks(pattern, zone, today, horizon_end) if left_total else iter(())
+    for day, begin, length, next_length in _with_next_usable(blocks, smin):
+        if pending and pending[0][0] <= begin:
+            run_pending(begin)
+        now = begin
+        if not urgent and not active:
+            continue  # all that is left waits for a date
         offset = 0
         # A new session needs session.min of room; the rest of a block shorter than that stays
         # empty, and a session after another in the same block starts after a quarter-hour.
-        while length - offset >= smin and left_total:
-            chosen = next_session(length - offset)
+        while length - offset >= smin:
+            # Waiting for a slot that holds the rest whole is worth it only when the next
+            # block that can take a session would hold it whole too.
+            chosen = next_session(length - offset, min(length, next_length), day)
             if chosen is None:
                 break
             key, use = chosen
             ordinal = ordinals.get(key, 0) + 1
             ordinals[key] = ordinal
-            sessions.append(
-                Session(key, ordinal, begin + offset * minute, begin + (offset + use) * minute)
+            session = Session(
+                key, ordinal, begin + offset * minute, begin + (offset + use) * minute
             )
+            sessions.append(session)
             offset += use + QUANTUM
-            before = remaining[key]
-            remaining[key] = before - use
+            before = to_place[key]
+            after = before - use
+            to_place[key] = after
             left_total -= use
-            # _count, written out: this runs once per session.
-            still = ready_lefts[before] - 1
-            if still:
-                ready_lefts[before] = still
+            if key in due_day:
+                _count(urgent_lefts, before, -1)
+                if after:
+                    _count(urgent_lefts, after, 1)
+                else:
+                    entry = (latest[key], rank_of[key], index_of[key], key)
+                    del urgent[bisect.bisect_left(urgent, entry)]
             else:
-                del ready_lefts[before]
-            if before > use:
-                ready_lefts[before - use] = ready_lefts.get(before - use, 0) + 1
-            queues[phase_of[key]].used((rank_of[key], index_of[key], key), before, before - use)
-            if before == use:
-                complete(key)
+                # _count, written out: this runs once per session.
+                still = ready_lefts[before] - 1
+                if still:
+                    ready_lefts[before] = still
+                else:
+                    del ready_lefts[before]
+                if after:
+                    ready_lefts[after] = ready_lefts.get(after, 0) + 1
+                queues[phase_of[key]].used((rank_of[key], index_of[key], key), before, after)
+            if key == prev and day == prev_day:
+                prev_minutes += use
+            else:
+                prev, prev_day, prev_minutes = key, day, use
+            if not after:
+                now = session.end
+                finish(key, session.end)
+                settle()
+                if not left_total:
+                    break
         if not left_total:
             break
     if left_total:
@@ -537,21 +876,32 @@ def build_schedule(
             f"{_hours_text(left_total)} hours of work do not fit before the end of {horizon}; "
             "raise the weekly budget or --horizon-years"
         )
+    run_pending(None)
     sessions.sort(key=lambda session: (session.start, session.task))
     return _assemble(
         plan,
-        availability,
-        pattern,
-        start,
-        today,
+        _Run(
+            availability=availability,
+            pattern=pattern,
+            start=start,
+            today=today,
+            zone=zone,
+            basis=basis,
+            efforts=efforts,
+            remaining=remaining,
+            done=done,
+            spent={key: actuals.spent_on(key) for key in efforts} if actuals else {},
+            listed=listed,
+            phase_of=phase_of,
+            due=due,
+            latest=latest,
+            nominal_dates=nominal_dates,
+            done_at=done_at,
+            spans=spans,
+        ),
         sessions,
-        efforts,
-        done,
-        spent,
+        logged_days,
         warnings,
-        zone,
-        basis,
-        nominal_dates,
     )
 
 
@@ -580,6 +930,11 @@ def _years_text(weeks: int) -> str:
     return f"about {weeks * 7 / 365.25:.0f}" if weeks < 52 * _ABSURD else f"more than {_ABSURD:,}"
 
 
+def _midnight(zone: ZoneInfo, day: dt.date) -> dt.datetime:
+    """The local midnight that starts ``day``, in UTC (a skipped midnight read with fold=0)."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
 def _nominal_dates(
     plan: Plan,
     start: dt.date,
@@ -590,26 +945,37 @@ def _nominal_dates(
 ) -> dict[str, tuple[dt.date, dt.date]]:
     """Phase id → its nominal start and end: the start plus the weeks of what it waits for.
 
-    A phase without weeks lasts its effort at the ``basis`` budget. Computed in dependency
-    order, so that a phase listed above the one it waits for still waits. A nominal end
-    past the horizon is an error.
+    A phase without weeks lasts its effort at the ``basis`` budget, plus its waits. A link's
+    lag adds its days; a fixed milestone it waits for ends on its date. Computed in
+    dependency order, so that a phase listed above the one it waits for still waits. A
+    nominal end past the horizon is an error.
     """
-    prerequisites = phase_prerequisites(plan)
+    links = phase_links(plan)
     phase_of_task = {task.key: phase.key for phase, task in plan.task_list()}
-    weeks_of = {phase.key: phase.weeks for phase in plan.phases}
+    milestone_dates = {milestone.key: milestone.date for milestone in plan.milestones}
     dates: dict[str, tuple[dt.date, dt.date]] = {}
+    phases = {phase.key: phase for phase in plan.phases}
     for key in phase_order(plan):
-        begins = max(
-            [start, *(dates[phase_of_task.get(dep, dep)][1] for dep in prerequisites[key])]
-        )
-        weeks = weeks_of[key]
-        days = round(weeks * 7 if weeks is not None else effort_of[key] / 60 / basis * 7)
-        if days > (horizon_end - begins).days:
+        begins = start.toordinal()
+        for link in links[key]:
+            if link.id in phases or link.id in phase_of_task:
+                ends = dates[phases[link.id].key if link.id in phases else phase_of_task[link.id]]
+                ended = ends[1]
+            else:
+                ended = milestone_dates[link.id]
+            begins = max(begins, ended.toordinal() + link.lag)
+        phase = phases[key]
+        if phase.weeks is not None:
+            days = round(phase.weeks * 7)
+        else:
+            waits = sum(task.wait or 0 for task in phase.tasks)
+            days = round(effort_of[key] / 60 / basis * 7) + waits
+        if begins + days > horizon_end.toordinal():
             raise UnschedulableError(
                 f"phase '{key}' would end nominally after {horizon}, counting the weeks of "
                 "the phases it waits for; shorten them or raise --horizon-years"
             )
-        dates[key] = (begins, begins + dt.timedelta(days=days))
+        dates[key] = (dt.date.fromordinal(begins), dt.date.fromordinal(begins + days))
     return dates
 
 
@@ -626,131 +992,449 @@ def _deadline(value: dt.date | str | None, start: dt.date, owner: str) -> dt.dat
         ) from None
 
 
-def _spent_warning(key: str, logged: int, effort: int) -> str:
+@dataclass(frozen=True)
+class _Deadlines:
+    """The plan's dates: tasks' and phases' own ``deadline``, and node id → the earliest date
+    it is due by: its own, its phase's, or that of a fixed milestone that waits for it (or for
+    its phase)."""
+
+    tasks: dict[str, dt.date]
+    phases: dict[str, dt.date]
+    own: dict[str, dt.date]
+
+
+def _deadlines(plan: Plan, start: dt.date) -> _Deadlines:
+    tasks: dict[str, dt.date] = {}
+    phases: dict[str, dt.date] = {}
+    own: dict[str, dt.date] = {}
+    phase_tasks = {phase.key: [task.key for task in phase.tasks] for phase in plan.phases}
+
+    def due_by(node: str, day: dt.date) -> None:
+        # A phase's date is each of its tasks' own too, so that they compete with other work
+        # due that day by priority and file order.
+        for key in [node, *phase_tasks.get(node, ())]:
+            if key not in own or day < own[key]:
+                own[key] = day
+
+    for phase in plan.phases:
+        day = _deadline(phase.deadline, start, f"phase '{phase.key}'")
+        if day is not None:
+            phases[phase.key] = day
+            due_by(phase.key, day)
+        for task in phase.tasks:
+            day = _deadline(task.deadline, start, f"task '{task.key}'")
+            if day is not None:
+                tasks[task.key] = day
+                due_by(task.key, day)
+    for milestone in plan.milestones:
+        for node in milestone.after:
+            due_by(node, milestone.date)
+    for key, milestone in linked_milestones(plan).items():
+        due_by(key, milestone.date)
+    return _Deadlines(tasks, phases, own)
+
+
+def _latest_finishes(
+    index_of: Mapping[str, int],
+    rank_of: Mapping[str, int],
+    links: Mapping[str, Mapping[str, int]],
+    own: Mapping[str, dt.date],
+    remaining: Mapping[str, int],
+    wait_days: Mapping[str, int],
+    done: Mapping[str, dt.date],
+    weekly: int,
+) -> dict[str, int]:
+    """Node id → its latest finish, in calendar minutes (DAY × the day's ordinal), for every
+    node that some deadline follows (build_schedule, "Order").
+
+    One pass backwards from the latest deadline, placing on one timeline all the work that a
+    deadline follows: the work placed later in time takes its remaining effort off the time
+    before it, converted at ``weekly`` minutes (what the week pattern holds) per 7 days and
+    rounded up to the minute; a wait takes its days off what it waits for, and a lag its days,
+    without using the budget. Work with no deadline after it is not on the timeline.
+    """
+    if not own:
+        return {}
+    successors: dict[str, list[tuple[str, int]]] = {node: [] for node in links}
+    for node, deps in links.items():
+        for dep, lag in deps.items():
+            successors[dep].append((node, lag))
+    # The nodes a deadline follows: those due by a date, and all they wait for.
+    chosen: set[str] = set()
+    stack = [node for node in own if node in links]
+    while stack:
+        node = stack.pop()
+        if node not in chosen:
+            chosen.add(node)
+            stack.extend(links[node])
+    due_at = {node: (day.toordinal() + 1) * DAY for node, day in own.items()}  # end of the day
+
+    def entry(node: str) -> tuple[int, int, int, int, str]:
+        # Popped first, and so placed latest: no deadline of its own, then the latest one,
+        # then the lowest priority, then the last in the file (phases and milestones after
+        # tasks, though as they take no time the choice among them does not matter).
+        return (
+            0 if node not in due_at else 1,
+            -due_at.get(node, 0),
+            -rank_of.get(node, len(PRIORITIES)),
+            -index_of.get(node, len(index_of)),
+            node,
+        )
+
+    unplaced = {node: sum(1 for s, _ in successors[node] if s in chosen) for node in chosen}
+    heap = [entry(node) for node in chosen if not unplaced[node]]
+    heapq.heapify(heap)
+    cursor: int | None = None  # where the budget used by the work placed so far begins
+    starts: dict[str, int] = {}
+    finishes: dict[str, int] = {}
+    while heap:
+        node = heapq.heappop(heap)[-1]
+        latest = due_at.get(node)
+        for other, lag in successors[node]:
+            if other in starts:
+                bound = starts[other] - lag * DAY
+                if latest is None or bound < latest:
+                    latest = bound
+        assert latest is not None, node  # chosen: due by a date, or waited for by such a node
+        work = remaining.get(node, 0)
+        if work:
+            if cursor is not None and cursor < latest:
+                latest = cursor
+            begins = latest - -(-work * WEEK // weekly)
+            cursor = begins
+        elif node in wait_days and node not in done:
+            begins = latest - wait_days[node] * DAY
+        else:
+            begins = latest
+        finishes[node] = latest
+        starts[node] = begins
+        for dep in links[node]:
+            if dep in chosen:
+                unplaced[dep] -= 1
+                if not unplaced[dep]:
+                    heapq.heappush(heap, entry(dep))
+    return finishes
+
+
+def _with_next_usable(
+    blocks: Iterable[tuple[dt.date, dt.datetime, int]], smin: int
+) -> Iterator[tuple[dt.date, dt.datetime, int, int]]:
+    """Each block with the length of the next block after it that can take a session (at
+    least ``smin`` long); 0 when there is none before the horizon."""
+    source = iter(blocks)
+    ahead: deque[tuple[dt.date, dt.datetime, int]] = deque()
+    current = next(source, None)
+    while current is not None:
+        following = next((block[2] for block in ahead if block[2] >= smin), 0)
+        while not following:
+            block = next(source, None)
+            if block is None:
+                break
+            ahead.append(block)
+            if block[2] >= smin:
+                following = block[2]
+        yield (*current, following)
+        current = ahead.popleft() if ahead else next(source, None)
+
+
+def _remaining_effort(
+    listed: Sequence[tuple[Phase, Task]],
+    efforts: Mapping[str, int],
+    actuals: Actuals | None,
+    smin: int,
+    warnings: list[str],
+) -> dict[str, int]:
+    """Task id → the minutes to place from today on, on the 15-minute grid (build_schedule,
+    "Progress"); a task over its estimate, or re-estimated to nothing, is warned about."""
+    remaining: dict[str, int] = {}
+    for _, task in listed:
+        key = task.key
+        effort = efforts[key]
+        if actuals is None or task.wait is not None:
+            remaining[key] = effort
+            continue
+        if key in actuals.done:
+            remaining[key] = 0
+            continue
+        spent = actuals.spent_on(key)
+        if key in actuals.remaining:
+            # Time is given in any minutes; what is placed goes back on the grid (rule 3).
+            figure = actuals.remaining[key]
+            rest = max(1, round(figure / QUANTUM)) * QUANTUM if figure > 0 else 0
+            if spent > effort:
+                warnings.append(
+                    f"task '{key}' has {duration_text(spent)} logged against its "
+                    f"{duration_text(effort)} estimate ({_overrun(spent, effort)}); "
+                    f"{duration_text(rest) if rest else 'nothing'} more is placed for it, as "
+                    "re-estimated"
+                )
+            elif not rest:
+                warnings.append(
+                    f"task '{key}' is re-estimated to need nothing more but is not marked "
+                    "done: nothing more is scheduled for it; mark it done"
+                )
+        else:
+            rest = max(0, round((effort - spent) / QUANTUM) * QUANTUM)
+            if spent and not rest:
+                rest = min(smin, effort)
+                warnings.append(_spent_warning(key, spent, effort, rest))
+        remaining[key] = rest
+    return remaining
+
+
+def _overrun(logged: int, effort: int) -> str:
+    """How far the time logged is over the estimate: ``+82 %``."""
+    return f"+{round((logged - effort) * 100 / effort)} %"
+
+
+def _spent_warning(key: str, logged: int, effort: int, rest: int) -> str:
     """The warning for a task whose logged time covers its estimate but is not marked done.
 
-    It must not read as finished: the task is not done, only nothing more is scheduled for it.
+    It must not read as finished: the task is not done, and ``rest`` more is placed for it.
     """
     # Logged time is rounded to the grid, so a few minutes short of the estimate leave nothing.
-    share = "more than" if logged > effort else ("all of" if logged == effort else "nearly all of")
+    if logged > effort:
+        share = f" against its {duration_text(effort)} estimate ({_overrun(logged, effort)})"
+    else:
+        most = "all of" if logged == effort else "nearly all of"
+        share = f", {most} its {duration_text(effort)} estimate,"
     return (
-        f"task '{key}' has {duration_text(logged)} logged, {share} its "
-        f"{duration_text(effort)} estimate, and is not marked done: nothing more is scheduled "
-        "for it; mark it done, or give it more hours"
+        f"task '{key}' has {duration_text(logged)} logged{share} and is not marked done: "
+        f"{duration_text(rest)} more is placed for it; log the time it still needs as its "
+        "remaining effort, or mark it done"
     )
+
+
+def _past_sessions(
+    plan: Plan,
+    listed: Sequence[tuple[Phase, Task]],
+    availability: Availability,
+    start: dt.date,
+    today: dt.date,
+    actuals: Actuals | None,
+    zone: ZoneInfo,
+    horizon_years: int,
+) -> tuple[list[Session], list[LoggedDay]]:
+    """The past as it is shown: logged time in the windows of its day (else a LoggedDay), and
+    the sessions done tasks without log entries keep; numbered per task in time order."""
+    if actuals is None or not (actuals.done or actuals.logged):
+        return [], []
+    order = {task.key: i for i, (_, task) in enumerate(listed)}
+    logs: dict[dt.date, dict[str, int]] = {}
+    for key, entries in actuals.logged.items():
+        if key in order:
+            for day, minutes in entries:
+                if minutes > 0:
+                    per_task = logs.setdefault(day, {})
+                    per_task[key] = per_task.get(key, 0) + minutes
+    logged_tasks = {key for per_task in logs.values() for key in per_task}
+    pieces = [
+        (begin, key, end, False)
+        for key, begin, end in _kept_sessions(
+            plan, availability, start, actuals, zone, horizon_years, logged_tasks
+        )
+    ]
+    busy: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for begin, _, end, _ in pieces:
+        busy.setdefault(begin.astimezone(zone).date(), []).append((begin, end))
+    notes: list[LoggedDay] = []
+    for day in sorted(logs):
+        windows = window_spans(availability.windows, zone, day) if day < today else []
+        taken = sorted(busy.get(day, []))
+        for key, minutes in sorted(logs[day].items(), key=lambda item: order[item[0]]):
+            placed = _earliest_free(windows, taken, minutes)
+            if placed is None:
+                notes.append(LoggedDay(key, day, minutes))
+                continue
+            for begin, end in placed:
+                pieces.append((begin, key, end, True))
+            taken = sorted([*taken, *placed])
+    pieces.sort()
+    ordinals: dict[str, int] = {}
+    sessions = []
+    for begin, key, end, logged in pieces:
+        ordinals[key] = ordinals.get(key, 0) + 1
+        sessions.append(Session(key, ordinals[key], begin, end, done=True, logged=logged))
+    return sessions, notes
+
+
+def _earliest_free(
+    windows: Sequence[tuple[dt.datetime, dt.datetime]],
+    taken: Sequence[tuple[dt.datetime, dt.datetime]],
+    minutes: int,
+) -> list[tuple[dt.datetime, dt.datetime]] | None:
+    """``minutes`` of the windows not ``taken`` (sorted), earliest first, as pieces; None when
+    the free time is shorter."""
+    free: list[tuple[dt.datetime, dt.datetime]] = []
+    for begin, end in windows:
+        cursor = begin
+        for low, high in taken:
+            if high <= cursor or low >= end:
+                continue
+            if low > cursor:
+                free.append((cursor, low))
+            cursor = max(cursor, high)
+        if cursor < end:
+            free.append((cursor, end))
+    pieces = []
+    left = minutes
+    for begin, end in free:
+        take = min(left, int((end - begin).total_seconds()) // 60)
+        if take > 0:
+            pieces.append((begin, begin + dt.timedelta(minutes=take)))
+            left -= take
+        if not left:
+            return pieces
+    return None
 
 
 def _kept_sessions(
     plan: Plan,
     availability: Availability,
     start: dt.date,
-    actuals: Actuals | None,
+    actuals: Actuals,
     zone: ZoneInfo,
     horizon_years: int,
-) -> list[Session]:
-    """The sessions done tasks keep: those shown before, up to the done date and before today."""
-    if actuals is None or not actuals.done:
+    logged: set[str],
+) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    """The sessions done tasks without log entries keep, as ``(task, start, end)``: those shown
+    before, up to the done date and before today."""
+    keeping = {key: day for key, day in actuals.done.items() if key not in logged}
+    if not keeping:
         return []
     history = {key: list(shown) for key, shown in actuals.history.items()}
-    missing = {key for key in actuals.done if key not in history}
+    missing = {key for key in keeping if key not in history}
     if missing:
         # No record of what was shown: take the schedule made from the start without progress.
         original = build_schedule(plan, availability, start, horizon_years=horizon_years)
         for session in original.sessions:
             if session.task in missing:
                 history.setdefault(session.task, []).append((session.start, session.end))
-    kept: list[Session] = []
-    for key, done_on in actuals.done.items():
-        shown = sorted(history.get(key, ()))
-        ordinal = 0
-        for begin, end in shown:
+    kept: list[tuple[str, dt.datetime, dt.datetime]] = []
+    for key, done_on in keeping.items():
+        for begin, end in sorted(history.get(key, ())):
             day = begin.astimezone(zone).date()
             if day <= done_on and day < actuals.today:
-                ordinal += 1
-                kept.append(Session(key, ordinal, begin, end, done=True))
+                kept.append((key, begin, end))
     return kept
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What _assemble needs of one run of build_schedule besides the sessions."""
+
+    availability: Availability
+    pattern: WeekPattern
+    start: dt.date
+    today: dt.date
+    zone: ZoneInfo
+    basis: float
+    efforts: Mapping[str, int]
+    remaining: Mapping[str, int]
+    done: Mapping[str, dt.date]
+    spent: Mapping[str, int]
+    listed: Sequence[tuple[Phase, Task]]
+    phase_of: Mapping[str, str]
+    due: _Deadlines
+    latest: Mapping[str, int]
+    nominal_dates: Mapping[str, tuple[dt.date, dt.date]]
+    done_at: Mapping[str, dt.datetime]
+    spans: Mapping[str, WaitSpan]
 
 
 def _assemble(
     plan: Plan,
-    availability: Availability,
-    pattern: WeekPattern,
-    start: dt.date,
-    today: dt.date,
+    run: _Run,
     sessions: list[Session],
-    efforts: dict[str, int],
-    done: dict[str, dt.date],
-    spent: dict[str, int],
+    logged_days: list[LoggedDay],
     warnings: list[str],
-    zone: ZoneInfo,
-    basis: float,
-    nominal_dates: Mapping[str, tuple[dt.date, dt.date]],
 ) -> Schedule:
+    zone = run.zone
     first: dict[str, Session] = {}
     last: dict[str, Session] = {}
+    last_ahead: dict[str, Session] = {}
     for session in sessions:
         first.setdefault(session.task, session)
         last[session.task] = session
+        if not session.done:
+            last_ahead[session.task] = session
 
     def local_day(moment: dt.datetime) -> dt.date:
         return moment.astimezone(zone).date()
 
     def end_date(key: str) -> dt.date:
-        if key in done:
-            return done[key]
-        if key in last:
-            return local_day(last[key].start)
-        return today  # all its effort was spent before today
+        if key in run.done:
+            return run.done[key]
+        if key in run.spans:
+            return run.spans[key].last_day
+        if key in last_ahead:
+            return local_day(last_ahead[key].start)
+        return local_day(run.done_at[key])  # nothing (more) to place: when it could start
 
     def start_date(key: str) -> dt.date:
-        return local_day(first[key].start) if key in first else end_date(key)
+        if key in first:
+            return local_day(first[key].start)
+        if key in run.spans:
+            return run.spans[key].first_day
+        return end_date(key)
 
+    work = {phase.key for phase in plan.phases} | run.phase_of.keys()
+    misses: list[Miss] = []
     tasks: list[TaskPlan] = []
-    for phase, task in plan.task_list():
-        deadline = _deadline(task.deadline, start, f"task '{task.key}'")
-        finished = end_date(task.key)
+    for phase, task in run.listed:
+        key = task.key
+        deadline = run.due.tasks.get(key)
+        finished = end_date(key)
         if deadline is not None and finished > deadline:
-            verb = "finished" if task.key in done else "finishes"
+            verb = "finished" if key in run.done else "finishes"
             warnings.append(
-                f"task '{task.key}' {verb} on {finished}, {(finished - deadline).days} days "
+                f"task '{key}' {verb} on {finished}, {(finished - deadline).days} days "
                 f"after its deadline {deadline}"
             )
+            misses.append(Miss("task", key, task.name, deadline, finished))
+        latest = run.latest.get(key) if key not in run.done else None
         tasks.append(
             TaskPlan(
-                key=task.key,
+                key=key,
                 name=task.name,
                 phase=phase.key,
-                effort=efforts[task.key],
-                effort_derived=task.hours is None,
+                effort=run.efforts[key],
+                effort_derived=task.hours is None and task.wait is None,
                 id_derived=task.id is None,
                 priority=task.priority,
-                start=first[task.key].start if task.key in first else None,
-                finish=last[task.key].end if task.key in last else None,
-                sessions=last[task.key].ordinal if task.key in last else 0,
+                start=first[key].start if key in first else None,
+                finish=last[key].end if key in last else None,
+                sessions=last[key].ordinal if key in last else 0,
                 deadline=deadline,
                 description=task.description,
                 link=task.link,
-                after=tuple(task.after),
+                after=tuple(link.id for link in task.after if link.id in work),
                 end_date=finished,
-                done=done.get(task.key),
-                spent=spent.get(task.key, 0),
+                remaining=run.remaining[key] if task.wait is None else 0,
+                done=run.done.get(key),
+                spent=run.spent.get(key, 0),
+                effective_deadline=_day_of(latest) if latest is not None else None,
+                wait=run.spans.get(key),
+                after_milestones=tuple(link.id for link in task.after if link.id not in work),
+                lags=tuple((link.id, link.lag) for link in task.after if link.lag),
             )
         )
 
     by_key = {task.key: task for task in tasks}
-    prerequisites = phase_prerequisites(plan)
+    links = phase_links(plan)
     phases: list[PhasePlan] = []
     for phase in plan.phases:
         own = [by_key[task.key] for task in phase.tasks]
         effort = sum(task.effort for task in own)
         end = max(task.end_date for task in own)
-        deadline = _deadline(phase.deadline, start, f"phase '{phase.key}'")
+        deadline = run.due.phases.get(phase.key)
         if deadline is not None and end > deadline:
             warnings.append(
                 f"phase '{phase.key}' ends on {end}, {(end - deadline).days} days after its "
                 f"deadline {deadline}"
             )
-        nominal = round(phase.weeks * basis * 60) if phase.weeks is not None else None
+            misses.append(Miss("phase", phase.key, phase.name, deadline, end))
+        nominal = round(phase.weeks * run.basis * 60) if phase.weeks is not None else None
         phases.append(
             PhasePlan(
                 key=phase.key,
@@ -760,16 +1444,19 @@ def _assemble(
                 nominal_effort=nominal,
                 start=min(start_date(task.key) for task in own),
                 end=end,
-                nominal_start=nominal_dates[phase.key][0],
-                nominal_end=nominal_dates[phase.key][1],
+                nominal_start=run.nominal_dates[phase.key][0],
+                nominal_end=run.nominal_dates[phase.key][1],
                 deadline=deadline,
-                after=tuple(prerequisites[phase.key]),
+                after=tuple(link.id for link in links[phase.key] if link.id in work),
+                after_milestones=tuple(link.id for link in links[phase.key] if link.id not in work),
+                lags=tuple((link.id, link.lag) for link in links[phase.key] if link.lag),
             )
         )
 
     milestones: list[FixedMilestone] = []
     phase_end = {phase.key: phase.end for phase in phases}
     for milestone in plan.milestones:
+        late: list[tuple[str, dt.date]] = []
         for dep in milestone.after:
             ends = phase_end.get(dep) or by_key[dep].end_date
             if ends > milestone.date:
@@ -777,19 +1464,39 @@ def _assemble(
                     f"milestone '{milestone.key}' on {milestone.date} waits for '{dep}', which "
                     f"ends on {ends}"
                 )
+                late.append((dep, ends))
+        if late:
+            misses.append(
+                Miss(
+                    "milestone",
+                    milestone.key,
+                    milestone.name,
+                    milestone.date,
+                    max(ends for _, ends in late),
+                    tuple(dep for dep, _ in late),
+                )
+            )
         milestones.append(
             FixedMilestone(milestone.key, milestone.name, milestone.date, milestone.description)
         )
     return Schedule(
         plan=plan.plan,
         title=plan.title,
-        start=start,
-        today=today,
-        availability=availability,
-        pattern=pattern,
+        start=run.start,
+        today=run.today,
+        availability=run.availability,
+        pattern=run.pattern,
         sessions=tuple(sessions),
         tasks=tuple(tasks),
         phases=tuple(phases),
         milestones=tuple(milestones),
         warnings=tuple(warnings),
+        waits=tuple(run.spans[task.key] for _, task in run.listed if task.key in run.spans),
+        logged_days=tuple(logged_days),
+        misses=tuple(misses),
     )
+
+
+def _day_of(minute: int) -> dt.date:
+    """The day a calendar minute (DAY × ordinal) falls in; before 0001-01-02 as that day."""
+    return dt.date.fromordinal(max(1, (minute - 1) // DAY))

@@ -255,6 +255,18 @@ def work_blocks(
 ) -> Iterator[tuple[dt.datetime, int]]:
     """Yield ``(UTC start, minutes)`` for every block from ``start`` to ``until``, in order.
 
+    The blocks of dated_work_blocks, without their dates.
+    """
+    for _, begin, length in dated_work_blocks(pattern, zone, start, until):
+        yield begin, length
+
+
+def dated_work_blocks(
+    pattern: WeekPattern, zone: ZoneInfo, start: dt.date, until: dt.date
+) -> Iterator[tuple[dt.date, dt.datetime, int]]:
+    """Yield ``(local date, UTC start, minutes)`` for every block from ``start`` to ``until``,
+    in order.
+
     Lengths are real minutes. On a day the clocks go back, a block in or across the repeated
     hour starts at the first occurrence of its wall-clock start (fold=0) and lasts its real
     length, so it ends earlier on the wall clock than the pattern says, never later: it stays
@@ -276,10 +288,29 @@ def work_blocks(
             # time less the offset is UTC, with no gap or repeat to check.
             base = midnight.replace(tzinfo=UTC) - offset
             for minute, length in blocks:
-                yield base + dt.timedelta(minutes=minute), length
+                yield day, base + dt.timedelta(minutes=minute), length
         else:
-            yield from _blocks_on_changing_day(midnight, blocks, zone)
+            for begin, length in _blocks_on_changing_day(midnight, blocks, zone):
+                yield day, begin, length
         day += one_day
+
+
+def window_spans(
+    windows: Windows, zone: ZoneInfo, day: dt.date
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The day's windows as ``(UTC start, UTC end)``, in order; wall times read with fold=0.
+
+    On a day the clocks go forward a window across the gap is that much shorter; one that
+    would end before it starts is left out.
+    """
+    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+    spans = []
+    for low, high in windows.get(day.weekday(), ()):
+        begin = (midnight + dt.timedelta(minutes=low)).astimezone(UTC)
+        end = (midnight + dt.timedelta(minutes=high)).astimezone(UTC)
+        if end > begin:
+            spans.append((begin, end))
+    return spans
 
 
 def _blocks_on_changing_day(

@@ -13,12 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from plan2cal.diagnostics import quoted
 from plan2cal.durations import duration_text
 from plan2cal.errors import PlanError
 from plan2cal.export.tabular import Column, Item, Target, plan_items
+from plan2cal.load import read_input_bytes
 from plan2cal.schedule import Schedule
 
 DATE_FORMAT = "yyyy-MM-dd"  # what the importer's "Date format" box must say
@@ -30,6 +33,8 @@ PRIORITY = {
     "lowest": "Lowest",
 }  # Jira's default priority scheme
 STATUS = {"to do": "To Do", "in progress": "In Progress", "done": "Done"}
+# A project key (a letter, then letters, digits or underscores) and the issue's number.
+_ISSUE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[0-9]+")
 
 
 def task_label(key: str) -> str:
@@ -158,16 +163,21 @@ def read_jira_keys(path: Path, items: list[Item]) -> dict[str, str]:
     its summary equals the item's name exactly (and no other item has that name).
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
+        # Bounded, and only a regular file: a pipe in its place would wait for a writer.
+        text = read_input_bytes(path).decode("utf-8-sig")
+    except PlanError as exc:
         raise PlanError(
-            f"cannot read the Jira export {path}: {exc.strerror or exc}; export the issues "
-            "from Jira again and pass the file with --jira-keys"
+            f"{exc}; export the issues from Jira again and pass the file with --jira-keys"
         ) from None
     except UnicodeDecodeError:
         raise PlanError(f"{path}: the Jira export is not UTF-8 text") from None
+    if "\0" in text:
+        # Python's csv reads NUL as a character since 3.11; no CSV Jira writes holds one.
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise PlanError(f"{path}:{line}: the Jira export contains a NUL byte; it is not text")
     # Line numbers of where each record starts: Jira's descriptions span several lines.
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open would otherwise swallow the rest of the file without a word.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     lines: list[int] = []
     rows: list[list[str]] = []
     line = 1
@@ -176,7 +186,7 @@ def read_jira_keys(path: Path, items: list[Item]) -> dict[str, str]:
             lines.append(line)
             rows.append(row)
             line = reader.line_num + 1
-    except csv.Error as exc:  # a NUL byte, an unclosed quote at the end, a field over 128 KB
+    except csv.Error as exc:  # a quote left open or misplaced, a field over 128 KB
         raise PlanError(f"{path}:{line}: not a CSV file Jira exported ({exc})") from None
     if not rows:
         raise PlanError(f"{path}: the Jira export is empty")
@@ -203,6 +213,11 @@ def read_jira_keys(path: Path, items: list[Item]) -> dict[str, str]:
             same = names.get(row[summary_at].strip(), [])
             match = same[0] if len(same) == 1 else None
         if match is not None:
+            if not _ISSUE_KEY.fullmatch(issue):
+                raise PlanError(
+                    f"{path}:{number}: {quoted(issue)} is not a Jira issue key such as RM-12; "
+                    "export the issues from Jira again"
+                )
             if match in found and found[match] != issue:
                 raise PlanError(
                     f"{path}:{number}: '{match}' matches both {found[match]} and {issue}; "

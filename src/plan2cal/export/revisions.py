@@ -13,17 +13,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from plan2cal.errors import ProgressError
+from plan2cal.diagnostics import quoted
+from plan2cal.errors import OutputError, PlanError, ProgressError
 from plan2cal.export.events import EventData, Revision, plan_namespace
+from plan2cal.load import read_input_bytes
 from plan2cal.schedule import Schedule
 
 STATE_VERSION = 1
+# The largest state or calendar read back. 100,000 tasks make about 60 MB of state; the bound
+# only keeps a file that is not plan2cal's from filling the memory.
+MAX_STATE_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,11 +73,18 @@ def state_path(output: Path, plan_id: str) -> Path:
 
 
 def load_state(path: Path, ics_path: Path, plan_id: str) -> State | None:
-    """Read the state file; rebuild it from ``ics_path`` when missing; None when neither exists."""
-    if not path.exists():
-        return state_from_ics(ics_path, plan_id) if ics_path.exists() else None
+    """Read the state file; rebuild it from ``ics_path`` when missing; None when neither exists.
+
+    A folder, a pipe or a device where the state file goes is an output in the way (OutputError),
+    as it is for every other output; it is never opened, so a pipe cannot hang the run.
+    """
+    kind = _file_kind(path)
+    if kind is None:
+        return state_from_ics(ics_path, plan_id) if _file_kind(ics_path) == "file" else None
+    if kind != "file":
+        raise OutputError(f"cannot use {path}: {kind} is where the state file goes; move it away")
     try:
-        raw = json.loads(path.read_bytes().decode("utf-8"))
+        raw = json.loads(_read(path).decode("utf-8"))
         if not isinstance(raw, dict):
             raise TypeError("the file must hold one JSON object")
         if raw.get("version") != STATE_VERSION:
@@ -89,35 +103,96 @@ def load_state(path: Path, ics_path: Path, plan_id: str) -> State | None:
         problem = "nested too deeply to be a state file"
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
         problem = f"{type(exc).__name__}: {exc}"
+    except PlanError as exc:
+        problem = str(exc)
     raise ProgressError(
         f"{path}: the state file is damaged ({problem}). It was left as it is: repair it, or "
         f"move it away and plan2cal rebuilds it from {ics_path}"
     )
 
 
+def _file_kind(path: Path) -> str | None:
+    """None when nothing is at ``path``, "file" for a regular file, else what is there."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        # A name that cannot exist (too long, a loop of links) holds no state either; writing
+        # the outputs there fails later with a message that names it.
+        return None
+    if stat.S_ISREG(mode):
+        return "file"
+    return "a folder" if stat.S_ISDIR(mode) else "a pipe, a device or a socket"
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of a regular file, bounded (PlanError otherwise)."""
+    return read_input_bytes(path, MAX_STATE_BYTES)
+
+
 def _check_state(state: State) -> None:
     """Raise TypeError or ValueError unless every field has the form state_bytes gives it."""
     for uid, record in state.events.items():
-        for name in ("item", "summary", "start", "end", "content", "last_modified"):
-            if not isinstance(getattr(record, name), str):
-                raise TypeError(f"events[{uid!r}].{name} must be text")
-        if type(record.sequence) is not int or not 0 <= record.sequence < 2**31:
-            # RFC 5545 §3.8.7.4: SEQUENCE is an INTEGER, at most 2147483647.
-            raise TypeError(f"events[{uid!r}].sequence must be a whole number below 2^31")
-        for text in (record.start, record.end, record.last_modified):
-            if text:
-                _moment(text)  # ValueError if it is not an ISO date or time
-        if record.cancelled_on is not None:
-            dt.date.fromisoformat(record.cancelled_on)
+        _check_record(uid, record)
     for name, snapshot in (("baseline", state.baseline), ("last_run", state.last_run)):
         if snapshot is None:
             continue
         if not isinstance(snapshot.milestones, dict) or not isinstance(snapshot.planned, dict):
             raise TypeError(f"{name}: milestones and planned must be mappings")
-        for day in [*snapshot.milestones.values(), *([snapshot.end] if snapshot.end else [])]:
-            dt.date.fromisoformat(day)
-        if not all(type(minutes) is int for minutes in snapshot.planned.values()):
-            raise TypeError(f"{name}: planned must map days to whole minutes")
+        for key, day in snapshot.milestones.items():
+            _check_day(f"{name}.milestones[{key!r}]", day)
+        if snapshot.end:
+            _check_day(f"{name}.end", snapshot.end)
+        for day, minutes in snapshot.planned.items():
+            _check_day(f"{name}.planned", day)
+            # Not negative, and bounded so that a hand-edited 400-digit number cannot reach
+            # the slip report's sums; a day's sessions are far below the bound.
+            if type(minutes) is not int or not 0 <= minutes < 2**31:
+                raise TypeError(f"{name}: planned must map days to whole minutes, not negative")
+
+
+def _check_record(uid: str, record: EventRecord) -> None:
+    """Raise TypeError or ValueError unless the event record has the form state_bytes gives it:
+    text fields, a SEQUENCE, dates or UTC times, and a work session ("task#3") as two times in
+    order, which the scheduler keeps as the history of a done task."""
+    item, start, end, modified = record.item, record.start, record.end, record.last_modified
+    for name, value in (
+        ("item", item),
+        ("summary", record.summary),
+        ("start", start),
+        ("end", end),
+        ("content", record.content),
+        ("last_modified", modified),
+    ):
+        if type(value) is not str:
+            raise TypeError(f"events[{uid!r}].{name} must be text")
+    if type(record.sequence) is not int or not 0 <= record.sequence < 2**31:
+        # RFC 5545 §3.8.7.4: SEQUENCE is an INTEGER, at most 2147483647.
+        raise TypeError(f"events[{uid!r}].sequence must be a whole number below 2^31")
+    stamp = _moment_utc(modified)  # ValueError if it is not an ISO date or time
+    if modified and (stamp is None or stamp.tzinfo is None):
+        raise ValueError(f"events[{uid!r}].last_modified {modified!r} is not a UTC time")
+    if "#" in item:
+        began, ended = _time(uid, start), _time(uid, end)
+        if ended <= began:
+            raise ValueError(f"events[{uid!r}] ends before it starts")
+    else:
+        for text in (start, end):
+            if text and "T" in text:
+                _time(uid, text)
+            elif text:
+                dt.date.fromisoformat(text)
+    if record.cancelled_on is not None:
+        dt.date.fromisoformat(record.cancelled_on)
+
+
+def _time(uid: str, text: str) -> dt.datetime:
+    """A session's start or end: a UTC time such as 2027-01-04T18:00:00Z."""
+    moment = dt.datetime.fromisoformat(text) if "T" in text else None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError(
+            f"events[{uid!r}]: {text!r} is not a UTC time such as 2027-01-04T18:00:00Z"
+        )
+    return moment
 
 
 def state_bytes(state: State) -> bytes:
@@ -147,11 +222,12 @@ def state_from_ics(ics_path: Path, plan_id: str) -> State | None:
     from icalendar import Calendar
 
     try:
-        calendar = Calendar.from_ical(ics_path.read_bytes())
-    except (OSError, ValueError, RecursionError) as exc:
+        calendar = Calendar.from_ical(_read(ics_path))
+    except (OSError, ValueError, RecursionError, PlanError) as exc:
+        # quoted: icalendar's messages repeat the file's bytes, control characters included.
         raise ProgressError(
-            f"{ics_path}: cannot rebuild the state from this calendar ({exc}); move it away to "
-            "start afresh"
+            f"{ics_path}: cannot rebuild the state from this calendar ({quoted(exc)}); move it "
+            "away to start afresh"
         ) from None
     namespace = str(plan_namespace(plan_id))
     events: dict[str, EventRecord] = {}
@@ -178,17 +254,31 @@ def state_from_ics(ics_path: Path, plan_id: str) -> State | None:
             removed = str(component.get("X-PLAN2CAL-REMOVED", "")) or None
             stamp = timestamp_text(modified.dt) if modified is not None else ""
             sequence = int(component.get("SEQUENCE", 0))
+            # A broken DTSTART or DTEND decodes to text, not a date: refuse it here, where the
+            # event can be named, rather than when a later run compares or cancels it.
+            for name, value in (("DTSTART", start), ("DTEND", end)):
+                if not isinstance(value, dt.date):
+                    raise ValueError(f"{name} is not a date or a time")
+            if not 0 <= sequence < 2**31:
+                raise ValueError(f"SEQUENCE {sequence} is not from 0 to 2147483647")
+            if removed is not None:
+                _check_day("X-PLAN2CAL-REMOVED", removed)
+            record = _record(data, sequence, stamp, removed)
+            _check_record(data.uid, record)
+            if item.startswith("phase:") and not data.cancelled:
+                key = item.removeprefix("phase:")
+                milestones[key] = timestamp_text(start)
+                if "X-PLAN2CAL-BASELINE" in component:
+                    day = str(component["X-PLAN2CAL-BASELINE"])
+                    _check_day("X-PLAN2CAL-BASELINE", day)
+                    baseline[key] = day
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise ProgressError(
                 f"{ics_path}: cannot rebuild the state from event "
-                f"{component.get('UID', '?')} ({exc}); move the calendar away to start afresh"
+                f"{quoted(component.get('UID', '?'))} ({quoted(exc)}); move the calendar away "
+                "to start afresh"
             ) from None
-        events[data.uid] = _record(data, sequence, stamp, removed)
-        if item.startswith("phase:") and not data.cancelled:
-            key = item.removeprefix("phase:")
-            milestones[key] = timestamp_text(start)
-            if "X-PLAN2CAL-BASELINE" in component:
-                baseline[key] = str(component["X-PLAN2CAL-BASELINE"])
+        events[data.uid] = record
     if not events:
         return None
     last_run = Snapshot(taken="", milestones=milestones, end=max(milestones.values(), default=""))
@@ -198,6 +288,14 @@ def state_from_ics(ics_path: Path, plan_id: str) -> State | None:
         else last_run
     )
     return State(plan=plan_id, events=events, baseline=base, last_run=last_run)
+
+
+def _check_day(name: str, text: object) -> None:
+    """Raise ValueError unless ``text`` is a date as ``2027-01-04``; the message names ``name``."""
+    try:
+        dt.date.fromisoformat(text)  # type: ignore[arg-type]  # TypeError for what is not text
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} {quoted(text)} is not a date such as 2027-01-04") from None
 
 
 def timestamp_text(value: dt.date) -> str:
