@@ -22,12 +22,20 @@ from plan2cal.publish.credentials import Credentials, find_credentials, keyring_
 from plan2cal.publish.errors import (
     AuthenticationError,
     CertificateError,
+    ConflictError,
     NotACalendarError,
     PublishError,
     ServerRefusedError,
     ServerUnreachableError,
 )
-from plan2cal.publish.push import Change, Conflict, PushResult, make_calendar, push_events
+from plan2cal.publish.push import (
+    Change,
+    Conflict,
+    PushResult,
+    check_calendar,
+    make_calendar,
+    push_events,
+)
 from plan2cal.publish.push_state import push_state_path
 from plan2cal.publish.resources import Resource, calendar_resources
 from plan2cal.publish.vdir import VdirChanges, vdir_changes, write_vdir
@@ -38,6 +46,7 @@ __all__ = [
     "CertificateError",
     "Change",
     "Conflict",
+    "ConflictError",
     "Connection",
     "Credentials",
     "NotACalendarError",
@@ -48,6 +57,7 @@ __all__ = [
     "ServerUnreachableError",
     "VdirChanges",
     "calendar_resources",
+    "check_calendar",
     "find_credentials",
     "keyring_service",
     "make_calendar",

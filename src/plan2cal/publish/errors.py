@@ -7,14 +7,17 @@ password: the URL is shown without user information and no request header is eve
 
 from __future__ import annotations
 
-from plan2cal.errors import Plan2CalError
+from plan2cal.errors import PublishError
 
-
-class PublishError(Plan2CalError):
-    """A calendar server refused or failed; what was confirmed is recorded and the next push
-    resumes from there (exit code 7)."""
-
-    exit_code = 7
+__all__ = [
+    "AuthenticationError",
+    "CertificateError",
+    "ConflictError",
+    "NotACalendarError",
+    "PublishError",
+    "ServerRefusedError",
+    "ServerUnreachableError",
+]
 
 
 class AuthenticationError(PublishError):
@@ -35,3 +38,8 @@ class ServerUnreachableError(PublishError):
 
 class ServerRefusedError(PublishError):
     """The server answered a request with an error that retrying does not mend."""
+
+
+class ConflictError(PublishError):
+    """A push left events as the server holds them: edited there since the last push, or
+    refused one by one. The other events were pushed; ``--force`` overwrites edited ones."""

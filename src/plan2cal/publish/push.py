@@ -40,7 +40,7 @@ import httpx
 
 from plan2cal.files import write_atomic
 from plan2cal.publish.credentials import strip_userinfo
-from plan2cal.publish.errors import PublishError
+from plan2cal.publish.errors import ConflictError, PublishError
 from plan2cal.publish.push_state import (
     CollectionState,
     PushedEvent,
@@ -53,6 +53,7 @@ from plan2cal.publish.webdav import Connection, Fetched, Listing, WebDav, answer
 
 ProgressCallback = Callable[[int, int], None]
 _SAVE_EVERY = 1.0  # seconds between saves of the push state while writing
+_NAMED = 3  # conflicts named in the error line; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,14 @@ class Change:
 
 @dataclass(frozen=True)
 class Conflict:
-    """An event plan2cal did not write over, and why."""
+    """An event plan2cal did not write over, and why; ``edited`` when someone changed it on
+    the server (``force`` overwrites those), False when the server refused it."""
 
     uid: str
     summary: str
     path: str
     reason: str
+    edited: bool = True
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,20 @@ class PushResult:
             f"{len(self.deleted)} deleted, {conflicts} conflict{'' if conflicts == 1 else 's'}"
             f" in {self.seconds:.1f} s"
         )
+
+    def conflict_error(self) -> ConflictError | None:
+        """The error to end a push with when it left events unwritten (exit code 7), in one
+        line naming the first few; None when every event went through."""
+        if not self.conflicts or self.dry_run:
+            return None
+        count = len(self.conflicts)
+        shown = [f"'{c.summary or c.uid}' ({c.reason})" for c in self.conflicts[:_NAMED]]
+        more = f" and {count - _NAMED} more" if count > _NAMED else ""
+        events = "1 event was" if count == 1 else f"{count} events were"
+        hint = ""
+        if any(conflict.edited for conflict in self.conflicts):
+            hint = "; push again with --force to overwrite what was edited on the server"
+        return ConflictError(f"{events} not pushed to {self.url}: {', '.join(shown)}{more}{hint}")
 
 
 def push_events(
@@ -155,6 +172,13 @@ def push_events(
         writer.save()
     seconds = time.perf_counter() - started
     return dataclasses.replace(result, seconds=seconds, requests=dav.stats.requests)
+
+
+def check_calendar(url: str, connection: Connection | None = None) -> None:
+    """Raise the PublishError a push to ``url`` would meet first: a wrong password, a URL that
+    is no calendar collection, a certificate that cannot be verified, no answer."""
+    with WebDav(url, connection or Connection()) as dav:
+        dav.collection_token(url if url.endswith("/") else url + "/")
 
 
 def make_calendar(home_url: str, name: str, connection: Connection | None = None) -> str:
@@ -488,7 +512,10 @@ class _Writer:
         read = read_resource(current.data)
         if read.plan != self.marker:
             return self._conflict(
-                step, current.path, "its UID is held by a resource plan2cal did not write"
+                step,
+                current.path,
+                "its UID is held by a resource plan2cal did not write",
+                edited=False,
             )
         sent = read_resource(self._data(step)).fingerprint
         if read.fingerprint == sent:
@@ -539,7 +566,9 @@ class _Writer:
         status = response.status_code
         if status in {401, 403} or status >= 500:
             raise self.dav.refused(what, response)
-        return self._conflict(step, path, f"the server refused it ({answer_of(response)})")
+        return self._conflict(
+            step, path, f"the server refused it ({answer_of(response)})", edited=False
+        )
 
     def _written(self, step: _Step, path: str, etag: str | None) -> PushedEvent:
         data = self._data(step)
@@ -548,9 +577,9 @@ class _Writer:
             path, etag, step.resource.digest, read_resource(data).fingerprint, step.summary
         )
 
-    def _conflict(self, step: _Step, path: str, reason: str) -> _Outcome:
+    def _conflict(self, step: _Step, path: str, reason: str, *, edited: bool = True) -> _Outcome:
         return _Outcome(
-            step, "conflict", step.record, Conflict(step.uid, step.summary, path, reason)
+            step, "conflict", step.record, Conflict(step.uid, step.summary, path, reason, edited)
         )
 
     @staticmethod
