@@ -387,7 +387,8 @@ def writing_workspace(
         with _locked(locks, env):
             # Every file any format writes: a killed run may have used other formats.
             targets = output_paths(workspace.plan.plan, FORMATS, output)
-            recover(workspace.journal_path, [*targets, workspace.progress_file])
+            push_state = push_state_path(output, workspace.plan.plan)
+            recover(workspace.journal_path, [*targets, workspace.progress_file, push_state])
             yield workspace
 
 
@@ -457,25 +458,7 @@ def run_schedule(
     request = push or PushRequest()
     with writing_workspace(plan_file, options, env) as workspace:
         settings = workspace.settings
-        pushing = options.push if options.push is not None else settings.push is not None
-        target = settings.push if pushing else None
-        connection: Connection | None = None
-        if pushing:
-            if target is None:
-                raise UsageError(
-                    "there is no calendar to push to yet: give its URL once, e.g. plan2cal "
-                    f"push {plan_file} --url https://cal.example.org/dav/calendars/me/roadmap/"
-                )
-            folder = workspace.progress_file.parent
-            known = _push_pin(target, folder) == workspace.pinned.push
-            connection, target = _connect(target, request, env, check=not known)
-            new_pin = _push_pin(target, folder)
-            if new_pin != workspace.pinned.push:
-                workspace = dataclasses.replace(
-                    workspace,
-                    pinned=workspace.pinned.model_copy(update={"push": new_pin}),
-                    changes=(*workspace.changes, *_push_changes(workspace.pinned.push, new_pin)),
-                )
+        workspace, target, connection = _push_target(workspace, options, request, env)
         _refuse_to_overwrite_inputs(
             workspace, output_paths(workspace.plan.plan, settings.formats, settings.output)
         )
@@ -494,11 +477,11 @@ def run_schedule(
             schedule,
             previous,
             OutputRequest(
-                formats=workspace.settings.formats,
-                folder=workspace.settings.output,
+                formats=settings.formats,
+                folder=settings.output,
                 now=env.now,
                 tombstone_days=tombstone_days,
-                jira_keys=workspace.settings.jira_keys,
+                jira_keys=settings.jira_keys,
                 progress=progress_write,
                 events=target is not None,
             ),
@@ -508,7 +491,7 @@ def run_schedule(
         pushed: PushResult | None = None
         failed: PublishError | None = None
         if target is not None:
-            assert outputs.resources is not None
+            assert outputs.resources is not None and connection is not None
             try:
                 pushed = push_events(
                     target.url,
@@ -523,24 +506,49 @@ def run_schedule(
             except PublishError as exc:
                 if request.dry_run:
                     raise
-                failed = exc
+                failed = exc  # the files are written: the caller reports them, then this
     nominal = nominal_fit(workspace, schedule, horizon_years) if previous is None else None
+    written = not request.dry_run
     return ScheduleRun(
         workspace,
         schedule,
         outputs,
         previous,
         nominal,
-        pinned_now=workspace.progress.settings.is_empty and not request.dry_run,
+        pinned_now=workspace.progress.settings.is_empty and written,
         pushed=pushed,
         push_error=failed,
-        push_pinned=(
-            target is not None
-            and not request.dry_run
-            and workspace.pinned.push != workspace.progress.settings.push
-        ),
-        written=not request.dry_run,
+        push_pinned=written and workspace.pinned.push != workspace.progress.settings.push,
+        written=written,
     )
+
+
+def _push_target(
+    workspace: Workspace, options: RunOptions, request: PushRequest, env: Environment
+) -> tuple[Workspace, PushSettings | None, Connection | None]:
+    """Where this run pushes (None when it does not), connected, and the workspace with the
+    target to pin; a run asked to push with no target anywhere is a usage error."""
+    settings = workspace.settings
+    pushing = options.push if options.push is not None else settings.push is not None
+    if not pushing:
+        return workspace, None, None
+    target = settings.push
+    if target is None:
+        raise UsageError(
+            "there is no calendar to push to yet: give its URL once, e.g. plan2cal push "
+            f"{workspace.plan_file} --url https://cal.example.org/dav/calendars/me/roadmap/"
+        )
+    folder = workspace.progress_file.parent
+    known = _push_pin(target, folder) == workspace.pinned.push
+    connection, target = _connect(target, request, env, check=not known)
+    new_pin = _push_pin(target, folder)
+    if new_pin != workspace.pinned.push:
+        workspace = dataclasses.replace(
+            workspace,
+            pinned=workspace.pinned.model_copy(update={"push": new_pin}),
+            changes=(*workspace.changes, *_push_changes(workspace.pinned.push, new_pin)),
+        )
+    return workspace, target, connection
 
 
 def _connect(
