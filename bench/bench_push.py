@@ -4,11 +4,15 @@ Cases, each into a fresh calendar collection:
 
 - the bundled plan: the first push, a push with nothing new, and the rerun after a slip (eight
   weeks on, 90 minutes logged on the first task);
-- a synthetic plan of about 5,000 events (bench.py's generator): the first push;
 - "raw PUTs": the same first-push bytes sent one by one with bare httpx and no plan2cal logic,
   the floor the server sets. Radicale does most of the work of a PUT itself (it parses the
-  event, and on a create scans the collection for the UID), so a push is bound by the server
-  and the floor shows what is plan2cal's own share.
+  event, and on a create reads every resource of the collection to check the UID), so a push
+  is bound by the server and the floor shows what is plan2cal's own share;
+- a synthetic plan of about 5,000 events (bench.py's generator): the first push and a push
+  with nothing new, into ``memory_caldav.py`` (a collection held in memory, constant time per
+  request, in its own process), which leaves plan2cal's own time per event; with
+  ``--radicale-large N``, also a first push of about N events into Radicale, whose create grows
+  with the collection (so the whole push with its square: 1,122 events took 270 s here).
 
 Radicale runs as its own process with htpasswd auth, its store in /dev/shm where there is one
 (so that the disk's fsync is not measured). Prints one table: events, writes, requests, wall
@@ -16,7 +20,7 @@ seconds and milliseconds per event.
 
     python bench/bench_push.py                   # bundled plan, raw floor, 5,000 events
     python bench/bench_push.py --large 0         # skip the large plan
-    python bench/bench_push.py --large 1000 --workers 1 4
+    python bench/bench_push.py --large 1000 --workers 1 4 --radicale-large 1000
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import argparse
 import datetime as dt
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,14 +54,16 @@ USER, PASSWORD = "bench", "bench-password"
 def row(label: str, events: int, writes: int | str, requests: int | str, seconds: float) -> None:
     """One line of the table."""
     per_event = seconds / events * 1000 if events else 0.0
-    print(f"{label:<40}{events:>8}{writes:>8}{requests:>10}{seconds:>10.2f}{per_event:>10.1f}")
+    print(f"{label:<50}{events:>8}{writes:>8}{requests:>10}{seconds:>10.2f}{per_event:>10.1f}")
 
 
 def timed_push(
-    server: CalDavServer, url: str, run: Run, state: Path, workers: int
+    server: CalDavServer | None, url: str, run: Run, state: Path, workers: int
 ) -> tuple[int, int, float]:
-    """Push a run; (writes, requests, seconds)."""
-    connection = Connection(Credentials(USER, PASSWORD), workers=workers)
+    """Push a run (with the bench user's password where there is a ``server``); (writes,
+    requests, seconds)."""
+    credentials = Credentials(USER, PASSWORD) if server is not None else None
+    connection = Connection(credentials, workers=workers)
     began = time.perf_counter()
     result = push_events(
         url, run.resources, plan_id=run.schedule.plan, state_file=state, connection=connection
@@ -86,6 +93,12 @@ def main() -> None:
         "--large", type=int, default=5000, help="events of the large plan (0: skip)"
     )
     parser.add_argument("--workers", type=int, nargs="*", default=[4], help="parallel requests")
+    parser.add_argument(
+        "--radicale-large",
+        type=int,
+        default=0,
+        help="events of a large plan pushed into Radicale too (0: skip; it grows quadratically)",
+    )
     args = parser.parse_args()
     shm = Path("/dev/shm")
     folder = Path(tempfile.mkdtemp(prefix="plan2cal-bench-", dir=shm if shm.is_dir() else None))
@@ -97,7 +110,7 @@ def main() -> None:
         slipped = slipped_run(plan, first)
         print(f"Radicale at {server.origin}, store in {folder}")
         print(
-            f"{'case':<40}{'events':>8}{'writes':>8}{'requests':>10}{'wall s':>10}{'ms/event':>10}"
+            f"{'case':<50}{'events':>8}{'writes':>8}{'requests':>10}{'wall s':>10}{'ms/event':>10}"
         )
         for workers in args.workers:
             url = caldav.new_calendar(f"bundled-{workers}")
@@ -131,24 +144,37 @@ def main() -> None:
             len(first.live),
             raw_puts(url, first),
         )
+        if args.radicale_large:
+            large = first_run(large_plan(args.radicale_large))
+            url = caldav.new_calendar("large")
+            state = folder / "large.push.json"
+            row(
+                f"Radicale, {len(large.live)} events: first push",
+                len(large.live),
+                *timed_push(caldav, url, large, state, args.workers[-1]),
+            )
         if args.large:
             large = first_run(large_plan(args.large))
             for workers in args.workers:
-                url = caldav.new_calendar(f"large-{workers}")
-                state = folder / f"large-{workers}.push.json"
-                writes, requests, seconds = timed_push(caldav, url, large, state, workers)
-                row(
-                    f"{len(large.live)} events: first push",
-                    len(large.live),
-                    writes,
-                    requests,
-                    seconds,
+                memory = subprocess.Popen(
+                    [sys.executable, str(ROOT / "bench" / "memory_caldav.py")],
+                    stdout=subprocess.PIPE,
+                    text=True,
                 )
-                row(
-                    f"{len(large.live)} events: nothing new",
-                    len(large.live),
-                    *timed_push(caldav, url, large, state, workers),
-                )
+                try:
+                    assert memory.stdout is not None
+                    url = memory.stdout.readline().strip()
+                    state = folder / f"memory-{workers}.push.json"
+                    label = f"in memory, {len(large.live)} events, {workers} workers"
+                    for case in ("first push", "nothing new"):
+                        row(
+                            f"{label}: {case}",
+                            len(large.live),
+                            *timed_push(None, url, large, state, workers),
+                        )
+                finally:
+                    memory.kill()
+                    memory.wait()
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
