@@ -442,3 +442,25 @@ def test_schedule_writes_a_vdir_and_keeps_it_in_step(home: Path) -> None:
 
     assert "0 written, 0 removed" in again.stdout
     assert {path.name: path.stat().st_mtime_ns for path in folder.iterdir()} == files
+
+
+def test_schedule_writes_its_files_even_when_the_push_cannot_start(
+    radicale_server: CalDavServer, home: Path
+) -> None:
+    """With a calendar pinned but no password anywhere, ``schedule`` still writes the new
+    schedule, then says where to put the password (a usage error, exit code 2)."""
+    plan = home / "demo.yaml"
+    plan.write_text(DEMO_PLAN)
+    url = radicale_server.new_calendar("cli-no-password")
+    pushed = plan2cal_cli()("push", plan, "--today", FIRST_DAY, "--url", url, "--user", CALDAV_USER)
+    assert pushed.exit_code == 0, pushed.stderr
+    ics = home / "out" / "demo.ics"
+    before = ics.read_bytes()
+    run = plan2cal_cli(None)
+    assert run("log", plan, "a", "1h", "--on", "2027-01-05", "--today", "2027-01-12").exit_code == 0
+
+    result = run("schedule", plan, "--today", "2027-01-12")
+
+    assert result.exit_code == 2, result.stderr
+    assert "Wrote out/demo.ics" in result.stdout and ics.read_bytes() != before
+    assert result.stderr.startswith(f"Error: no password for {CALDAV_USER} at 127.0.0.1")

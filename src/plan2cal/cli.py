@@ -323,7 +323,8 @@ def _notes(workspace: Workspace, *, writes: bool) -> None:
     type=click.Choice([*FORMATS, "all"]),
     multiple=True,
     help="What to write; repeat for several [default: pinned, else ics]. jira: Jira CSV and "
-    "its importer configuration; csv: a tasks CSV for spreadsheets; all: every format.",
+    "its importer configuration; csv: a tasks CSV for spreadsheets; vdir: a folder with one "
+    ".ics file per event, for khal and vdirsyncer; all: every format.",
 )
 @click.option(
     "--jira-keys",

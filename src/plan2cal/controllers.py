@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from plan2cal.durations import duration_text
-from plan2cal.errors import OutputError, PublishError, UsageError
+from plan2cal.errors import OutputError, Plan2CalError, PublishError, UsageError
 from plan2cal.export.formats import FORMATS
 from plan2cal.export.revisions import State, load_state, rebaseline, state_bytes, state_path
 from plan2cal.files import FileWrite, commit, recover, remove_stale_temporaries
@@ -433,7 +433,7 @@ class ScheduleRun:
     nominal: NominalView | None = None
     pinned_now: bool = False  # True when this run pinned the settings for the first time
     pushed: PushResult | None = None  # what the push did, when the run pushed
-    push_error: PublishError | None = None  # why the push stopped, after the files were written
+    push_error: Plan2CalError | None = None  # why the push failed, after the files were written
     push_pinned: bool = False  # True when this run pinned a new push target
     written: bool = True  # False for a dry run
 
@@ -458,7 +458,7 @@ def run_schedule(
     request = push or PushRequest()
     with writing_workspace(plan_file, options, env) as workspace:
         settings = workspace.settings
-        workspace, target, connection = _push_target(workspace, options, request, env)
+        workspace, target, connection, failed = _push_target(workspace, options, request, env)
         _refuse_to_overwrite_inputs(
             workspace, output_paths(workspace.plan.plan, settings.formats, settings.output)
         )
@@ -489,7 +489,6 @@ def run_schedule(
         if not request.dry_run:
             write_outputs(outputs, workspace.journal_path)
         pushed: PushResult | None = None
-        failed: PublishError | None = None
         if target is not None:
             assert outputs.resources is not None and connection is not None
             try:
@@ -525,13 +524,18 @@ def run_schedule(
 
 def _push_target(
     workspace: Workspace, options: RunOptions, request: PushRequest, env: Environment
-) -> tuple[Workspace, PushSettings | None, Connection | None]:
+) -> tuple[Workspace, PushSettings | None, Connection | None, Plan2CalError | None]:
     """Where this run pushes (None when it does not), connected, and the workspace with the
-    target to pin; a run asked to push with no target anywhere is a usage error."""
+    target to pin; a run asked to push with no target anywhere is a usage error.
+
+    For the pinned target, a problem found before any request (no password anywhere) is
+    returned rather than raised: the files are written all the same, and the caller reports it
+    after them, as a push that failed.
+    """
     settings = workspace.settings
     pushing = options.push if options.push is not None else settings.push is not None
     if not pushing:
-        return workspace, None, None
+        return workspace, None, None, None
     target = settings.push
     if target is None:
         raise UsageError(
@@ -539,8 +543,13 @@ def _push_target(
             f"{workspace.plan_file} --url https://cal.example.org/dav/calendars/me/roadmap/"
         )
     folder = workspace.progress_file.parent
-    known = _push_pin(target, folder) == workspace.pinned.push
-    connection, target = _connect(target, request, env, check=not known)
+    known = _push_pin(target, folder) == workspace.pinned.push and request.create is None
+    try:
+        connection, target = _connect(target, request, env, check=not known)
+    except Plan2CalError as exc:
+        if not known or request.dry_run:
+            raise
+        return workspace, None, None, exc
     new_pin = _push_pin(target, folder)
     if new_pin != workspace.pinned.push:
         workspace = dataclasses.replace(
@@ -548,7 +557,7 @@ def _push_target(
             pinned=workspace.pinned.model_copy(update={"push": new_pin}),
             changes=(*workspace.changes, *_push_changes(workspace.pinned.push, new_pin)),
         )
-    return workspace, target, connection
+    return workspace, target, connection, None
 
 
 def _connect(
