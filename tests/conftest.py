@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from plan2cal.cli import cli
+from servers import CalDavServer, radicale, xandikos
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_PLAN = ROOT / "plans" / "ai-pm-transition.yaml"
@@ -72,3 +75,44 @@ def _repository_plans_stay_untouched() -> Iterator[None]:
     yield
     after = sorted(path.name for path in folder.iterdir())
     assert after == before, f"a test wrote into {folder}: {sorted(set(after) - set(before))}"
+
+
+# --- calendar servers for the publishing tests (tests/servers.py) -----------------------------
+
+CALDAV_USER = "alice"
+CALDAV_PASSWORD = "correct horse battery staple"
+
+
+def _scratch_folder() -> Path:
+    """A folder for a server's data: in memory where the machine offers it (fsync is free)."""
+    shm = Path("/dev/shm")
+    return Path(tempfile.mkdtemp(prefix="plan2cal-", dir=shm if shm.is_dir() else None))
+
+
+@pytest.fixture(scope="session")
+def radicale_server() -> Iterator[CalDavServer]:
+    """Radicale with htpasswd auth for one user, started once for the session."""
+    folder = _scratch_folder()
+    server = radicale(folder, users={CALDAV_USER: CALDAV_PASSWORD}).start()
+    yield CalDavServer(server, f"{server.origin}/{CALDAV_USER}/", CALDAV_USER, CALDAV_PASSWORD)
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def xandikos_server() -> Iterator[CalDavServer]:
+    """Xandikos (no auth of its own), started once for the session; skipped if it is missing."""
+    pytest.importorskip("xandikos")
+    folder = _scratch_folder()
+    server = xandikos(folder).start()
+    yield CalDavServer(server, f"{server.origin}/user/calendars/")
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def scratch_folder() -> Iterator[Path]:
+    """A folder for one test's own server, removed afterwards."""
+    folder = _scratch_folder()
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -12,6 +12,7 @@ from click.testing import Result
 import plan2cal.cli
 from conftest import DEMO_PLAN
 from plan2cal.locking import hold_locks
+from servers import CalDavServer
 
 Run = Callable[..., Result]
 WritePlan = Callable[..., Path]
@@ -135,3 +136,22 @@ def test_6_another_run_holds_the_lock(plan: Path, run_cli: Run) -> None:
     assert "Waiting for another plan2cal run" in result.stderr
     assert "plan.progress.yaml" in result.stderr.splitlines()[-1]
     assert not progress.exists()
+
+
+def test_7_a_calendar_server_refused(
+    plan: Path,
+    run_cli: Run,
+    radicale_server: CalDavServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A calendar server's refusal (a wrong password here) exits 7 naming its answer, before
+    any file is written."""
+    url = radicale_server.new_calendar("exit-code-7")
+    monkeypatch.setenv("PLAN2CAL_PASSWORD", "not the password")
+    monkeypatch.setenv("HOME", str(plan.parent))
+    before = files_under(plan.parent)
+
+    stderr = fails(run_cli, 7, "push", plan, "--today", TODAY, "--url", url, "--user", "alice")
+
+    assert "(401 Unauthorized" in stderr and "not the password" not in stderr
+    assert files_under(plan.parent) == before

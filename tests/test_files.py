@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import signal
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -308,8 +308,13 @@ def test_an_existing_file_keeps_its_mode(tmp_path: Path, count: int) -> None:
 # --- a run killed with kill -9 ----------------------------------------------------------------
 
 
-def run_killed(out: Path, kill_when: Callable[[str, tuple[object, ...]], bool]) -> None:
-    """Commit the new outputs in a child process that SIGKILLs itself when ``kill_when`` says so.
+def run_killed(
+    out: Path,
+    kill_when: Callable[[str, tuple[object, ...]], bool],
+    removals: Sequence[Path] = (),
+) -> None:
+    """Commit the new outputs (and ``removals``) in a child process that SIGKILLs itself when
+    ``kill_when`` says so.
 
     ``kill_when`` sees each call to ``os.replace``, ``os.fsync`` and ``os.unlink`` in the child
     (its name and arguments) before the call is made.
@@ -325,7 +330,7 @@ def run_killed(out: Path, kill_when: Callable[[str, tuple[object, ...]], bool]) 
                 real(*args)
 
             setattr(plan2cal.files.os, name, hooked)
-        commit(new_writes(out), journal=out / JOURNAL)
+        commit(new_writes(out), removals=removals, journal=out / JOURNAL)
         os._exit(0)
 
     process = multiprocessing.get_context("fork").Process(target=child)
@@ -496,3 +501,87 @@ def test_recover_with_no_journal_only_removes_stale_temporaries(out: Path) -> No
     recover(out / JOURNAL, [out / "demo.ics"])
 
     assert snapshot(out) == before
+
+
+# --- removing files in the same transaction ---------------------------------------------------
+
+
+@pytest.fixture
+def vdir(out: Path) -> list[Path]:
+    """Two event files of an earlier run that the new run removes, beside the other outputs."""
+    paths = [out / "gone-1.ics", out / "gone-2.ics"]
+    for path in paths:
+        path.write_bytes(b"BEGIN:VCALENDAR")
+    return paths
+
+
+def test_commit_removes_the_files_given_and_touches_no_other(out: Path, vdir: list[Path]) -> None:
+    """Writes and removals land together; a removal of a file already gone is done already."""
+    (out / "foreign.ics").write_bytes(b"not ours")
+
+    commit(new_writes(out), removals=[*vdir, out / "never-there.ics"], journal=out / JOURNAL)
+
+    expected = {w.path.name: w.data for w in new_writes(out)} | {"foreign.ics": b"not ours"}
+    assert snapshot_files(out) == expected
+    assert sorted(os.listdir(out)) == sorted(expected)
+
+
+def test_a_removal_alone_needs_no_journal(out: Path, vdir: list[Path]) -> None:
+    """One removal and nothing else is a single unlink, atomic by itself."""
+    commit([], removals=vdir[:1], journal=out / JOURNAL)
+
+    assert not vdir[0].exists()
+    assert vdir[1].exists()
+    assert not (out / JOURNAL).exists()
+
+
+def test_a_symbolic_link_to_remove_goes_and_its_target_stays(out: Path) -> None:
+    """A link in the folder is removed itself; the file it points to is not touched."""
+    elsewhere = out.parent / "elsewhere.ics"
+    elsewhere.write_bytes(b"kept")
+    (out / "link.ics").symlink_to(elsewhere)
+
+    commit([], removals=[out / "link.ics"])
+
+    assert not (out / "link.ics").is_symlink()
+    assert elsewhere.read_bytes() == b"kept"
+
+
+def test_a_file_written_and_removed_in_one_transaction_is_a_bug(out: Path) -> None:
+    """A path both written and removed is refused before anything changes."""
+    with pytest.raises(ValueError, match="writes and removes it"):
+        commit([FileWrite(out / "demo.ics", b"a")], removals=[out / "demo.ics"])
+
+
+def test_a_removal_failing_puts_every_file_back(
+    out: Path, vdir: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the second removal fails, the first removed file and every rewritten one are put
+    back, and the error names the file that could not be removed."""
+    before = snapshot(out)
+    real_unlink = os.unlink
+
+    def unlink(path: str | Path, *args: object, **kwargs: object) -> None:
+        if Path(path) == vdir[1]:
+            raise OSError(errno.EACCES, "Permission denied")
+        real_unlink(path)
+
+    monkeypatch.setattr(plan2cal.files.os, "unlink", unlink)
+
+    with pytest.raises(OutputError, match=rf"^cannot remove {vdir[1]}: Permission denied$"):
+        commit(new_writes(out), removals=vdir, journal=out / JOURNAL)
+
+    monkeypatch.undo()
+    assert snapshot(out) == before
+
+
+def test_recover_finishes_a_run_killed_while_removing(out: Path, vdir: list[Path]) -> None:
+    """A kill between two removals is rolled forward: the new files in, both old ones out."""
+    run_killed(out, lambda name, args: name == "unlink" and str(args[0]) == str(vdir[1]), vdir)
+    assert vdir[1].exists()
+
+    recover(out / JOURNAL)
+
+    expected = {w.path.name: w.data for w in new_writes(out)}
+    assert snapshot_files(out) == expected
+    assert sorted(os.listdir(out)) == sorted(expected)

@@ -24,6 +24,7 @@ FILES = {
     "todoist": ["demo.todoist.csv"],
     "msproject": ["demo.msproject.xml"],
     "csv": ["demo.tasks.csv"],
+    "vdir": ["demo.vdir"],  # a folder: one <uid>.ics per event
 }
 DATES = ("--start", "2026-12-07", "--today", "2026-12-01")
 
@@ -38,10 +39,19 @@ def listing(folder: Path) -> list[str]:
     return sorted(path.name for path in folder.iterdir() if path.suffix != ".lock")
 
 
+def contents(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` (the vdir's too) but locks: relative name → bytes."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.suffix != ".lock"
+    }
+
+
 def test_every_format_has_its_expected_files() -> None:
     """The table below covers every format, so a new one must say which files it writes."""
     assert set(FILES) == set(FORMATS)
-    assert set(FORMATS) == {"ics", *TABLE_FORMATS}
+    assert set(FORMATS) == {"ics", *TABLE_FORMATS, "vdir"}
 
 
 def test_jira_and_csv_write_only_their_files(
@@ -68,7 +78,7 @@ def test_all_writes_every_formats_files_and_the_ics_with_its_state(
     result = schedule(run_cli, plan, out, "--format", "all")
     assert result.exit_code == 0, result.output
     assert listing(out) == sorted(name for names in FILES.values() for name in names)
-    assert all((out / name).stat().st_size for name in listing(out))
+    assert all(data for data in contents(out).values())
 
 
 def test_default_format_is_the_ics_alone(
@@ -133,10 +143,10 @@ def test_rerun_with_the_same_inputs_writes_identical_bytes(
     plan = write_plan(DEMO_PLAN, "demo.yaml")
     out = tmp_path / "out"
     assert schedule(run_cli, plan, out, "--format", "all").exit_code == 0
-    first = {name: (out / name).read_bytes() for name in listing(out)}
+    first = contents(out)
     result = schedule(run_cli, plan, out, "--format", "all")
     assert result.exit_code == 0, result.output
-    second = {name: (out / name).read_bytes() for name in listing(out)}
+    second = contents(out)
     assert list(second) == list(first)
     for name, data in first.items():
         assert second[name] == data, name
@@ -149,7 +159,7 @@ def test_runs_into_fresh_folders_write_identical_bytes(
     plan = write_plan(DEMO_PLAN, "demo.yaml")
     for folder in ("one", "two"):
         assert schedule(run_cli, plan, tmp_path / folder, "--format", "all").exit_code == 0
-    one, two = tmp_path / "one", tmp_path / "two"
-    assert listing(one) == listing(two)
-    for name in listing(one):
-        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    one, two = contents(tmp_path / "one"), contents(tmp_path / "two")
+    assert list(one) == list(two)
+    for name, data in one.items():
+        assert two[name] == data, name

@@ -10,7 +10,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,9 @@ import click
 
 from plan2cal.controllers import (
     Environment,
+    PushRequest,
     RunOptions,
+    ScheduleRun,
     Workspace,
     done_change,
     find_budget,
@@ -159,8 +161,17 @@ def cli(debug: bool) -> None:
     \b
     Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 plan or input invalid,
     4 unschedulable (or, with --strict, a missed date), 5 progress or state file damaged,
-    6 output cannot be written.
+    6 output cannot be written, 7 a calendar server refused or failed (the next push resumes).
     """
+
+
+_TOMBSTONE_DAYS = click.option(
+    "--tombstone-days",
+    type=click.IntRange(min=0, max=3650),
+    default=30,
+    show_default=True,
+    help="Days to keep writing removed events as cancelled.",
+)
 
 
 def _with_options(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
@@ -250,10 +261,14 @@ def _environment(options: dict[str, Any]) -> Environment:
         fallback_zone=_system_zone(),
         lock_timeout=options.get("lock_timeout", 60.0),
         on_wait=waiting,
+        environ=dict(os.environ),
+        netrc_file=Path.home() / ".netrc",
     )
 
 
-def _run_options(options: dict[str, Any], formats: tuple[str, ...] | None = None) -> RunOptions:
+def _run_options(
+    options: dict[str, Any], formats: tuple[str, ...] | None = None, push: bool | None = None
+) -> RunOptions:
     return RunOptions(
         start=options.get("start"),
         hours_per_week=options.get("hours_per_week"),
@@ -262,6 +277,10 @@ def _run_options(options: dict[str, Any], formats: tuple[str, ...] | None = None
         output=options.get("output"),
         jira_keys=options.get("jira_keys"),
         progress_file=options.get("progress_file"),
+        push_url=options.get("url"),
+        push_user=options.get("user"),
+        ca_cert=options.get("ca_cert"),
+        push=push,
     )
 
 
@@ -319,7 +338,8 @@ def _notes(workspace: Workspace, *, writes: bool) -> None:
     type=click.Choice([*FORMATS, "all"]),
     multiple=True,
     help="What to write; repeat for several [default: pinned, else ics]. jira: Jira CSV and "
-    "its importer configuration; csv: a tasks CSV for spreadsheets; all: every format.",
+    "its importer configuration; csv: a tasks CSV for spreadsheets; vdir: a folder with one "
+    ".ics file per event, for khal and vdirsyncer; all: every format.",
 )
 @click.option(
     "--jira-keys",
@@ -327,12 +347,12 @@ def _notes(workspace: Workspace, *, writes: bool) -> None:
     help="A CSV exported from Jira: rows for issues it holds get their Issue Key (pinned).",
 )
 @_STRICT
+@_with_options([_TOMBSTONE_DAYS])
 @click.option(
-    "--tombstone-days",
-    type=click.IntRange(min=0, max=3650),
-    default=30,
-    show_default=True,
-    help="Days to keep writing removed events as cancelled.",
+    "--push/--no-push",
+    default=None,
+    help="Push the events to the calendar plan2cal push pinned, after writing the files "
+    "[default: push once a calendar is pinned].",
 )
 def schedule(**options: Any) -> None:
     """Schedule PLAN and write its calendar (and the other pinned formats) to the output folder.
@@ -351,22 +371,26 @@ def schedule(**options: Any) -> None:
     After a slip, record what got done (plan2cal done / log) and run it again: the time logged
     shows in the past, the rest moves to the future, events keep their UIDs and get a
     higher SEQUENCE, events that no longer exist are written as cancelled, and every format
-    the last run wrote is written again. All files change together, or none.
+    the last run wrote is written again. All files change together, or none. Once plan2cal
+    push has pinned a calendar, the run then pushes the events there too.
 
     \b
     Example:
       plan2cal schedule plans/ai-pm-transition.yaml
       plan2cal schedule plans/ai-pm-transition.yaml --hours-per-week 12 --format ics --format jira
+      plan2cal schedule plans/ai-pm-transition.yaml --format vdir
     """
     chosen = options["formats"]
     formats = tuple(FORMATS) if "all" in chosen else (tuple(dict.fromkeys(chosen)) or None)
-    run = run_schedule(
-        options["plan_file"],
-        _run_options(options, formats),
-        _environment(options),
-        tombstone_days=options["tombstone_days"],
-        horizon_years=options["horizon_years"],
-    )
+    with _progress_bar() as bar:
+        run = run_schedule(
+            options["plan_file"],
+            _run_options(options, formats, options["push"]),
+            _environment(options),
+            tombstone_days=options["tombstone_days"],
+            horizon_years=options["horizon_years"],
+            push=PushRequest(on_progress=bar),
+        )
     workspace, result = run.workspace, run.schedule
     _notes(workspace, writes=True)
     previous = run.previous
@@ -403,7 +427,21 @@ def schedule(**options: Any) -> None:
         _say(f"Wrote {', '.join(_shown(path) for path in table.paths)}.")
         for line in table.settings:
             _say(f"  {table.format}: {line}")
-    settings = workspace.settings
+    vdir = run.outputs.vdir
+    if vdir is not None:
+        _say(
+            f"Wrote {_shown(vdir.folder)}{os.sep} (one file per event: {vdir.written} written, "
+            f"{vdir.removed} removed, {vdir.unchanged} unchanged)."
+        )
+    _pinned(run)
+    _push_report(run)
+    if options["strict"]:
+        require_no_miss(result)
+
+
+def _pinned(run: ScheduleRun) -> None:
+    """What the run pinned in the progress file: all of it the first time, else the changes."""
+    workspace, settings = run.workspace, run.workspace.settings
     if run.pinned_now:
         _say(
             f"Pinned in {_shown(workspace.progress_file)} for later runs: start "
@@ -411,10 +449,150 @@ def schedule(**options: Any) -> None:
             f"{settings.timezone}, formats {', '.join(settings.formats)}, output "
             f"{_shown(settings.output)}."
         )
-    elif workspace.changes:
+    elif workspace.changes and run.written:
         _say(f"Pinned in {_shown(workspace.progress_file)}: " + "; ".join(workspace.changes) + ".")
-    if options["strict"]:
-        require_no_miss(result)
+
+
+_PUSH_TARGET = [
+    click.option(
+        "--url",
+        metavar="URL",
+        help="The calendar collection to push to (pinned; with --create, the calendar home "
+        "to make it under) [default: pinned].",
+    ),
+    click.option(
+        "--user",
+        help="The user on the server (pinned). The password comes from PLAN2CAL_PASSWORD, "
+        "~/.netrc or the keyring, never from the command line.",
+    ),
+    click.option(
+        "--ca-cert",
+        type=_Path(exists=True, dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="Trust this certificate authority (PEM) for the server's TLS certificate "
+        "(pinned) [default: the system's authorities].",
+    ),
+]
+
+
+@cli.command()
+@_with_options(_PLAN + _SETTINGS + _PUSH_TARGET)
+@click.option(
+    "--create",
+    metavar="NAME",
+    help="Make a calendar called NAME under --url (a calendar home) and push to it.",
+)
+@click.option("--force", is_flag=True, help="Overwrite events someone edited on the server.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="List what would be created, updated, deleted and in conflict; change nothing.",
+)
+@_with_options([_TOMBSTONE_DAYS])
+def push(**options: Any) -> None:
+    """Schedule PLAN as schedule does and push its events into a CalDAV calendar.
+
+    Each event is one resource in the calendar collection, updated in place after a slip;
+    events the plan no longer has are deleted, events plan2cal did not write are never
+    touched, and an event someone edited on the server is left alone (and reported) unless
+    --force. The files of the pinned formats are written first, as by schedule.
+
+    The URL, the user and the CA file are pinned in the progress file, so the next push needs
+    no options, and every later plan2cal schedule pushes there too (--no-push skips it). The
+    password comes from PLAN2CAL_PASSWORD, ~/.netrc (machine HOST login USER password …) or
+    the keyring (service plan2cal:HOST), and is never written anywhere.
+
+    \b
+    Example:
+      PLAN2CAL_PASSWORD=… plan2cal push plans/ai-pm-transition.yaml \\
+          --url https://cal.example.org/dav/calendars/alice/roadmap/ --user alice
+      plan2cal push plans/ai-pm-transition.yaml --url http://127.0.0.1:5232/alice/ \\
+          --user alice --create "AI PM roadmap"
+      plan2cal push plans/ai-pm-transition.yaml --dry-run
+    """
+    if options["create"] is not None and options["url"] is None:
+        raise click.UsageError("--create needs --url: the calendar home to make it under")
+    with _progress_bar() as bar:
+        run = run_schedule(
+            options["plan_file"],
+            _run_options(options, push=True),
+            _environment(options),
+            tombstone_days=options["tombstone_days"],
+            horizon_years=options["horizon_years"],
+            push=PushRequest(
+                create=options["create"],
+                force=options["force"],
+                dry_run=options["dry_run"],
+                on_progress=bar,
+            ),
+        )
+    _notes(run.workspace, writes=run.written)
+    result = run.pushed
+    if result is not None and result.dry_run:
+        for label, changes in (
+            ("create", result.created),
+            ("update", result.updated),
+            ("delete", result.deleted),
+        ):
+            for change in changes:
+                _say(f"  would {label}: {change.summary}")
+        for conflict in result.conflicts:
+            _say(f"  conflict: {conflict.summary}: {conflict.reason}")
+    _pinned(run)
+    _push_report(run)
+
+
+def _push_report(run: ScheduleRun) -> None:
+    """The push's summary line, what it pinned, and its error last (exit code 7)."""
+    if run.pushed is not None:
+        _say(run.pushed.summary())
+    if run.push_pinned and run.workspace.progress.settings.push is None:
+        target = run.workspace.pinned.push
+        assert target is not None
+        who = f" as {target.user}" if target.user else ""
+        _say(
+            f"Pinned in {_shown(run.workspace.progress_file)}: push to {target.url}{who}; "
+            "plan2cal push and plan2cal schedule push there from now on (--no-push skips it)."
+        )
+    if run.push_error is not None:
+        raise run.push_error
+    if run.pushed is not None:
+        error = run.pushed.conflict_error()
+        if error is not None:
+            raise error
+
+
+class _ProgressBar:
+    """The push's progress on stderr, only when stderr is a terminal (never in a pipe)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if total == 0 or not sys.stderr.isatty():
+                return
+            self._bar = click.progressbar(
+                length=total, label="Pushing", file=sys.stderr, show_pos=True
+            )
+            self._bar.__enter__()
+        self._bar.update(done - self._shown)
+        self._shown = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[_ProgressBar]:
+    bar = _ProgressBar()
+    try:
+        yield bar
+    finally:
+        bar.close()
 
 
 @cli.command()

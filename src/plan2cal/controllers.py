@@ -8,16 +8,24 @@ click here, and no clock: today, now and this machine's zone come in as argument
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from plan2cal.durations import duration_text
-from plan2cal.errors import MissedDatesError, OutputError, UsageError
+from plan2cal.errors import (
+    MissedDatesError,
+    OutputError,
+    Plan2CalError,
+    PublishError,
+    UsageError,
+)
 from plan2cal.export.formats import FORMATS
 from plan2cal.export.revisions import State, load_state, rebaseline, state_bytes, state_path
 from plan2cal.files import FileWrite, commit, recover, remove_stale_temporaries
@@ -29,6 +37,7 @@ from plan2cal.outputs import OutputRequest, Outputs, output_paths, render_output
 from plan2cal.progress import (
     BudgetChange,
     Progress,
+    PushTarget,
     Settings,
     check_task_id,
     load_progress,
@@ -38,6 +47,15 @@ from plan2cal.progress import (
     with_log,
     with_settings,
     without_last,
+)
+from plan2cal.publish import (
+    Connection,
+    PushResult,
+    check_calendar,
+    find_credentials,
+    make_calendar,
+    push_events,
+    push_state_path,
 )
 from plan2cal.report import NominalView
 from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
@@ -57,6 +75,9 @@ class Environment:
     fallback_zone: str = "UTC"
     lock_timeout: float = 60.0
     on_wait: Callable[[Path], None] | None = None
+    # Where a push finds its password (publish/credentials.py): never the command line.
+    environ: Mapping[str, str] = field(default_factory=dict)
+    netrc_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +91,19 @@ class RunOptions:
     output: Path | None = None
     jira_keys: Path | None = None
     progress_file: Path | None = None
+    push_url: str | None = None
+    push_user: str | None = None
+    ca_cert: Path | None = None
+    push: bool | None = None  # push after writing: True, False, or None for "if pinned"
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """The calendar a push keeps in step, settled: its URL, the user and a private CA."""
+
+    url: str
+    user: str | None = None
+    ca_cert: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +117,7 @@ class RunSettings:
     output: Path
     jira_keys: Path | None
     effort_basis: float  # the weekly hours that size the tasks without hours (DESIGN §4 rule 1)
+    push: PushSettings | None = None  # where a push goes: the command line's, else the pinned
 
 
 @dataclass(frozen=True)
@@ -275,6 +310,7 @@ def settle(
     jira_keys = options.jira_keys or pinned_keys
     change("jira keys", pinned_keys, jira_keys)
 
+    push = _push_settings(pinned.push, options, folder)
     basis = defaults.hours_per_week or budget[0].hours_per_week
     settings = RunSettings(
         start=start,
@@ -284,6 +320,7 @@ def settle(
         output=output,
         jira_keys=jira_keys,
         effort_basis=basis,
+        push=push,
     )
     to_pin = Settings(
         start=start,
@@ -292,8 +329,40 @@ def settle(
         formats=list(formats),
         output=_to_pin(folder, output),
         jira_keys=_to_pin(folder, jira_keys) if jira_keys else None,
+        # The push target is pinned by a run that pushes to it (run_schedule), once the
+        # server has answered that it is a calendar: a mistyped URL is never remembered.
+        push=pinned.push,
     )
     return settings, to_pin, changes, notes
+
+
+def _push_settings(
+    pinned: PushTarget | None, options: RunOptions, folder: Path
+) -> PushSettings | None:
+    """The push target: the command line's URL, user and CA, else the pinned ones. A URL on
+    another host than the pinned one takes nothing else from the pin (another server's user
+    or certificate authority would be wrong there)."""
+    url = options.push_url or (pinned.url if pinned else None)
+    if url is None:
+        return None
+    same_host = pinned is not None and urlsplit(pinned.url).netloc == urlsplit(url).netloc
+    kept = pinned if same_host else None
+    user = options.push_user or (kept.user if kept else None)
+    ca_cert = options.ca_cert or (_from_pin(folder, kept.ca_cert) if kept else None)
+    return PushSettings(url, user, ca_cert)
+
+
+def _push_pin(push: PushSettings, folder: Path) -> PushTarget:
+    """The push target as the progress file keeps it; a URL with a password is refused
+    before this (publish/credentials.py), and the CA path is made relative to ``folder``."""
+    try:
+        return PushTarget(
+            url=push.url,
+            user=push.user,
+            ca_cert=_to_pin(folder, push.ca_cert) if push.ca_cert else None,
+        )
+    except ValueError as exc:
+        raise UsageError(f"cannot push there: {exc}") from None
 
 
 def _hours(value: float | None) -> str | None:
@@ -346,7 +415,8 @@ def writing_workspace(
         with _locked(locks, env):
             # Every file any format writes: a killed run may have used other formats.
             targets = output_paths(workspace.plan.plan, FORMATS, output)
-            recover(workspace.journal_path, [*targets, workspace.progress_file])
+            push_state = push_state_path(output, workspace.plan.plan)
+            recover(workspace.journal_path, [*targets, workspace.progress_file, push_state])
             yield workspace
 
 
@@ -370,8 +440,19 @@ def _refuse_to_overwrite_inputs(workspace: Workspace, targets: Sequence[Path]) -
 
 
 @dataclass(frozen=True)
+class PushRequest:
+    """How a push goes, beyond the pinned target: what ``push`` is told on its command line."""
+
+    create: str | None = None  # make a calendar of this name under the URL (a calendar home)
+    force: bool = False  # overwrite or delete events edited on the server
+    dry_run: bool = False  # read the server, change nothing anywhere
+    on_progress: Callable[[int, int], None] | None = None
+    connection: Connection | None = None  # timeouts, retries, workers: the defaults if None
+
+
+@dataclass(frozen=True)
 class ScheduleRun:
-    """What ``schedule`` did."""
+    """What ``schedule`` (or ``push``) did."""
 
     workspace: Workspace
     schedule: Schedule
@@ -379,6 +460,10 @@ class ScheduleRun:
     previous: State | None
     nominal: NominalView | None = None
     pinned_now: bool = False  # True when this run pinned the settings for the first time
+    pushed: PushResult | None = None  # what the push did, when the run pushed
+    push_error: Plan2CalError | None = None  # why the push failed, after the files were written
+    push_pinned: bool = False  # True when this run pinned a new push target
+    written: bool = True  # False for a dry run
 
 
 def run_schedule(
@@ -388,10 +473,20 @@ def run_schedule(
     *,
     tombstone_days: int = 30,
     horizon_years: int = 30,
+    push: PushRequest | None = None,
 ) -> ScheduleRun:
-    """Schedule the plan and write every output of the pinned formats in one transaction."""
+    """Schedule the plan and write every output of the pinned formats in one transaction;
+    then push the calendar's events when the run pushes.
+
+    A run pushes when ``options.push`` says so, or, with ``options.push`` None, when a push
+    target is pinned. A new target is checked (and with ``push.create`` made) before anything
+    is written, so that a URL that is no calendar is never pinned; a push that fails after the
+    files were written is returned in ``push_error``, for the caller to report after them.
+    """
+    request = push or PushRequest()
     with writing_workspace(plan_file, options, env) as workspace:
         settings = workspace.settings
+        workspace, target, connection, failed = _push_target(workspace, options, request, env)
         _refuse_to_overwrite_inputs(
             workspace, output_paths(workspace.plan.plan, settings.formats, settings.output)
         )
@@ -410,24 +505,123 @@ def run_schedule(
             schedule,
             previous,
             OutputRequest(
-                formats=workspace.settings.formats,
-                folder=workspace.settings.output,
+                formats=settings.formats,
+                folder=settings.output,
                 now=env.now,
                 tombstone_days=tombstone_days,
-                jira_keys=workspace.settings.jira_keys,
+                jira_keys=settings.jira_keys,
                 progress=progress_write,
+                events=target is not None,
             ),
         )
-        write_outputs(outputs, workspace.journal_path)
+        if not request.dry_run:
+            write_outputs(outputs, workspace.journal_path)
+        pushed: PushResult | None = None
+        if target is not None:
+            assert outputs.resources is not None and connection is not None
+            try:
+                pushed = push_events(
+                    target.url,
+                    outputs.resources,
+                    plan_id=workspace.plan.plan,
+                    state_file=push_state_path(settings.output, workspace.plan.plan),
+                    connection=connection,
+                    force=request.force,
+                    dry_run=request.dry_run,
+                    on_progress=request.on_progress,
+                )
+            except PublishError as exc:
+                if request.dry_run:
+                    raise
+                failed = exc  # the files are written: the caller reports them, then this
     nominal = nominal_fit(workspace, schedule, horizon_years) if previous is None else None
+    written = not request.dry_run
     return ScheduleRun(
         workspace,
         schedule,
         outputs,
         previous,
         nominal,
-        pinned_now=workspace.progress.settings.is_empty,
+        pinned_now=workspace.progress.settings.is_empty and written,
+        pushed=pushed,
+        push_error=failed,
+        push_pinned=written and workspace.pinned.push != workspace.progress.settings.push,
+        written=written,
     )
+
+
+def _push_target(
+    workspace: Workspace, options: RunOptions, request: PushRequest, env: Environment
+) -> tuple[Workspace, PushSettings | None, Connection | None, Plan2CalError | None]:
+    """Where this run pushes (None when it does not), connected, and the workspace with the
+    target to pin; a run asked to push with no target anywhere is a usage error.
+
+    For the pinned target, a problem found before any request (no password anywhere) is
+    returned rather than raised: the files are written all the same, and the caller reports it
+    after them, as a push that failed.
+    """
+    settings = workspace.settings
+    pushing = options.push if options.push is not None else settings.push is not None
+    if not pushing:
+        return workspace, None, None, None
+    target = settings.push
+    if target is None:
+        raise UsageError(
+            "there is no calendar to push to yet: give its URL once, e.g. plan2cal push "
+            f"{workspace.plan_file} --url https://cal.example.org/dav/calendars/me/roadmap/"
+        )
+    folder = workspace.progress_file.parent
+    known = _push_pin(target, folder) == workspace.pinned.push and request.create is None
+    try:
+        connection, target = _connect(target, request, env, check=not known)
+    except Plan2CalError as exc:
+        if not known or request.dry_run:
+            raise
+        return workspace, None, None, exc
+    new_pin = _push_pin(target, folder)
+    if new_pin != workspace.pinned.push:
+        workspace = dataclasses.replace(
+            workspace,
+            pinned=workspace.pinned.model_copy(update={"push": new_pin}),
+            changes=(*workspace.changes, *_push_changes(workspace.pinned.push, new_pin)),
+        )
+    return workspace, target, connection, None
+
+
+def _connect(
+    target: PushSettings, request: PushRequest, env: Environment, *, check: bool
+) -> tuple[Connection, PushSettings]:
+    """The connection to the push target, with its credentials; with ``request.create`` the
+    calendar made first (its URL replaces the calendar home's). With ``check`` (a target not
+    pinned yet) the server is asked whether it is a calendar, so that a wrong URL or password
+    stops the run before any file is written or the target is pinned."""
+    credentials = find_credentials(
+        target.url, target.user, environ=env.environ, netrc_file=env.netrc_file
+    )
+    base = request.connection or Connection()
+    connection = dataclasses.replace(base, credentials=credentials, ca_file=target.ca_cert)
+    if request.create is not None:
+        if request.dry_run:
+            raise UsageError("--create makes a calendar: it cannot be part of a dry run")
+        url = make_calendar(target.url, request.create, connection)
+        return connection, dataclasses.replace(target, url=url)
+    if check:
+        check_calendar(target.url, connection)
+    return connection, target
+
+
+def _push_changes(before: PushTarget | None, after: PushTarget) -> list[str]:
+    """The lines saying what a new push target changed in the pin."""
+    if before is None:
+        return []
+    lines = []
+    if before.url != after.url:
+        lines.append(f"push to: {before.url} → {after.url}")
+    if before.user != after.user:
+        lines.append(f"push user: {before.user or 'none'} → {after.user or 'none'}")
+    if before.ca_cert != after.ca_cert:
+        lines.append(f"push CA: {before.ca_cert or 'the system'} → {after.ca_cert or 'the system'}")
+    return lines
 
 
 def nominal_fit(

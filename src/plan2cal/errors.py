@@ -1,7 +1,8 @@
 """One error hierarchy: each class carries the exit code the command line returns for it.
 
 The codes are those of DESIGN §7 and the README's table: 2 usage, 3 invalid input, 4 cannot be
-scheduled, 5 a damaged progress or state file, 6 an output that cannot be written.
+scheduled, 5 a damaged progress or state file, 6 an output that cannot be written, 7 a calendar
+server refused or failed (its kinds are in ``publish/errors.py``).
 """
 
 from __future__ import annotations
@@ -48,3 +49,12 @@ class OutputError(Plan2CalError):
     held too long. Nothing else was changed (exit code 6)."""
 
     exit_code = 6
+
+
+class PublishError(Plan2CalError):
+    """A calendar server refused or failed: a wrong password, a URL that is no calendar, a
+    certificate that cannot be verified, a server that stopped answering, or events edited
+    there that a push did not overwrite. What was confirmed is recorded and the next push
+    resumes from there (exit code 7)."""
+
+    exit_code = 7

@@ -1,11 +1,12 @@
 """Writing output files as one transaction: every file is replaced, or none is (DESIGN §8).
 
 Each file is written to a temporary file beside its target and fsynced; only when all of them are
-written are they renamed into place, in the order given (callers put the state file last). A rename
-that fails half way puts back every file already renamed, from a hard link of the old file taken
-beforehand. A run killed with ``kill -9`` while renaming is finished by the next run: a journal,
-written before the first rename and removed after the last, lists the renames, and ``recover``
-rolls it forward.
+written are they renamed into place, in the order given (callers put the state file last). Files
+to remove (the events a vdir no longer has) go after the renames, each kept as a hard link until
+the end. A rename or removal that fails half way puts back every file already renamed or removed,
+from a hard link of the old file taken beforehand. A run killed with ``kill -9`` while renaming
+is finished by the next run: a journal, written before the first rename and removed after the
+last, lists the renames and removals, and ``recover`` rolls it forward.
 
 Names on disk, beside each target ``out/x.ics``:
 
@@ -61,7 +62,7 @@ class _Entry:
 
     shown: Path  # the path as the caller gave it, for messages
     target: Path  # the same path with symbolic links resolved: the file that is replaced
-    temporary: Path
+    temporary: Path | None  # None: the target is removed, not replaced
     backup: Path | None  # None: the target did not exist (or a single file needs no backup)
 
 
@@ -70,21 +71,40 @@ def write_atomic(path: Path, data: bytes) -> None:
     commit([FileWrite(path, data)])
 
 
-def commit(writes: Sequence[FileWrite], *, journal: Path | None = None) -> None:
-    """Replace every file of ``writes`` with its new content, or none of them.
+def commit(
+    writes: Sequence[FileWrite],
+    *,
+    removals: Sequence[Path] = (),
+    journal: Path | None = None,
+) -> None:
+    """Replace every file of ``writes`` with its new content and remove every file of
+    ``removals``, or do none of it.
 
-    The files are renamed into place in the order given. A failure raises ``OutputError`` naming
-    the path that failed and why, and leaves every target as it was, with no temporary file
-    beside it. With more than one file and a ``journal`` path, a run killed while renaming is
-    finished by ``recover(journal)`` in the next run; without one, such a run can leave some files
-    new and others old.
+    The files are renamed into place in the order given, then the removals are made (a vdir
+    drops the events a plan no longer has). A failure raises ``OutputError`` naming the path
+    that failed and why, and leaves every target as it was, with no temporary file beside it: a
+    removed file comes back from the hard link kept of it. With more than one change and a
+    ``journal`` path, a run killed while renaming is finished by ``recover(journal)`` in the
+    next run; without one, such a run can leave some files new and others old. A removal of a
+    file that does not exist is already done; a symbolic link to be removed is removed itself,
+    not the file it points to.
     """
     targets = [Path(os.path.realpath(write.path)) for write in writes]
-    if len(set(targets)) != len(targets):
-        raise ValueError(f"a transaction writes a file twice: {[str(w.path) for w in writes]}")
-    if not writes:
+    # A removal resolves the folder but not the name: the link goes, not what it points to.
+    gone = [Path(os.path.realpath(path.parent)) / path.name for path in removals]
+    if len(set(targets + gone)) != len(targets) + len(gone):
+        raise ValueError(
+            "a transaction writes a file twice, or writes and removes it: "
+            f"{[str(w.path) for w in writes] + [str(path) for path in removals]}"
+        )
+    removing = [
+        (path, target)
+        for path, target in zip(removals, gone, strict=True)
+        if _existing_file(path, target, follow=False) is not None
+    ]
+    if not writes and not removing:
         return
-    several = len(writes) > 1
+    several = len(writes) + len(removing) > 1
     if not several:
         journal = None  # one rename is atomic by itself
     elif journal is not None and (_exists(journal) or _exists(_rollback_journal(journal))):
@@ -92,7 +112,8 @@ def commit(writes: Sequence[FileWrite], *, journal: Path | None = None) -> None:
     created_folders: list[Path] = []
     entries: list[_Entry] = []
     intent: Path | None = None
-    current = writes[0].path  # the path the step under way is for, to name it in an error
+    # The path the step under way is for, to name it in an error.
+    current = writes[0].path if writes else removing[0][0]
     try:
         statuses = []
         for write, target in zip(writes, targets, strict=True):
@@ -102,14 +123,18 @@ def commit(writes: Sequence[FileWrite], *, journal: Path | None = None) -> None:
             statuses.append(status)
             backup = _sibling(target, BACKUP_SUFFIX) if several and status else None
             entries.append(_Entry(current, target, _sibling(target, TEMPORARY_SUFFIX), backup))
+        for path, target in removing:
+            backup = _sibling(target, BACKUP_SUFFIX) if several else None
+            entries.append(_Entry(path, target, None, backup))
         if journal is not None:
             # Listed before they exist: a run killed from here on leaves nothing unnamed.
             current = journal
             created_folders += _make_folder(current, journal.parent)
             intent = _sibling(journal, TEMPORARY_SUFFIX)
             _create(intent, _journal_bytes(entries), mode_of=None, sync=False)
-        for entry, write, status in zip(entries, writes, statuses, strict=True):
+        for entry, write, status in zip(entries, writes, statuses, strict=False):
             current = entry.shown
+            assert entry.temporary is not None  # the entries of writes come first
             _create(entry.temporary, write.data, mode_of=status, sync=True)
         for entry in entries:
             current = entry.shown
@@ -133,7 +158,11 @@ def commit(writes: Sequence[FileWrite], *, journal: Path | None = None) -> None:
     renamed = 0
     try:
         for entry in entries:
-            os.replace(entry.temporary, entry.target)
+            if entry.temporary is None:
+                with contextlib.suppress(FileNotFoundError):  # removed meanwhile: done
+                    os.unlink(entry.target)
+            else:
+                os.replace(entry.temporary, entry.target)
             renamed += 1
     except BaseException as exc:
         if journal is not None:
@@ -145,7 +174,12 @@ def commit(writes: Sequence[FileWrite], *, journal: Path | None = None) -> None:
             _remove(_rollback_journal(journal), journal)
         if not isinstance(exc, OSError):
             raise
-        message = _cannot_write(entries[min(renamed, len(entries) - 1)].shown, exc)
+        failed = entries[min(renamed, len(entries) - 1)]
+        message = (
+            _cannot_write(failed.shown, exc)
+            if failed.temporary is not None
+            else f"cannot remove {failed.shown}: {exc.strerror or exc}"
+        )
         if problems:
             message += f"; putting back what was replaced failed too: {'; '.join(problems)}"
             if journal is not None:
@@ -191,14 +225,17 @@ def recover(journal: Path, targets: Iterable[Path] = ()) -> None:
     if _exists(journal):
         entries = _read_journal(journal)
         for entry in entries:
-            if _exists(entry.temporary):
-                try:
+            try:
+                if entry.temporary is None:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.target)
+                elif _exists(entry.temporary):
                     os.replace(entry.temporary, entry.target)
-                except OSError as exc:
-                    raise OutputError(
-                        f"cannot finish the interrupted run of {journal}: "
-                        f"{_cannot_write(entry.target, exc)}"
-                    ) from None
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot finish the interrupted run of {journal}: "
+                    f"{_cannot_write(entry.target, exc)}"
+                ) from None
         for folder in sorted({entry.target.parent for entry in entries}):
             _sync_folder(folder)
         listed += [entry.target for entry in entries]
@@ -262,18 +299,22 @@ def _make_folder(shown: Path, folder: Path) -> list[Path]:
     return created
 
 
-def _existing_file(shown: Path, target: Path) -> os.stat_result | None:
-    """The target's status if it is a file; fail on a folder or a device in its place."""
+def _existing_file(shown: Path, target: Path, *, follow: bool = True) -> os.stat_result | None:
+    """The target's status if it is a file; fail on a folder or a device in its place.
+
+    With ``follow=False`` (a file to remove) a symbolic link is a file too: it is what goes.
+    """
+    verb = "write" if follow else "remove"
     try:
-        status = target.stat()
+        status = target.stat() if follow else target.lstat()
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise OutputError(_cannot_write(shown, exc)) from None
+        raise OutputError(f"cannot {verb} {shown}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(status.st_mode):
-        raise OutputError(f"cannot write {shown}: a folder is in the way")
-    if not stat.S_ISREG(status.st_mode):
-        raise OutputError(f"cannot write {shown}: it is not a regular file")
+        raise OutputError(f"cannot {verb} {shown}: a folder is in the way")
+    if not (stat.S_ISREG(status.st_mode) or (not follow and stat.S_ISLNK(status.st_mode))):
+        raise OutputError(f"cannot {verb} {shown}: it is not a regular file")
     return status
 
 
@@ -335,7 +376,11 @@ def _roll_back(entries: Sequence[_Entry], replaced: int | None = None) -> list[s
         try:
             if entry.backup is not None and _exists(entry.backup):
                 os.replace(entry.backup, entry.target)
-            elif entry.backup is None and not _exists(entry.temporary):
+            elif (
+                entry.backup is None
+                and entry.temporary is not None
+                and not _exists(entry.temporary)
+            ):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.target)
         except OSError as exc:
@@ -354,7 +399,7 @@ def _journal_bytes(entries: Sequence[_Entry]) -> bytes:
     listing = [
         {
             "target": os.fsdecode(entry.target),
-            "temporary": os.fsdecode(entry.temporary),
+            "temporary": None if entry.temporary is None else os.fsdecode(entry.temporary),
             "backup": None if entry.backup is None else os.fsdecode(entry.backup),
         }
         for entry in entries
@@ -371,7 +416,8 @@ def _read_journal(journal: Path) -> list[_Entry]:
         entries = []
         for item in document["renames"]:
             target = Path(item["target"])
-            temporary = Path(item["temporary"])
+            # No temporary: the target is removed.
+            temporary = None if item["temporary"] is None else Path(item["temporary"])
             backup = None if item["backup"] is None else Path(item["backup"])
             for own, suffix in ((temporary, TEMPORARY_SUFFIX), (backup, BACKUP_SUFFIX)):
                 if own is not None and (

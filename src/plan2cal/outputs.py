@@ -1,9 +1,10 @@
 """One run, one transaction (DESIGN §8): render every output into memory, then write them all.
 
 ``render_outputs`` turns a schedule into the bytes of each file the run writes — the .ics,
-each tracker file, the progress file when its pinned settings changed, and the state, last —
-and says what each holds. ``write_outputs`` hands them to ``files.commit``, which renames them
-into place only when every one was written, so a failed run leaves every file as it was.
+each tracker file, the vdir folder's event files (and the files it drops), the progress file
+when its pinned settings changed, and the state, last — and says what each holds.
+``write_outputs`` hands them to ``files.commit``, which renames them into place only when every
+one was written, so a failed run leaves every file as it was.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from plan2cal.export.revisions import (
     state_path,
 )
 from plan2cal.files import FileWrite, commit
+from plan2cal.publish.resources import Resource, calendar_resources
+from plan2cal.publish.vdir import vdir_changes
 from plan2cal.schedule import Schedule
+
+VDIR = "vdir"  # the format name of the vdir folder (publish/vdir.py)
 
 
 @dataclass(frozen=True)
@@ -59,14 +64,32 @@ class TableFiles:
 
 
 @dataclass(frozen=True)
+class VdirFolder:
+    """The vdir a run writes: one ``<uid>.ics`` per live event, for vdirsyncer and khal."""
+
+    folder: Path
+    written: int  # files new or rewritten
+    removed: int  # files of events the plan no longer has
+    unchanged: int  # files left as they were, so that syncing tools see no change
+
+
+@dataclass(frozen=True)
 class Outputs:
-    """Everything a run writes, rendered; ``writes`` is in the order of writing, state last."""
+    """Everything a run writes, rendered; ``writes`` is in the order of writing, state last,
+    and ``removals`` are the vdir files to delete in the same transaction.
+
+    ``resources`` are the run's events as one calendar object each (cancelled ones without
+    bytes), when the calendar was rendered: what a push sends.
+    """
 
     writes: tuple[FileWrite, ...]
     state: State
     calendar: CalendarFile | None = None
     tables: tuple[TableFiles, ...] = ()
     progress: Path | None = None
+    removals: tuple[Path, ...] = ()
+    vdir: VdirFolder | None = None
+    resources: tuple[Resource, ...] | None = None
 
     @property
     def paths(self) -> list[Path]:
@@ -85,35 +108,53 @@ class OutputRequest:
     jira_keys: Path | None = None
     progress: FileWrite | None = None  # the progress file, when the run pins new settings
     extra: Sequence[FileWrite] = field(default_factory=tuple)
+    events: bool = False  # the run pushes: render the calendar's events even without ics
+
+
+def vdir_folder(folder: Path, plan_id: str) -> Path:
+    """The vdir of a plan in the output folder: ``<output>/<plan>.vdir/``."""
+    return folder / f"{plan_id}.{VDIR}"
 
 
 def output_paths(plan_id: str, formats: Sequence[str], folder: Path) -> list[Path]:
-    """The files the formats write for a plan, the state last: to lock and clean them."""
+    """The files the formats write for a plan, the state last: to lock and clean them (the
+    vdir's files change from run to run; its folder is named)."""
     paths = [folder / f"{plan_id}.ics"] if "ics" in formats else []
     for name in formats:
         if name in TABLE_FORMATS:
             paths += [folder / f"{plan_id}.{suffix}" for suffix in TABLE_FORMATS[name].suffixes]
+    if VDIR in formats:
+        paths.append(vdir_folder(folder, plan_id))
     return [*paths, state_path(folder, plan_id)]
 
 
 def render_outputs(schedule: Schedule, previous: State | None, request: OutputRequest) -> Outputs:
     """The bytes of every file the run writes, each named, the state last.
 
-    With ``ics`` among the formats, the calendar's events are compared with ``previous`` for
-    their SEQUENCE, LAST-MODIFIED and tombstones. Without it, the state keeps the events the
-    last calendar had, so that a tracker export never moves the calendar's revisions.
+    With ``ics`` or ``vdir`` among the formats, or ``request.events`` (a push), the calendar's
+    events are compared with ``previous`` for their SEQUENCE, LAST-MODIFIED and tombstones,
+    and the state records them: the .ics, the vdir and a calendar server all carry the same
+    revisions. Otherwise the state keeps the events the last calendar had, so that a tracker
+    export never moves the calendar's revisions.
     """
     writes: list[FileWrite] = []
+    removals: tuple[Path, ...] = ()
     calendar: CalendarFile | None = None
+    vdir: VdirFolder | None = None
+    resources: tuple[Resource, ...] | None = None
     folder = request.folder
-    if "ics" in request.formats:
+    if "ics" in request.formats or VDIR in request.formats or request.events:
         revisions = revise(
             previous, schedule, calendar_events(schedule), request.now, request.tombstone_days
         )
-        data = ics_bytes(schedule, request.now, revisions.revisions, revisions.events)
-        path = folder / f"{schedule.plan}.ics"
-        writes.append(FileWrite(path, data))
-        calendar = _calendar_file(path, data, schedule, revisions)
+        if "ics" in request.formats:
+            data = ics_bytes(schedule, request.now, revisions.revisions, revisions.events)
+            path = folder / f"{schedule.plan}.ics"
+            writes.append(FileWrite(path, data))
+            calendar = _calendar_file(path, data, schedule, revisions)
+        resources = tuple(
+            calendar_resources(schedule.plan, revisions.events, revisions.revisions, request.now)
+        )
         state = revisions.state
     else:
         state = _without_calendar(previous, schedule)
@@ -128,6 +169,14 @@ def render_outputs(schedule: Schedule, previous: State | None, request: OutputRe
             FileWrite(path, data) for path, data in zip(paths, rendered.files.values(), strict=True)
         ]
         tables.append(TableFiles(name, paths, tuple(rendered.settings)))
+    if VDIR in request.formats:
+        assert resources is not None
+        changes = vdir_changes(vdir_folder(folder, schedule.plan), resources, schedule.plan)
+        writes += changes.writes
+        removals = changes.removals
+        vdir = VdirFolder(
+            changes.folder, len(changes.writes), len(changes.removals), changes.unchanged
+        )
     writes += request.extra
     if request.progress is not None:
         writes.append(request.progress)
@@ -140,12 +189,16 @@ def render_outputs(schedule: Schedule, previous: State | None, request: OutputRe
         calendar=calendar,
         tables=tuple(tables),
         progress=request.progress.path if request.progress else None,
+        removals=removals,
+        vdir=vdir,
+        resources=resources,
     )
 
 
 def write_outputs(outputs: Outputs, journal: Path) -> None:
-    """Write every rendered file, or none (``files.commit``); raises OutputError naming a path."""
-    commit(outputs.writes, journal=journal)
+    """Write every rendered file and make every removal, or none (``files.commit``); raises
+    OutputError naming a path."""
+    commit(outputs.writes, removals=outputs.removals, journal=journal)
 
 
 def _calendar_file(

@@ -10,6 +10,7 @@ The file sits beside the plan as ``<plan stem>.progress.yaml``::
         - {from: 2026-12-07, hours_per_week: 10}
       formats: [ics]
       output: ../out
+      push: {url: "https://cal.example.org/dav/alice/roadmap/", user: alice}
     tasks:
       google-pm-certificate:
         log:
@@ -212,6 +213,40 @@ class BudgetChange(StrictModel):
     hours_per_week: WeeklyHours
 
 
+def _calendar_url(value: str) -> str:
+    # The URL is printed in every push summary and sent in every request: no spaces or control
+    # characters, no password (it would sit in this file in clear), a sane length.
+    if len(value) > _LONGEST_URL:
+        raise ValueError(f"a calendar URL of {len(value)} characters is too long")
+    if not re.fullmatch(r"https?://[^\s/@?#]+(/[^\s?#]*)?", value) or any(
+        ord(char) < 32 or ord(char) == 127 for char in value
+    ):
+        raise ValueError(
+            f"{value!r} is not a calendar URL: write https://host/path/ without a user or a "
+            "password"
+        )
+    return value
+
+
+def _user_name(value: str) -> str:
+    if not value or len(value) > _LONGEST_USER or any(ord(char) < 32 for char in value):
+        raise ValueError(f"{value!r} is not a user name")
+    return value
+
+
+_LONGEST_URL = 2000
+_LONGEST_USER = 256
+
+
+class PushTarget(StrictModel):
+    """The calendar ``push`` keeps in step: its collection URL, the user, and the certificate
+    authority to trust (a file, relative to the progress file's folder). Never a password."""
+
+    url: Annotated[str, AfterValidator(_calendar_url)]
+    user: Annotated[str, AfterValidator(_user_name)] | None = None
+    ca_cert: PinnedPath | None = None
+
+
 class Settings(StrictModel):
     """What the first run that wrote outputs pinned, so every later command agrees with it.
 
@@ -224,6 +259,7 @@ class Settings(StrictModel):
     formats: list[Annotated[str, Field(pattern=r"^[a-z]+$")]] = Field(default_factory=list)
     output: PinnedPath | None = None
     jira_keys: PinnedPath | None = None
+    push: PushTarget | None = None  # set by the first push; schedule then pushes too
 
     @field_validator("budget")
     @classmethod
@@ -503,6 +539,8 @@ def _dump_settings(settings: Settings) -> dict[str, Any]:
         fields["output"] = settings.output
     if settings.jira_keys is not None:
         fields["jira_keys"] = settings.jira_keys
+    if settings.push is not None:
+        fields["push"] = _FlowMapping(settings.push.model_dump(exclude_none=True))
     return fields
 
 
@@ -636,6 +674,8 @@ def _siblings(section: Location, loc: Location) -> list[str]:
         # (field) is a Settings field; (budget, n, field) a BudgetChange field.
         if len(loc) == 1:
             return list(Settings.model_fields)
+        if loc[0] == "push":
+            return list(PushTarget.model_fields)
         return ["from", "hours_per_week"]
     # (task, field) is a TaskProgress field; (task, "log", n, field) a LogEntry field.
     model: type[BaseModel] = TaskProgress if len(loc) == 2 else LogEntry

@@ -94,4 +94,5 @@ TABLE_FORMATS: dict[str, Format] = {
     "msproject": Format((MSPROJECT_SUFFIX,), _msproject),
     "csv": _table(GENERIC),
 }
-FORMATS = ("ics", *TABLE_FORMATS)
+# "vdir" (one file per event, publish/vdir.py) is rendered by outputs.py with the .ics.
+FORMATS = ("ics", *TABLE_FORMATS, "vdir")

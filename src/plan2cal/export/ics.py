@@ -7,6 +7,9 @@ misread), METHOD:PUBLISH, milestones as transparent all-day events, and no calen
 An event's DTSTAMP is the time its content last changed (its LAST-MODIFIED from the state), so
 a rerun that changes nothing writes the same bytes and a feed's ETag changes only with the plan.
 
+``event_ics`` writes one event as its own calendar object resource (a CalDAV PUT, a vdir file),
+with the same event lines as the file.
+
 ``build_calendar`` returns icalendar objects. ``ics_bytes`` writes the same bytes much faster:
 it takes the calendar frame and every TEXT value from icalendar and only joins and folds the
 event lines itself. tests/test_ics.py checks the two agree byte for byte, except where
@@ -119,6 +122,29 @@ def ics_bytes(
     # Most lines are short ASCII and need no folding; test that inline, not in a call.
     body = "\r\n".join(line if len(line) < 75 and line.isascii() else fold(line) for line in lines)
     return (head + body + "\r\nEND:VCALENDAR" + tail).encode()
+
+
+def event_ics(
+    plan_id: str, data: EventData, dtstamp: dt.datetime, revision: Revision | None = None
+) -> bytes:
+    """One event as its own calendar object resource, for a CalDAV PUT or a vdir file.
+
+    VERSION, PRODID and CALSCALE, then the VEVENT exactly as ``ics_bytes`` writes it in the
+    file (same SEQUENCE, LAST-MODIFIED and DTSTAMP), and nothing else: RFC 4791 §4.1 allows no
+    METHOD in a calendar object resource, and the calendar-level NAME and polling hints belong
+    to the collection, not to each event.
+    """
+    namespace = escape_text(str(plan_namespace(plan_id)))
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:" + PRODID,
+        "CALSCALE:GREGORIAN",
+        *_event_lines(data, utc_value(dtstamp), namespace, revision),
+        "END:VCALENDAR",
+        "",
+    ]
+    return "\r\n".join(fold(line) for line in lines).encode()
 
 
 # Most events of a rerun share the few moments at which they last changed.
