@@ -390,9 +390,7 @@ def schedule(**options: Any) -> None:
             f"{_shown(settings.output)}."
         )
     elif workspace.changes:
-        _say(
-            f"Pinned in {_shown(workspace.progress_file)}: " + "; ".join(workspace.changes) + "."
-        )
+        _say(f"Pinned in {_shown(workspace.progress_file)}: " + "; ".join(workspace.changes) + ".")
 
 
 @cli.command()

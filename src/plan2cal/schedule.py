@@ -7,6 +7,7 @@ placed in the week's blocks, waits and lags, and what the past shows on a rerun.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import heapq
 import itertools
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from plan2cal.availability import WeekLoss
 from plan2cal.durations import QUANTUM, duration_text
 from plan2cal.errors import Plan2CalError, PlanError, UnschedulableError
 from plan2cal.graph import (
@@ -242,7 +244,8 @@ class Schedule:
     ``waits``: the spans of pure waits, in task file order. ``logged_days``: logged time shown
     as all-day notes, by day then task. ``misses``: every deadline and fixed milestone the
     schedule misses, in plan order (tasks and phases, then milestones); each also has a line
-    in ``warnings``.
+    in ``warnings``. ``losses``: each week from today on whose windows holidays, time off or
+    busy events took time from, in order, up to the end of the work.
     """
 
     plan: str
@@ -259,6 +262,7 @@ class Schedule:
     waits: tuple[WaitSpan, ...] = field(default=())
     logged_days: tuple[LoggedDay, ...] = field(default=())
     misses: tuple[Miss, ...] = field(default=())
+    losses: tuple[WeekLoss, ...] = field(default=())
 
     @property
     def end(self) -> dt.date:
@@ -499,6 +503,15 @@ def build_schedule(
     - except that when a task's rest is longer than the pattern's longest block, and so could
       never be placed whole, it is split anyway: a session of ``session.min`` now, and a
       last session shorter than ``session.min`` later.
+
+    **Availability.** Holidays, days off, hours off and busy events (``availability.blocked``)
+    remove capacity, one calendar week at a time (worktime.dated_work_blocks): a week they take
+    window time from is laid anew, its ordinary budget spread over the windows that remain, by
+    the pattern's rules, and what those cannot hold is lost to that week, not made up later,
+    so the plan slips as in life (``Schedule.losses`` says by how much). Sessions never touch a
+    blocked interval, nor fall on a holiday or a day off. The deadlines' conversion of work to
+    calendar time and the phases' nominal dates stay those of ordinary weeks: nominal dates
+    are calendar dates.
 
     **Waiting.** A link in ``after`` with a lag lets the work start at local midnight of the
     day the prerequisite ended plus the lag's days (a lag of 0: as soon as it ended). A
@@ -814,7 +827,12 @@ def build_schedule(
     for session in past:
         ordinals[session.task] = max(ordinals.get(session.task, 0), session.ordinal)
     minute = dt.timedelta(minutes=1)
-    blocks = dated_work_blocks(pattern, zone, today, horizon_end) if left_total else iter(())
+    losses: list[WeekLoss] = []
+    blocks = (
+        dated_work_blocks(pattern, zone, today, horizon_end, availability, losses)
+        if left_total
+        else iter(())
+    )
     for day, begin, length, next_length in _with_next_usable(blocks, smin):
         if pending and pending[0][0] <= begin:
             run_pending(begin)
@@ -878,7 +896,7 @@ def build_schedule(
         )
     run_pending(None)
     sessions.sort(key=lambda session: (session.start, session.task))
-    return _assemble(
+    schedule = _assemble(
         plan,
         _Run(
             availability=availability,
@@ -903,6 +921,7 @@ def build_schedule(
         logged_days,
         warnings,
     )
+    return dataclasses.replace(schedule, losses=tuple(losses)) if losses else schedule
 
 
 # The last day a schedule may reach. The day after it is still a date in every zone, so that
