@@ -601,12 +601,17 @@ class WeekLoss:
         return self.budget - self.placed
 
 
-def loss_lines(losses: Sequence[WeekLoss]) -> list[str]:
-    """One line per week that lost window time: what the budget lost, and to what."""
+def loss_lines(losses: Sequence[WeekLoss], limit: int | None = None) -> list[str]:
+    """One line per week that lost window time: what the budget lost, and to what; with a
+    ``limit``, the weeks that lost most of their budget, in date order, and a count of the rest."""
     if not losses:
         return []
     lines = ["Weeks with less time (holidays, time off, busy events):"]
-    for loss in losses:
+    shown = list(losses)
+    if limit is not None and len(shown) > limit:
+        worst = sorted(shown, key=lambda loss: (-loss.lost, loss.week))[:limit]
+        shown = sorted(worst, key=lambda loss: loss.week)
+    for loss in shown:
         taken = ", ".join(
             f"{label} {duration_text(minutes)}"
             for label, minutes in (
@@ -623,6 +628,12 @@ def loss_lines(losses: Sequence[WeekLoss]) -> list[str]:
             else f"nothing of {duration_text(loss.budget)} lost"
         )
         lines.append(f"  week of {loss.week.isoformat()}: {lost} (windows taken: {taken}){why}")
+    if len(shown) < len(losses):
+        lost_in_all = sum(loss.lost for loss in losses)
+        lines.append(
+            f"  … and {len(losses) - len(shown)} more weeks; {duration_text(lost_in_all)} lost "
+            "in all (plan2cal check lists every week)"
+        )
     return lines
 
 

@@ -224,6 +224,8 @@ class Settings(StrictModel):
     formats: list[Annotated[str, Field(pattern=r"^[a-z]+$")]] = Field(default_factory=list)
     output: PinnedPath | None = None
     jira_keys: PinnedPath | None = None
+    # Public holiday regions (DE-BE); None: never pinned, [] pinned as none.
+    holidays: list[Annotated[str, Field(max_length=60)]] | None = Field(None, max_length=20)
 
     @field_validator("budget")
     @classmethod
@@ -503,6 +505,8 @@ def _dump_settings(settings: Settings) -> dict[str, Any]:
         fields["output"] = settings.output
     if settings.jira_keys is not None:
         fields["jira_keys"] = settings.jira_keys
+    if settings.holidays is not None:
+        fields["holidays"] = _FlowList(settings.holidays)
     return fields
 
 
