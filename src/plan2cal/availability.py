@@ -251,11 +251,7 @@ def _components(text: str, shown: str) -> list[tuple[str, str, _Props]]:
     text = "\n" + text
 
     def line_at(position: int) -> int:
-        return (
-            text.count("\n", 1, position + 1)
-            + bisect.bisect_right(folds, position)
-            + (0 if position else 1)
-        )
+        return text.count("\n", 1, position) + 1 + bisect.bisect_right(folds, position)
 
     found: list[tuple[int, int, str]] = []  # (start, end, kind) of each component read
     nested: list[tuple[int, int]] = []  # subcomponents (VALARM): their properties are not its

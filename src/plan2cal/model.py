@@ -471,7 +471,7 @@ def check_holiday_region(country: str, subdiv: str | None) -> tuple[str, str | N
     if code is None:
         raise ValueError(
             f"unknown holiday country {quoted(country)}; use an ISO 3166 code such as DE or US"
-            + suggest(country.upper(), list(by_case))
+            + _code_hint(country.upper(), list(by_case))
         )
     if subdiv is None:
         return code, None
@@ -481,9 +481,22 @@ def check_holiday_region(country: str, subdiv: str | None) -> tuple[str, str | N
         known = ", ".join(regions[code][:40]) or "none"
         raise ValueError(
             f"{code} has no holiday subdivision {quoted(subdiv)}"
-            + (suggest(subdiv.upper(), list(subdivs)) or f"; it has {known}")
+            + (_code_hint(subdiv.upper(), list(subdivs)) or f"; it has {known}")
         )
     return code, found
+
+
+def _code_hint(code: str, codes: list[str]) -> str:
+    """A "did you mean" for a mistyped code: the closest, else those that start alike (two
+    letters are too short for a similarity score to find DE from DX)."""
+    hint = suggest(code, codes)
+    if hint or not code:
+        return hint
+    alike = [candidate for candidate in codes if candidate[:1] == code[:1]][:8]
+    if not alike:
+        return ""
+    names = ", ".join(quoted(candidate) for candidate in alike)
+    return f"; did you mean one of {names}?"
 
 
 def _region_from_text(value: object) -> object:
