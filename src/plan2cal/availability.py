@@ -15,8 +15,9 @@ import bisect
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -31,8 +32,10 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 DAY_MINUTES = 24 * 60
 # A busy calendar is read whole; a person's calendar of ten years is a few megabytes.
 MAX_BUSY_BYTES = 64 * 1024 * 1024
-# Recurring busy events are expanded this many days at a time, as the schedule reaches them.
+# Recurring busy events that never end are expanded this many days first, then twice as far
+# each time the schedule reaches the end; those that end are expanded whole, up to this year.
 EXPANSION_DAYS = 366
+LAST_EXPANDED_YEAR = 2200
 # Instances of one recurring calendar in one expansion step: a minutely RRULE must fail, not
 # fill the memory.
 MAX_INSTANCES_PER_STEP = 500_000
@@ -110,10 +113,10 @@ class BusyCalendar:
     fixed: list[tuple[int, int]]
     recurring: Any = None  # an icalendar.Calendar, or None when nothing recurs
     events: int = 0
+    endless: bool = False  # an RRULE without COUNT or UNTIL
 
 
 _PARAM = re.compile(r';([A-Za-z0-9-]+)=("[^"]*"|[^;:]*)')
-_RECURRENCE = frozenset({"RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "EXRULE"})
 
 
 def read_busy_calendar(
@@ -137,191 +140,174 @@ def read_busy_calendar(
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise PlanError(f"{shown}:{line}: a busy calendar must be UTF-8 text") from None
+    scan = _Scan(text, shown)
     local = ZoneInfo(zone)
-    components = _components(text, shown)
     fixed: list[tuple[int, int]] = []
     recurring: dict[str, list[str]] = {}
-    zones: list[str] = []
-    later: list[tuple[str, _Event]] = []
     zones_seen: dict[str, ZoneInfo | None] = {}
-    recurring_uids: set[str] = set()
-    count = 0
-    for name, lines, props in components:
-        if name == "VTIMEZONE":
-            zones.append(lines)
+    events = scan.events
+    # An event that recurs, or is an instance of one that does, goes to icalendar with every
+    # other component of its UID.
+    series = {
+        uid for _, _, props in events if _RECURS & props.keys() and (uid := _value(props, "UID"))
+    }
+    for index, (start, end, props) in enumerate(events):
+        uid = _value(props, "UID") if series else None
+        if (uid is not None and uid in series) or _RECURS & props.keys():
+            recurring.setdefault(uid or f"\0{index}", []).append(scan.text[start:end])
             continue
-        count += 1
-        uid = props.value("UID") or f"\0{count}"
-        if any(key in props.values for key in _RECURRENCE):
-            recurring_uids.add(uid)
-        later.append((uid, _Event(lines, props)))
-    for uid, event in later:
-        if uid in recurring_uids:
-            recurring.setdefault(uid, []).append(event.lines)
+        if _FLAGS & props.keys() and not _blocks(partial(_value, props), ignore_plan):
             continue
-        values = event.props.values
-        if (
-            "STATUS" in values or "TRANSP" in values or "X-PLAN2CAL-PLAN" in values
-        ) and not _blocks(event.props.value, ignore_plan):
-            continue
-        span = _simple_span(event.props, local, shown, zones_seen)
+        span = _simple_span(props, local, scan, zones_seen)
         if span is None:  # a zone only the file defines: icalendar reads it
-            recurring.setdefault(uid, []).append(event.lines)
+            recurring.setdefault(uid or f"\0{index}", []).append(scan.text[start:end])
         elif span[1] > span[0]:
             fixed.append(span)
+    zones = [scan.text[start:end] for start, end in scan.zones]
     calendar = _recurring_calendar(zones, recurring, shown) if recurring else None
-    return BusyCalendar(path, fixed, calendar, count)
+    endless = False
+    for _, _, props in events:
+        for _, rule, at in props.get("RRULE", ()):
+            endless = _endless(rule, scan, at) or endless
+    return BusyCalendar(path, fixed, calendar, len(events), endless)
 
 
-class _Props:
-    """A component's properties: name → list of ``(parameters, value, line)``."""
-
-    __slots__ = ("values",)
-
-    def __init__(self) -> None:
-        self.values: dict[str, list[tuple[str, str, _Line]]] = {}
-
-    def value(self, name: str) -> str | None:
-        found = self.values.get(name)
-        return found[0][1] if found else None
+_RULE_PART = re.compile(r"(?:^|;)(FREQ|COUNT|UNTIL)=([^;]*)", re.IGNORECASE)
+# A COUNT above this is expanded a step at a time, as if the series did not end.
+MAX_WHOLE_COUNT = 100_000
 
 
-@dataclass
-class _Event:
-    lines: str
-    props: _Props
+def _endless(rule: str, scan: _Scan, at: int) -> bool:
+    """Whether a series may go on past any date worth expanding to at once; PlanError for one
+    that repeats by the second or the minute, which no busy calendar means."""
+    parts = {name.upper(): value for name, value in _RULE_PART.findall(rule)}
+    frequency = parts.get("FREQ", "").upper()
+    if frequency in ("SECONDLY", "MINUTELY"):
+        raise PlanError(
+            f"{scan.where(at)}: an event that repeats {frequency.lower()} is not busy time "
+            "plan2cal can expand; make it one event that lasts as long"
+        )
+    if "UNTIL" in parts:
+        return False
+    count = parts.get("COUNT", "")
+    return not (count.isdigit() and int(count) <= MAX_WHOLE_COUNT)
 
 
-# name, parameters (quoted values may hold ; and :), value: RFC 5545 §3.1.
-_CONTENT_LINE = re.compile(r'([A-Za-z0-9-]+)((?:;[^:;"]*(?:"[^"]*"[^:;"]*)*)*):(.*)', re.DOTALL)
+# What an event's properties are: name → [(parameters, value, position in the scanned text)].
+_Props = dict[str, list[tuple[str, str, int]]]
+_RECURS = frozenset({"RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID"})
+_FLAGS = frozenset({"STATUS", "TRANSP", "X-PLAN2CAL-PLAN"})
+
+
+def _value(props: _Props, name: str) -> str | None:
+    found = props.get(name)
+    return found[0][1] if found else None
+
+
 # A line that starts a content line (a name, then ; or :), continues a folded one, or is blank.
 _BAD_LINE = re.compile(r"^(?![A-Za-z0-9-]+[;:]|[ \t]|\r?$)", re.MULTILINE)
-_MARK = re.compile(r"\n(BEGIN|END):([^\r\n]*)", re.IGNORECASE)
 _FOLD = re.compile(r"\r?\n[ \t]")
 # A property name with a lower-case letter: legal (names are case-insensitive) but rare; such a
 # file is read with case-insensitive patterns, which take several times as long.
 _LOWER_NAME = re.compile(r"\n[A-Za-z0-9-]*[a-z][A-Za-z0-9-]*[;:]")
-# The properties of an event read here; the rest are left to icalendar where it reads them.
-_READ = (
-    "UID",
-    "DTSTART",
-    "DTEND",
-    "DURATION",
-    "STATUS",
-    "TRANSP",
-    "X-PLAN2CAL-PLAN",
-    *sorted(_RECURRENCE),
-)
-# Parameters, then the value; a quoted parameter value may hold ; and : (RFC 5545 §3.1).
+# What is read here: the component marks and an event's times, flags and recurrence; the rest
+# is left to icalendar where it reads the event. Parameters, then the value; a quoted parameter
+# value may hold ; and : (RFC 5545 §3.1). One pattern a name: a literal prefix is found fast.
+_READ = ("BEGIN", "END", "UID", "DTSTART", "DTEND", "DURATION", *_FLAGS, *_RECURS)
 _REST = r'((?:;(?:"[^"\r\n]*"|[^;:"\r\n])*)*):([^\r\n]*)'
-_PROPERTIES = {name: re.compile("\n" + re.escape(name) + _REST) for name in _READ}
-_PROPERTIES_ANY_CASE = {
-    name: re.compile("\n" + re.escape(name) + _REST, re.IGNORECASE) for name in _READ
-}
+_PATTERNS = {name: re.compile("\n" + re.escape(name) + _REST) for name in _READ}
+_PATTERNS_ANY_CASE = {name: re.compile("\n" + name + _REST, re.IGNORECASE) for name in _READ}
 
 
-def _components(text: str, shown: str) -> list[tuple[str, str, _Props]]:
-    """The VEVENT and VTIMEZONE components right inside the VCALENDAR, each as its (unfolded)
-    text and the properties read here; PlanError at the line of the first thing that is not
-    iCalendar.
+class _Scan:
+    """The VEVENT and VTIMEZONE components right inside the VCALENDAR of an .ics text, as
+    ``(start, end, properties)`` positions in ``text`` (unfolded, after a newline put first);
+    PlanError at the line of the first thing that is not iCalendar.
 
-    Regular expressions over the whole text do the per-line work, so that a calendar of 10,000
-    events reads in a fraction of a second.
+    Regular expressions over the whole text find every line read here, in one sorted stream,
+    so that a calendar of 10,000 events reads in a fraction of a second.
     """
-    if not text.lstrip("\r\n").upper().startswith("BEGIN:VCALENDAR"):
-        raise PlanError(
-            f"{shown}:1: not an iCalendar file; a busy calendar starts with BEGIN:VCALENDAR"
-        )
-    bad = _BAD_LINE.search(text)
-    if bad is not None:
-        line = text[bad.start() :].split("\n", 1)[0].rstrip("\r")
-        raise PlanError(
-            f"{shown}:{text.count(chr(10), 0, bad.start()) + 1}: {quoted(line)} is not an "
-            "iCalendar content line"
-        )
-    # Unfolded, with a newline in front so that every line starts after one; the folds are
-    # remembered to tell the line a position is on.
-    folds: list[int] = []
-    if "\n " in text or "\n\t" in text:
-        removed = 0
-        for fold in _FOLD.finditer(text):
-            folds.append(fold.start() - removed + 1)
-            removed += fold.end() - fold.start()
-        text = _FOLD.sub("", text)
-    text = "\n" + text
 
-    def line_at(position: int) -> int:
-        return text.count("\n", 1, position) + 1 + bisect.bisect_right(folds, position)
+    def __init__(self, text: str, shown: str) -> None:
+        self.shown = shown
+        if not text.lstrip("\r\n").upper().startswith("BEGIN:VCALENDAR"):
+            raise PlanError(
+                f"{shown}:1: not an iCalendar file; a busy calendar starts with BEGIN:VCALENDAR"
+            )
+        bad = _BAD_LINE.search(text)
+        if bad is not None:
+            line = text[bad.start() :].split("\n", 1)[0].rstrip("\r")
+            raise PlanError(
+                f"{shown}:{text.count(chr(10), 0, bad.start()) + 1}: {quoted(line)} is not an "
+                "iCalendar content line"
+            )
+        # Folds removed, remembered to tell the line a position is on.
+        self.folds: list[int] = []
+        if "\n " in text or "\n\t" in text:
+            removed = 0
+            for fold in _FOLD.finditer(text):
+                self.folds.append(fold.start() - removed + 1)
+                removed += fold.end() - fold.start()
+            text = _FOLD.sub("", text)
+        self.text = text = "\n" + text
+        patterns = _PATTERNS_ANY_CASE if _LOWER_NAME.search(text) else _PATTERNS
+        found = []
+        for name, pattern in patterns.items():
+            found += [(m.start() + 1, name, m.group(1), m.group(2)) for m in pattern.finditer(text)]
+        found.sort()
+        self.events: list[tuple[int, int, _Props]] = []
+        self.zones: list[tuple[int, int]] = []
+        self._read(found)
 
-    found: list[tuple[int, int, str]] = []  # (start, end, kind) of each component read
-    nested: list[tuple[int, int]] = []  # subcomponents (VALARM): their properties are not its
-    stack: list[str] = []
-    first = nested_from = -1
-    mark = None
-    for mark in _MARK.finditer(text):
-        kind = mark.group(2).strip().upper()
-        at = mark.start() + 1
-        if mark.group(1).upper() == "BEGIN":
-            stack.append(kind)
-            if len(stack) == 2 and kind in ("VEVENT", "VTIMEZONE"):
-                first = at
-            elif len(stack) == 3 and first >= 0:
-                nested_from = at
-            elif len(stack) > 8:
-                raise PlanError(f"{shown}:{line_at(at)}: components nested too deep")
-            elif len(stack) == 1 and at > 1:
-                raise PlanError(f"{shown}:{line_at(at)}: a second VCALENDAR in one file")
-            continue
-        if not stack or stack[-1] != kind:
-            expected = f"END:{stack[-1]}" if stack else "nothing after END:VCALENDAR"
-            raise PlanError(f"{shown}:{line_at(at)}: END:{kind} where {expected} was expected")
-        stack.pop()
-        if len(stack) == 2 and first >= 0:
-            nested.append((nested_from, mark.end()))
-        elif len(stack) == 1 and first >= 0:
-            found.append((first, mark.end(), kind))
-            first = -1
-    if stack:
-        raise PlanError(f"{shown}:{line_at(len(text) - 1)}: the file ends inside {stack[-1]}")
-    if mark is not None and text[mark.end() :].strip():
-        raise PlanError(f"{shown}:{line_at(mark.end() + 1)}: content after END:VCALENDAR")
-    props = [_Props() for _ in found]
-    ends = [end for _, end, _ in found]
-    nested_ends = [end for _, end in nested]
-    patterns = _PROPERTIES_ANY_CASE if _LOWER_NAME.search(text) else _PROPERTIES
-    for name, pattern in patterns.items():
-        index = 0  # matches come in order: walk the components alongside
-        inner = 0
-        for match in pattern.finditer(text):
-            at = match.start() + 1
-            while index < len(ends) and ends[index] <= at:
-                index += 1
-            if index == len(ends) or at < found[index][0]:
-                continue  # a property of the calendar, not of a component
-            if nested:
-                while inner < len(nested_ends) and nested_ends[inner] <= at:
-                    inner += 1
-                if inner < len(nested) and nested[inner][0] <= at:
-                    continue  # a VALARM's DURATION is not its event's
-            values = props[index].values
-            entry = (match.group(1), match.group(2).rstrip("\r"), _Line(line_at, at))
-            if name in values:
-                values[name].append(entry)
-            else:
-                values[name] = [entry]
-    return [(kind, text[start:end], props[index]) for index, (start, end, kind) in enumerate(found)]
+    def where(self, position: int) -> str:
+        """``file:line`` of a position in the scanned text."""
+        line = self.text.count("\n", 1, position) + 1 + bisect.bisect_right(self.folds, position)
+        return f"{self.shown}:{line}"
 
-
-class _Line:
-    """The line of a position in the file, counted only when a message shows it."""
-
-    __slots__ = ("at", "count")
-
-    def __init__(self, count: Callable[[int], int], at: int) -> None:
-        self.count, self.at = count, at
-
-    def __format__(self, spec: str) -> str:
-        return format(self.count(self.at), spec)
+    def _read(self, found: list[tuple[int, str, str, str]]) -> None:
+        depth = 0
+        kinds: list[str] = []
+        first = -1  # where the component being read begins, or -1
+        props: _Props = {}
+        at = 0
+        for at, name, params, value in found:
+            if name == "BEGIN" or name == "END":
+                kind = value.strip().upper()
+                if name == "BEGIN":
+                    kinds.append(kind)
+                    depth += 1
+                    if depth == 2 and (kind == "VEVENT" or kind == "VTIMEZONE"):
+                        first, props = at, {}
+                    elif depth == 1 and at > 1:
+                        raise PlanError(f"{self.where(at)}: a second VCALENDAR in one file")
+                    elif depth > 8:
+                        raise PlanError(f"{self.where(at)}: components nested too deep")
+                    continue
+                if not kinds or kinds[-1] != kind:
+                    expected = f"END:{kinds[-1]}" if kinds else "nothing after END:VCALENDAR"
+                    raise PlanError(f"{self.where(at)}: END:{kind} where {expected} was expected")
+                kinds.pop()
+                depth -= 1
+                if depth == 1 and first >= 0:
+                    end = self.text.find("\n", at)
+                    end = len(self.text) if end < 0 else end
+                    if kind == "VEVENT":
+                        self.events.append((first, end, props))
+                    else:
+                        self.zones.append((first, end))
+                    first = -1
+            elif depth == 2 and first >= 0:  # not a VALARM's DURATION
+                if name in props:
+                    props[name].append((params, value.rstrip("\r"), at))
+                else:
+                    props[name] = [(params, value.rstrip("\r"), at)]
+            elif depth == 0:
+                raise PlanError(f"{self.where(at)}: content after END:VCALENDAR")
+        if kinds:
+            raise PlanError(f"{self.where(len(self.text) - 1)}: the file ends inside {kinds[-1]}")
+        rest = self.text.find("\n", at + 1) if found else -1
+        if rest >= 0 and self.text[rest:].strip():
+            raise PlanError(f"{self.where(rest + 1)}: content after END:VCALENDAR")
 
 
 def _blocks(value: Any, ignore_plan: str | None) -> bool:
@@ -338,28 +324,28 @@ def _params(text: str) -> dict[str, str]:
 
 
 def _simple_span(
-    props: _Props, local: ZoneInfo, shown: str, zones: dict[str, ZoneInfo | None]
+    props: _Props, local: ZoneInfo, scan: _Scan, zones: dict[str, ZoneInfo | None]
 ) -> tuple[int, int] | None:
     """A one-off event as ``(start, end)`` minutes; None when its zone is one only the file
     defines. ``zones`` caches each DTSTART/DTEND parameter text's zone."""
-    starts = props.values.get("DTSTART")
+    starts = props.get("DTSTART")
     if not starts:
-        uid = props.value("UID")
+        uid = _value(props, "UID")
         named = f" ({quoted(uid)})" if uid else ""
-        raise PlanError(f"{shown}: an event{named} has no DTSTART")
-    params, value, line = starts[0]
-    begin = _moment(params, value, local, shown, line, zones)
+        raise PlanError(f"{scan.shown}: an event{named} has no DTSTART")
+    params, value, at = starts[0]
+    begin = _moment(params, value, local, scan, at, zones)
     if begin is None:
         return None
-    ends = props.values.get("DTEND")
+    ends = props.get("DTEND")
     if ends:
-        params, value, line = ends[0]
-        end = _moment(params, value, local, shown, line, zones)
+        params, value, at = ends[0]
+        end = _moment(params, value, local, scan, at, zones)
         if end is None:
             return None
-    elif "DURATION" in props.values:
-        _, value, line = props.values["DURATION"][0]
-        end = begin + _duration(value, shown, line)
+    elif "DURATION" in props:
+        _, value, at = props["DURATION"][0]
+        end = begin + _duration(value, scan, at)
     elif _is_date(starts[0][0], starts[0][1]):
         end = _day_after(local, begin)  # RFC 5545 §3.6.1: an all-day event lasts its day
     else:
@@ -374,17 +360,17 @@ def _day_after(local: ZoneInfo, begin: dt.datetime) -> dt.datetime:
 
 
 def _is_date(params: str, value: str) -> bool:
-    if params and "VALUE=DATE" in params.upper() and "VALUE=DATE-TIME" not in params.upper():
+    if len(value) == 8:
         return True
-    return len(value.strip()) == 8
+    return bool(params) and "VALUE=DATE" in params.upper() and "DATE-TIME" not in params.upper()
 
 
 def _moment(
     params: str,
     value: str,
     local: ZoneInfo,
-    shown: str,
-    line: _Line,
+    scan: _Scan,
+    at: int,
     zones: dict[str, ZoneInfo | None],
 ) -> dt.datetime | None:
     """A DTSTART or DTEND value as an aware datetime; a date is local midnight; None for a
@@ -392,26 +378,20 @@ def _moment(
     text = value.strip()
     try:
         if _is_date(params, text):
-            if len(text) != 8:
+            if len(text) != 8 or not text.isdigit():
                 raise ValueError
-            return dt.datetime(int(text[:4]), int(text[4:6]), int(text[6:8]), tzinfo=local)
-        if len(text) not in (15, 16) or text[8] != "T":
+            day = dt.date.fromisoformat(text)  # the basic format, 20270105
+            return dt.datetime(day.year, day.month, day.day, tzinfo=local)
+        if len(text) not in (15, 16) or text[8] != "T" or not text[:8].isdigit():
             raise ValueError
-        wall = dt.datetime(
-            int(text[:4]),
-            int(text[4:6]),
-            int(text[6:8]),
-            int(text[9:11]),
-            int(text[11:13]),
-            int(text[13:15]),
-        )
-    except (ValueError, IndexError):
+        wall = dt.datetime.fromisoformat(text[:15])  # 20270105T190000
+    except ValueError:
         raise PlanError(
-            f"{shown}:{line}: {quoted(value)} is not an iCalendar date or date-time"
+            f"{scan.where(at)}: {quoted(value)} is not an iCalendar date or date-time"
         ) from None
     if len(text) == 16:
         if text[15] != "Z":
-            raise PlanError(f"{shown}:{line}: {quoted(value)} is not an iCalendar date-time")
+            raise PlanError(f"{scan.where(at)}: {quoted(value)} is not an iCalendar date-time")
         return wall.replace(tzinfo=UTC)
     if not params:
         return wall.replace(tzinfo=local)  # floating: the plan's zone
@@ -433,10 +413,10 @@ _ISO_DURATION = re.compile(
 )
 
 
-def _duration(value: str, shown: str, line: _Line) -> dt.timedelta:
+def _duration(value: str, scan: _Scan, at: int) -> dt.timedelta:
     match = _ISO_DURATION.match(value.strip().upper())
     if match is None or value.strip().upper() in ("P", "PT"):
-        raise PlanError(f"{shown}:{line}: {quoted(value)} is not an iCalendar DURATION")
+        raise PlanError(f"{scan.where(at)}: {quoted(value)} is not an iCalendar DURATION")
     sign, weeks, days, hours, minutes, seconds = match.groups()
     length = dt.timedelta(
         weeks=int(weeks or 0),
@@ -481,7 +461,7 @@ def _expand(
             if count >= MAX_INSTANCES_PER_STEP:
                 raise PlanError(
                     f"{display}: its recurring events have more than "
-                    f"{MAX_INSTANCES_PER_STEP:,} instances in a year"
+                    f"{MAX_INSTANCES_PER_STEP:,} instances in one step of the schedule"
                 )
             if not _blocks(lambda name, c=component: _text(c.get(name)), ignore_plan):
                 continue
@@ -637,10 +617,17 @@ class Blocked:
         if self._expanded is not None and self._expanded[0] <= first and last <= self._expanded[1]:
             return self.busy
         low = first if self._expanded is None else min(first, self._expanded[0])
-        high = max(last, low + dt.timedelta(days=EXPANSION_DAYS))
-        if self._expanded is not None:
-            high = max(high, self._expanded[1] + dt.timedelta(days=EXPANSION_DAYS))
-        self._extend(low, high)
+        if not any(busy.endless for busy, _ in self.calendars):
+            # Every series ends (COUNT, UNTIL, RDATE): all of it at once, as the library
+            # walks each series from its start on every call.
+            high = max(last, dt.date(LAST_EXPANDED_YEAR, 1, 1))
+        elif self._expanded is None:
+            high = max(last, low + dt.timedelta(days=EXPANSION_DAYS))
+        else:
+            # Twice as far each time: a schedule of decades expands in a few steps.
+            old_low, old_high = self._expanded
+            high = max(last, old_high + (old_high - old_low))
+        self._extend(low, min(high, dt.date(LAST_EXPANDED_YEAR, 1, 1)))
         return self.busy
 
     def _extend(self, low: dt.date, high: dt.date) -> None:
