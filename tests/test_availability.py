@@ -230,6 +230,29 @@ def test_generated_calendar_of_two_thousand_events_reads_like_icalendar(tmp_path
     assert sorted(busy.fixed) == sorted(expected)
 
 
+def test_an_endless_weekly_meeting_is_avoided_years_later(tmp_path: Path) -> None:
+    """A weekly RRULE without COUNT or UNTIL is expanded step by step as far as the work
+    reaches: a plan of several years never meets it."""
+    path = tmp_path / "endless.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:m\r\n"
+        "DTSTART;TZID=Europe/Berlin:20270104T190000\r\nDTEND;TZID=Europe/Berlin:"
+        "20270104T200000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO,WE\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
+    blocked = read_blocked("Europe/Berlin", busy_files=[(path, "endless.ics")])
+    assert blocked is not None
+    plan = plan_of(
+        phases=[{"id": "p", "name": "P", "tasks": [{"id": "t", "name": "T", "hours": 1200}]}]
+    )
+    schedule = schedule_with(plan, blocked)
+    assert schedule.end > dt.date(2029, 6, 1)
+    for session in schedule.sessions:
+        local = session.start.astimezone(BERLIN)
+        if local.weekday() in (0, 2):
+            assert local.hour >= 20, session
+
+
 def test_folded_lines_and_lower_case_names_are_read(tmp_path: Path) -> None:
     """A folded DTSTART and lower-case property names still count (RFC 5545 §3.1)."""
     path = tmp_path / "folded.ics"
@@ -490,6 +513,15 @@ def test_unknown_holiday_region_on_the_command_line_exits_3(run_cli: Any, demo: 
             "an event ('x') has no DTSTART",
         ),
         (b"BEGIN:VCALENDAR\r\n\xff\xfe\r\n", "busy.ics:2: a busy calendar must be UTF-8 text"),
+        (
+            b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20270105T190000Z\r\n"
+            b"RRULE:FREQ=MINUTELY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            "busy.ics:5: an event that repeats minutely",
+        ),
+        (
+            b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\nBEGIN:VEVENT\r\n",
+            "busy.ics:3: ",
+        ),
     ],
 )
 def test_malformed_busy_calendar_exits_3_naming_file_and_line(
