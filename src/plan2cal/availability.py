@@ -539,15 +539,10 @@ class Blocked:
         margin: int = 0,
         ignore_plan: str | None = None,
     ) -> None:
-        import holidays
-
         self.zone = zone
         self._local = ZoneInfo(zone)
         self.regions = tuple(regions)
-        self._holidays = [
-            holidays.country_holidays(region.country, subdiv=region.subdiv)
-            for region in self.regions
-        ]
+        self._holidays = [_holiday_calendar(region) for region in self.regions]
         self.off_days: dict[dt.date, str] = {}
         partial: list[tuple[int, int]] = []
         for entry in off:
@@ -650,6 +645,12 @@ class Blocked:
         self.busy = Intervals([*self._fixed, *self._recurring])
 
 
+def _holiday_calendar(region: HolidayRegion) -> Any:
+    import holidays  # only where a plan names holidays: it takes a while to import
+
+    return holidays.country_holidays(region.country, subdiv=region.subdiv)
+
+
 def read_blocked(
     zone: str,
     *,
@@ -661,6 +662,8 @@ def read_blocked(
 ) -> Blocked | None:
     """Read the busy calendars (``(path, name to show)``) and gather what is blocked; None
     when nothing is."""
+    if not (regions or off or busy_files):
+        return None
     calendars = [
         (read_busy_calendar(path, zone, ignore_plan, display), display)
         for path, display in busy_files

@@ -1033,4 +1033,18 @@ def plan_json_schema() -> dict[str, Any]:
     # A task may be written as a bare string: its name.
     tasks = schema["$defs"]["Phase"]["properties"]["tasks"]
     tasks["items"] = {"anyOf": [{"type": "string", "minLength": 1}, tasks["items"]]}
+    # A day off may be written as a date, or a date and hours.
+    off = schema["properties"]["off"]
+    day_text = {
+        "type": "string",
+        "pattern": r"^\s*\d{4}-\d{2}-\d{2}(\s+\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2})?\s*$",
+        "description": "a date (2027-03-05), or a date and hours (2027-03-05 18:00-22:00)",
+    }
+    off["items"] = {"anyOf": [day_text, off["items"]]}
+    # One holiday region may stand alone, without a list.
+    holidays = schema["properties"]["holidays"]
+    regions = holidays.pop("items")
+    holidays.pop("type", None)
+    holidays["anyOf"] = [*regions["anyOf"], {"type": "array", "items": regions, "maxItems": 20}]
+    holidays.pop("maxItems", None)
     return schema
