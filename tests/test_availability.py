@@ -510,7 +510,7 @@ def test_unknown_holiday_region_on_the_command_line_exits_3(run_cli: Any, demo: 
         ),
         (
             b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-            "an event ('x') has no DTSTART",
+            "busy.ics:2: an event without DTSTART",
         ),
         (b"BEGIN:VCALENDAR\r\n\xff\xfe\r\n", "busy.ics:2: a busy calendar must be UTF-8 text"),
         (

@@ -158,7 +158,7 @@ def read_busy_calendar(
             continue
         if _FLAGS & props.keys() and not _blocks(partial(_value, props), ignore_plan):
             continue
-        span = _simple_span(props, local, scan, zones_seen)
+        span = _simple_span(props, local, scan, zones_seen, start)
         if span is None:  # a zone only the file defines: icalendar reads it
             recurring.setdefault(uid or f"\0{index}", []).append(scan.text[start:end])
         elif span[1] > span[0]:
@@ -251,8 +251,12 @@ class _Scan:
             text = _FOLD.sub("", text)
         self.text = text = "\n" + text
         patterns = _PATTERNS_ANY_CASE if _LOWER_NAME.search(text) else _PATTERNS
+        # UIDs matter only to put a moved occurrence (RECURRENCE-ID) with its series.
+        moved = re.search("RECURRENCE-ID", text, re.IGNORECASE) is not None
         found = []
         for name, pattern in patterns.items():
+            if name == "UID" and not moved:
+                continue
             found += [(m.start() + 1, name, m.group(1), m.group(2)) for m in pattern.finditer(text)]
         found.sort()
         self.events: list[tuple[int, int, _Props]] = []
@@ -324,15 +328,17 @@ def _params(text: str) -> dict[str, str]:
 
 
 def _simple_span(
-    props: _Props, local: ZoneInfo, scan: _Scan, zones: dict[str, ZoneInfo | None]
+    props: _Props,
+    local: ZoneInfo,
+    scan: _Scan,
+    zones: dict[str, ZoneInfo | None],
+    begins: int,
 ) -> tuple[int, int] | None:
-    """A one-off event as ``(start, end)`` minutes; None when its zone is one only the file
-    defines. ``zones`` caches each DTSTART/DTEND parameter text's zone."""
+    """A one-off event (its BEGIN at ``begins``) as ``(start, end)`` minutes; None when its
+    zone is one only the file defines. ``zones`` caches each parameter text's zone."""
     starts = props.get("DTSTART")
     if not starts:
-        uid = _value(props, "UID")
-        named = f" ({quoted(uid)})" if uid else ""
-        raise PlanError(f"{scan.shown}: an event{named} has no DTSTART")
+        raise PlanError(f"{scan.where(begins)}: an event without DTSTART")
     params, value, at = starts[0]
     begin = _moment(params, value, local, scan, at, zones)
     if begin is None:
@@ -543,6 +549,7 @@ class Blocked:
         self._local = ZoneInfo(zone)
         self.regions = tuple(regions)
         self._holidays = [_holiday_calendar(region) for region in self.regions]
+        self._by_year: dict[int, dict[dt.date, str]] = {}
         self.off_days: dict[dt.date, str] = {}
         partial: list[tuple[int, int]] = []
         for entry in off:
@@ -576,20 +583,47 @@ class Blocked:
         self.busy = Intervals(self._fixed)
 
     @property
+    def has_days_off(self) -> bool:
+        """Whether any whole day is blocked: a holiday region, or a day off."""
+        return bool(self.regions or self.off_days)
+
+    @property
     def is_empty(self) -> bool:
         """True when nothing is blocked: the scheduler then takes its ordinary path."""
         return not (self.regions or self.off_days or len(self.off_hours) or self.calendars)
 
     def day_off(self, day: dt.date) -> tuple[Kind, str] | None:
         """Why no work happens on ``day`` at all, or None."""
-        for calendar in self._holidays:
-            name = calendar.get(day)
-            if name is not None:
-                return "holiday", str(name)
+        name = self._holidays_of(day.year).get(day)
+        if name is not None:
+            return "holiday", name
         reason = self.off_days.get(day)
         if reason is not None:
             return "off", reason
         return None
+
+    def any_day_off(self, first: dt.date, last: dt.date) -> bool:
+        """Whether any day from ``first`` to ``last`` is a holiday or a day off."""
+        day = first
+        one_day = dt.timedelta(days=1)
+        while day <= last:
+            if day in self.off_days or day in self._holidays_of(day.year):
+                return True
+            day += one_day
+        return False
+
+    def _holidays_of(self, year: int) -> dict[dt.date, str]:
+        """The holidays of every region in ``year``: day → name (the first region's)."""
+        found = self._by_year.get(year)
+        if found is None:
+            found = {}
+            for calendar in self._holidays:
+                calendar.get(dt.date(year, 1, 1))  # fills the year in
+                for day, name in calendar.items():
+                    if day.year == year:
+                        found.setdefault(day, str(name))
+            self._by_year[year] = found
+        return found
 
     def holidays_between(self, first: dt.date, last: dt.date) -> list[Holiday]:
         """The public holidays from ``first`` to ``last``, by day (two regions' same day once

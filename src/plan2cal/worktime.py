@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from plan2cal.availability import Blocked, Intervals, WeekLoss
 
 UTC = dt.UTC
+DAY = 24 * 60  # minutes
 
 Windows = dict[int, tuple[tuple[int, int], ...]]
 
@@ -362,17 +363,31 @@ def _blocked_work_blocks(
     from plan2cal.availability import WeekLoss, minute_of
 
     one_day = dt.timedelta(days=1)
+    epoch_day = dt.date(1970, 1, 1).toordinal()
+    off_hours = blocked.off_hours
+    whole_days = blocked.has_days_off
     day = start
     while day <= until:
         last = min(day + dt.timedelta(days=6 - day.weekday()), until)
+        # First a cheap look, a day wider on each side than any zone's offset: most weeks of
+        # a long plan have nothing blocked, and keep the ordinary blocks.
+        near_begin = (day.toordinal() - epoch_day - 1) * DAY
+        near_end = (last.toordinal() - epoch_day + 2) * DAY
+        busy = blocked.busy_between(near_begin, near_end)
+        if not (
+            (whole_days and blocked.any_day_off(day, last))
+            or busy.touches(near_begin, near_end)
+            or off_hours.touches(near_begin, near_end)
+        ):
+            yield from dated_work_blocks(pattern, zone, day, last)
+            day = last + one_day
+            continue
         days = [day + dt.timedelta(days=n) for n in range((last - day).days + 1)]
         midnights = [
             minute_of(dt.datetime(d.year, d.month, d.day, tzinfo=zone))
             for d in [*days, last + one_day]
         ]
         week_begin, week_end = midnights[0], midnights[-1]
-        busy = blocked.busy_between(week_begin, week_end)
-        off_hours = blocked.off_hours
         whole = [blocked.day_off(d) for d in days]
         touched = (
             any(whole)
@@ -402,10 +417,7 @@ def _blocked_work_blocks(
                 if after_busy:
                     free[d.weekday()] = tuple(after_busy)
         if not any(taken.values()):
-            for d in days:
-                if pattern.blocks[d.weekday()]:
-                    for begin, length in _day_blocks(d, pattern.blocks[d.weekday()], zone):
-                        yield d, begin, length
+            yield from dated_work_blocks(pattern, zone, day, last)
             day = last + one_day
             continue
         budget = sum(pattern.day_minutes(d.weekday()) for d in days)
@@ -449,9 +461,6 @@ def _local_cuts(
         if last > first:
             cuts.append((first, last))
     return cuts
-
-
-DAY = 24 * 60
 
 
 def _wall_minute(moment: dt.datetime, day: dt.date, zone: ZoneInfo) -> int:
