@@ -317,8 +317,11 @@ def settle(
         formats=list(formats),
         output=_to_pin(folder, output),
         jira_keys=_to_pin(folder, jira_keys) if jira_keys else None,
-        # Pinned once there are any, so that a plan without holidays pins nothing new.
-        holidays=codes if codes or pinned.holidays is not None else None,
+        # Pinned once there are any or the command line named them (none included), so
+        # that a plan without holidays pins nothing new.
+        holidays=(
+            codes if codes or pinned.holidays is not None or options.holidays is not None else None
+        ),
     )
     return settings, to_pin, changes, notes
 

@@ -453,9 +453,16 @@ def _local_cuts(
     from plan2cal.availability import moment_of
 
     cuts = []
+    # A day of 24 hours has one offset throughout: wall minutes are UTC minutes less its
+    # midnight. Only on the two days a year the clocks change is each moment converted.
+    steady = high - low == DAY
     for begin, end in intervals.overlapping(low, high):
-        first = _wall_minute(moment_of(max(begin, low)), day, zone)
-        last = _wall_minute(moment_of(min(end, high)), day, zone) if end < high else DAY
+        if steady:
+            first = begin - low
+            last = end - low
+        else:
+            first = _wall_minute(moment_of(max(begin, low)), day, zone)
+            last = _wall_minute(moment_of(min(end, high)), day, zone) if end < high else DAY
         first = max(0, first) // QUANTUM * QUANTUM
         last = min(DAY, -(-last // QUANTUM) * QUANTUM)
         if last > first:
