@@ -402,6 +402,18 @@ def test_holidays_from_the_command_line_are_pinned(run_cli: Any, demo: Path) -> 
     assert "holidays: DE-BE → none" in again.stdout
 
 
+def test_holidays_none_is_pinned_over_the_plans_own(run_cli: Any, demo: Path) -> None:
+    """`--holidays none` on the first run pins no holidays; the plan's DE-BE is then a note."""
+    with_lines(demo, "holidays: DE-BE\n")
+    out = demo.parent / "out"
+    first = run_cli("schedule", demo, "--start", "2027-03-01", "--holidays", "none", "-o", out)
+    assert first.exit_code == 0, first.output
+    assert "holidays: []" in (demo.parent / "plan.progress.yaml").read_text(encoding="utf-8")
+    check = run_cli("check", demo, "--today", "2027-03-01")
+    assert "the plan says holidays DE-BE, but this plan's runs are pinned to none" in check.stderr
+    assert "Public holidays" not in check.stdout
+
+
 def test_busy_file_from_the_command_line_blocks(run_cli: Any, demo: Path) -> None:
     """`--busy FILE` adds a calendar; the trip's days have no session."""
     out = demo.parent / "out"
