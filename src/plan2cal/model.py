@@ -760,6 +760,19 @@ def parse_windows(windows: dict[str, str | list[str]]) -> dict[int, tuple[tuple[
     return result
 
 
+def _valid_window_spec(value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+    parse_windows(value)
+    return value
+
+
+# Windows of a phase or a task of its own: the defaults' syntax, checked the same way.
+WindowSpec = Annotated[
+    dict[str, str | Annotated[list[str], Field(max_length=MAX_WINDOWS_PER_DAY)]],
+    Field(max_length=MAX_WINDOW_KEYS),
+    AfterValidator(_valid_window_spec),
+]
+
+
 class Task(StrictModel):
     """One piece of work; a bare string in the file is a task with only a name."""
 
@@ -784,6 +797,9 @@ class Task(StrictModel):
     deadline: Deadline | None = None
     description: Description | None = None
     link: str | None = Field(None, max_length=MAX_LINK_LENGTH, pattern=r"^https?://\S+$")
+    windows: WindowSpec | None = Field(
+        None, description="when this task's sessions may be, instead of its phase's or defaults'"
+    )
 
     @property
     def key(self) -> str:
@@ -810,6 +826,9 @@ class Phase(StrictModel):
     mode: Literal["sequential", "interleave"] = "sequential"
     deadline: Deadline | None = None
     description: Description | None = None
+    windows: WindowSpec | None = Field(
+        None, description="when this phase's sessions may be, instead of the defaults' windows"
+    )
 
     @model_validator(mode="after")
     def _sized_without_weeks(self) -> Phase:

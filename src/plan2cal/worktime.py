@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -285,6 +285,7 @@ def dated_work_blocks(
     until: dt.date,
     availability: Availability | None = None,
     losses: list[WeekLoss] | None = None,
+    week_windows: Callable[[], Windows] | None = None,
 ) -> Iterator[tuple[dt.date, dt.datetime, int]]:
     """Yield ``(local date, UTC start, minutes)`` for every block from ``start`` to ``until``,
     in order.
@@ -297,12 +298,16 @@ def dated_work_blocks(
     would not be as long as it says, or not inside its window.
 
     With an ``availability`` whose ``blocked`` is set, a week that holidays, time off or busy
-    events take window time from is laid anew (blocked_week); ``losses`` collects what each
-    such week lost.
+    events take window time from is laid anew (_blocked_work_blocks); ``losses`` collects what
+    each such week lost. With ``week_windows``, each week is laid in the windows it returns
+    when the week's first block is asked for (phases and tasks with windows of their own).
     """
-    if availability is not None and availability.blocked is not None:
+    if availability is not None and (availability.blocked is not None or week_windows is not None):
+        from plan2cal.availability import Blocked
+
+        blocked = availability.blocked or Blocked(availability.timezone)
         yield from _blocked_work_blocks(
-            pattern, availability, availability.blocked, zone, start, until, losses
+            pattern, availability, blocked, zone, start, until, losses, week_windows
         )
         return
     day = start
@@ -348,6 +353,7 @@ def _blocked_work_blocks(
     start: dt.date,
     until: dt.date,
     losses: list[WeekLoss] | None,
+    week_windows: Callable[[], Windows] | None = None,
 ) -> Iterator[tuple[dt.date, dt.datetime, int]]:
     """dated_work_blocks when something is blocked, one calendar week (Monday to Sunday) at a
     time (DESIGN §4 rule 3).
@@ -366,9 +372,27 @@ def _blocked_work_blocks(
     epoch_day = dt.date(1970, 1, 1).toordinal()
     off_hours = blocked.off_hours
     whole_days = blocked.has_days_off
+    layouts: dict[tuple[tuple[int, tuple[tuple[int, int], ...]], ...], WeekPattern] = {}
+    default_pattern = pattern
+    windows = availability.windows
     day = start
     while day <= until:
         last = min(day + dt.timedelta(days=6 - day.weekday()), until)
+        if week_windows is not None:
+            windows = week_windows()
+            if windows is availability.windows:
+                pattern = default_pattern
+            else:
+                shape = tuple(sorted(windows.items()))
+                if shape not in layouts:
+                    laid, capacity = _lay_week(
+                        availability.budget,
+                        windows,
+                        availability.session_min,
+                        availability.session_max,
+                    )
+                    layouts[shape] = WeekPattern(blocks=laid, window_capacity=capacity)
+                pattern = layouts[shape]
         # First a cheap look, a day wider on each side than any zone's offset: most weeks of
         # a long plan have nothing blocked, and keep the ordinary blocks.
         near_begin = (day.toordinal() - epoch_day - 1) * DAY
@@ -399,7 +423,7 @@ def _blocked_work_blocks(
         reasons: list[str] = []
         if touched:
             for index, d in enumerate(days):
-                spans = availability.windows.get(d.weekday(), ())
+                spans = windows.get(d.weekday(), ())
                 room = sum(end - begin for begin, end in spans)
                 why = whole[index]
                 if why is not None:
@@ -494,6 +518,27 @@ def _subtract(
         if at < end:
             left.append((at, end))
     return left
+
+
+def holds_a_session(windows: Windows, smin: int, smax: int) -> bool:
+    """Whether any of the windows can hold a session of ``smin``."""
+    return any(_largest(_day_totals(spans, smin, smax)) >= smin for spans in windows.values())
+
+
+def merge_windows(patterns: list[Windows]) -> Windows:
+    """The union of several weekday windows: overlapping or touching spans joined."""
+    merged: Windows = {}
+    for day in range(7):
+        spans = sorted(span for windows in patterns for span in windows.get(day, ()))
+        joined: list[tuple[int, int]] = []
+        for begin, end in spans:
+            if joined and begin <= joined[-1][1]:
+                joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+            else:
+                joined.append((begin, end))
+        if joined:
+            merged[day] = tuple(joined)
+    return merged
 
 
 def window_spans(
