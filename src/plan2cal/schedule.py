@@ -804,10 +804,8 @@ def build_schedule(
     slot_minute = 0
 
     def room_of(key: str, room: int) -> int:
-        """How much of ``room`` lies inside the task's windows from the slot's start; all of it
-        in a plan without windows of their own."""
-        if not restricted:
-            return room
+        """How much of ``room`` lies inside the task's windows from the slot's start (a plan
+        with windows of their own)."""
         for low, high in own_windows.get(key, availability.windows).get(slot_weekday, ()):
             if low <= slot_minute < high:
                 return min(room, (high - slot_minute) // QUANTUM * QUANTUM)
@@ -851,7 +849,10 @@ def build_schedule(
         """
         if prev is not None and day == prev_day and prev_minutes < smax and to_place[prev]:
             use = session_length(
-                to_place[prev], room_of(prev, room), block, waits_for_whole(prev, day)
+                to_place[prev],
+                room if not restricted else room_of(prev, room),
+                block,
+                waits_for_whole(prev, day),
             )
             if use:
                 return prev, use
@@ -860,7 +861,9 @@ def build_schedule(
             for entry in urgent:
                 key = entry[3]
                 whole = due_day[key] - today_number >= SPLIT_WHEN_DUE_WITHIN_DAYS
-                use = session_length(to_place[key], room_of(key, room), block, whole)
+                use = session_length(
+                    to_place[key], room if not restricted else room_of(key, room), block, whole
+                )
                 if use:
                     return key, use
         if active:
@@ -868,7 +871,12 @@ def build_schedule(
             queue = queues[active[0]]
             key_now = queue.current
             if key_now is not None:
-                use = session_length(to_place[key_now], room_of(key_now, room), block, True)
+                use = session_length(
+                    to_place[key_now],
+                    room if not restricted else room_of(key_now, room),
+                    block,
+                    True,
+                )
                 if use:
                     active.rotate(-1)
                     return key_now, use
@@ -883,7 +891,9 @@ def build_schedule(
                 continue
             phase_checked = not queue.interleave
             for key in queue.candidates(day) if queue.interleave else (queue.next_in_line(),):
-                use = session_length(to_place[key], room_of(key, room), block, True)
+                use = session_length(
+                    to_place[key], room if not restricted else room_of(key, room), block, True
+                )
                 if use:
                     queue.take(key, index_of[key], day)
                     del active[position]
