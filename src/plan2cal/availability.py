@@ -2,11 +2,11 @@
 own calendars, as blocked days and blocked intervals (DESIGN §10).
 
 Intervals are in whole minutes since the Unix epoch, UTC, sorted and merged, so that the
-scheduler finds those that touch a week with two bisections. Busy calendars are read with a
-content-line scanner for plain one-off events (most of a large calendar) and with icalendar and
-recurring-ical-events for everything that recurs (RRULE, RDATE, EXDATE, RECURRENCE-ID) or uses
-a zone the zone database does not know; recurrences are expanded a year at a time, as far as
-the schedule reaches.
+scheduler finds those that touch a week with two bisections. Busy calendars are read with
+regular expressions over the whole text for plain one-off events (most of a large calendar),
+and with icalendar and recurring-ical-events for everything that recurs (RRULE, RDATE, EXDATE,
+RECURRENCE-ID) or uses a zone only the file defines. Series that end are expanded whole; those
+that never end, a year at a time and then twice as far each time the schedule reaches the end.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from plan2cal.model import HolidayRegion, TimeOff, check_timezone
 
 UTC = dt.UTC
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
-DAY_MINUTES = 24 * 60
 # A busy calendar is read whole; a person's calendar of ten years is a few megabytes.
 MAX_BUSY_BYTES = 64 * 1024 * 1024
 # Recurring busy events that never end are expanded this many days first, then twice as far
@@ -551,7 +550,7 @@ class Blocked:
         self._holidays = [_holiday_calendar(region) for region in self.regions]
         self._by_year: dict[int, dict[dt.date, str]] = {}
         self.off_days: dict[dt.date, str] = {}
-        partial: list[tuple[int, int]] = []
+        hours_off: list[tuple[int, int]] = []
         for entry in off:
             reason = entry.reason or "time off"
             minutes = entry.minutes
@@ -562,13 +561,13 @@ class Blocked:
                 midnight = dt.datetime(
                     entry.first.year, entry.first.month, entry.first.day, tzinfo=self._local
                 )
-                partial.append(
+                hours_off.append(
                     (
                         minute_of(midnight + dt.timedelta(minutes=minutes[0])),
                         minute_of(midnight + dt.timedelta(minutes=minutes[1])),
                     )
                 )
-        self.off_hours = Intervals(partial)
+        self.off_hours = Intervals(hours_off)
         self.margin = margin
         self.calendars = tuple(calendars)
         self._ignore = ignore_plan
@@ -784,9 +783,3 @@ def holiday_lines(holidays_found: Sequence[Holiday]) -> list[str]:
             for holiday in holidays_found
         ),
     ]
-
-
-def iter_days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
-    """Every day from ``first`` to ``last``."""
-    for n in range((last - first).days + 1):
-        yield first + dt.timedelta(days=n)
