@@ -577,6 +577,8 @@ class Blocked:
             for begin, end in busy.fixed
             if end > begin or margin
         ]
+        # (first, last day of a week) → (the windows, what they keep and lose): worktime's.
+        self.weeks: dict[tuple[dt.date, dt.date], tuple[Any, Any]] = {}
         self._expanded: tuple[dt.date, dt.date] | None = None
         self._recurring: list[tuple[int, int]] = []
         self.busy = Intervals(self._fixed)

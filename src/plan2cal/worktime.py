@@ -407,39 +407,14 @@ def _blocked_work_blocks(
             day = last + one_day
             continue
         days = [day + dt.timedelta(days=n) for n in range((last - day).days + 1)]
-        midnights = [
-            minute_of(dt.datetime(d.year, d.month, d.day, tzinfo=zone))
-            for d in [*days, last + one_day]
-        ]
-        week_begin, week_end = midnights[0], midnights[-1]
-        whole = [blocked.day_off(d) for d in days]
-        touched = (
-            any(whole)
-            or busy.touches(week_begin, week_end)
-            or off_hours.touches(week_begin, week_end)
-        )
-        free: Windows = {}
-        taken = {"holiday": 0, "off": 0, "busy": 0}
-        reasons: list[str] = []
-        if touched:
-            for index, d in enumerate(days):
-                spans = windows.get(d.weekday(), ())
-                room = sum(end - begin for begin, end in spans)
-                why = whole[index]
-                if why is not None:
-                    if room:
-                        taken[why[0]] += room
-                        if why[1] not in reasons:
-                            reasons.append(why[1])
-                    continue
-                low, high = midnights[index], midnights[index + 1]
-                after_off = _subtract(spans, _local_cuts(off_hours, low, high, d, zone))
-                after_busy = _subtract(after_off, _local_cuts(busy, low, high, d, zone))
-                kept_off = sum(end - begin for begin, end in after_off)
-                taken["off"] += room - kept_off
-                taken["busy"] += kept_off - sum(end - begin for begin, end in after_busy)
-                if after_busy:
-                    free[d.weekday()] = tuple(after_busy)
+        # What a week's windows lose depends on the week and its windows alone: kept on the
+        # Blocked, for the next schedule of the same plan (``fit`` makes dozens).
+        cached = blocked.weeks.get((day, last))
+        if cached is not None and cached[0] == windows:
+            free, taken, reasons = cached[1]
+        else:
+            free, taken, reasons = _free_windows(blocked, busy, windows, days, zone)
+            blocked.weeks[(day, last)] = (windows, (free, taken, reasons))
         if not any(taken.values()):
             yield from dated_work_blocks(pattern, zone, day, last)
             day = last + one_day
@@ -467,6 +442,48 @@ def _blocked_work_blocks(
                 )
             )
         day = last + one_day
+
+
+def _free_windows(
+    blocked: Blocked, busy: Intervals, windows: Windows, days: list[dt.date], zone: ZoneInfo
+) -> tuple[Windows, dict[str, int], list[str]]:
+    """What is left of the windows of ``days`` (one week) once holidays, days off, hours off
+    and busy events are taken out; the window minutes each took; the days' reasons."""
+    from plan2cal.availability import minute_of
+
+    free: Windows = {}
+    taken = {"holiday": 0, "off": 0, "busy": 0}
+    reasons: list[str] = []
+    midnights = [
+        minute_of(dt.datetime(d.year, d.month, d.day, tzinfo=zone))
+        for d in [*days, days[-1] + dt.timedelta(days=1)]
+    ]
+    week_begin, week_end = midnights[0], midnights[-1]
+    off_hours = blocked.off_hours
+    whole = [blocked.day_off(d) for d in days]
+    if not (
+        any(whole) or busy.touches(week_begin, week_end) or off_hours.touches(week_begin, week_end)
+    ):
+        return free, taken, reasons
+    for index, d in enumerate(days):
+        spans = windows.get(d.weekday(), ())
+        room = sum(end - begin for begin, end in spans)
+        why = whole[index]
+        if why is not None:
+            if room:
+                taken[why[0]] += room
+                if why[1] not in reasons:
+                    reasons.append(why[1])
+            continue
+        low, high = midnights[index], midnights[index + 1]
+        after_off = _subtract(spans, _local_cuts(off_hours, low, high, d, zone))
+        after_busy = _subtract(after_off, _local_cuts(busy, low, high, d, zone))
+        kept_off = sum(end - begin for begin, end in after_off)
+        taken["off"] += room - kept_off
+        taken["busy"] += kept_off - sum(end - begin for begin, end in after_busy)
+        if after_busy:
+            free[d.weekday()] = tuple(after_busy)
+    return free, taken, reasons
 
 
 def _local_cuts(
