@@ -17,6 +17,12 @@ version that cannot read a plan shows "-".
     python bench/bench.py                 # 1,000 and 5,000 tasks, plus the bundled plans
     python bench/bench.py --tasks 200 1000 5000 --repeat 3
     python bench/bench.py --tasks --csv-tasks 5000 20000   # only the Jira CSV case
+    python bench/bench.py --tasks --csv-tasks --busy-tasks 1000  # only the busy calendar case
+
+The busy calendar case writes a calendar of 10,000 events, 50 of them weekly series
+over two years, and times ``schedule`` with ``--busy`` against the same run without it, for the
+bundled plan (target: under 0.5 s added) and a plan of 1,000 tasks (target: under twice the
+time).
 """
 
 from __future__ import annotations
@@ -101,6 +107,45 @@ def switches_per_day(ics: bytes) -> float:
     return changes / len(by_day)
 
 
+def busy_calendar(events: int = 10_000, series: int = 50, seed: int = 3) -> bytes:
+    """An .ics of ``events`` busy events from 2027-01-04 over two years, in Europe/Berlin,
+    08:00 to 22:00, 30 to 90 minutes long; the first ``series`` are weekly for two years."""
+    import icalendar
+
+    rng = random.Random(seed)
+    zone = ZoneInfo("Europe/Berlin")
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//plan2cal//bench//EN")
+    calendar.add("version", "2.0")
+    first = dt.date(2027, 1, 4)
+    for n in range(events):
+        event = icalendar.Event()
+        event.add("uid", f"busy-{n}@bench")
+        event.add("summary", f"Busy {n}")
+        event.add("dtstamp", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        day = first + dt.timedelta(days=rng.randrange(7 if n < series else 730))
+        begin = dt.datetime(
+            day.year, day.month, day.day, rng.randrange(8, 22), rng.choice((0, 15, 30, 45))
+        ).replace(tzinfo=zone)
+        event.add("dtstart", begin)
+        event.add("dtend", begin + dt.timedelta(minutes=rng.choice((30, 60, 90))))
+        if n < series:
+            event.add("rrule", {"freq": "weekly", "count": 104})
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def cpu_seconds(command: list[str], env: dict[str, str]) -> float:
+    """User and system seconds of one child process."""
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    errors = child.stderr.read().decode(errors="replace")
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        sys.exit(f"{' '.join(command)} failed:\n{errors}")
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (user and system) and peak resident megabytes of one child
     process. CPU time is the steadier figure on a machine that is busy with other work."""
@@ -128,6 +173,13 @@ def main() -> None:
         nargs="*",
         default=[5000, 20000],
         help="sizes for the Jira CSV case (schedule and write only jira.csv)",
+    )
+    parser.add_argument(
+        "--busy-tasks",
+        type=int,
+        nargs="*",
+        default=[1000],
+        help="sizes for the busy calendar case, beside the bundled plan (none: skip it)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best counts")
     args = parser.parse_args()
@@ -194,6 +246,8 @@ def main() -> None:
                 f"{peak:>9.0f}{min(first_cpu):>9.2f}{min(rerun_cpu):>9.2f}"
                 f"{switches_per_day(data):>12.2f}"
             )
+        if args.busy_tasks is not None and (args.busy_tasks or BUNDLED.exists()):
+            bench_busy(Path(work), exe, env, args.busy_tasks, args.repeat)
         if args.csv_tasks:
             print(
                 f"\n{'Jira CSV':<22}{'rows':>10}{'wall s':>9}{'':>9}{'ms/task':>9}{'peak MB':>9}"
@@ -227,6 +281,62 @@ def main() -> None:
                 f"{str(size) + ' tasks':<22}{rows:>10}{best:>9.2f}{'':>9}"
                 f"{best / size * 1000:>9.2f}{peak:>9.0f}{cpu:>9.2f}"
             )
+
+
+def bench_busy(
+    work: Path, exe: list[str], env: dict[str, str], sizes: list[int], repeat: int
+) -> None:
+    """``schedule`` with and without a busy calendar of 10,000 events (first runs, best of
+    ``repeat``): the time it adds and the ratio."""
+    busy = work / "busy.ics"
+    busy.write_bytes(busy_calendar())
+    # CPU seconds (user + system) of the child: on a shared machine wall time measures the
+    # neighbours as much as the run.
+    print(
+        f"\n{'busy calendar (CPU s)':<22}{'sessions':>10}{'plain':>9}{'busy':>9}{'added':>9}"
+        f"{'ratio':>7}"
+    )
+    cases: list[tuple[str, Path]] = []
+    if BUNDLED.exists():
+        cases.append(("bundled plan", BUNDLED))
+    for size in sorted(sizes):
+        path = work / f"bench-busy-{size}.json"
+        path.write_text(json.dumps(synthetic_plan(size)))
+        cases.append((f"{size} tasks", path))
+    for label, path in cases:
+        times = {}
+        sessions = 0
+        for extra in ((), ("--busy", str(busy))):
+            progress = work / f"{path.stem}.busy.progress.yaml"
+            out = work / "busy-out"
+            command = [
+                *exe,
+                "schedule",
+                str(path),
+                "--progress",
+                str(progress),
+                "-o",
+                str(out),
+                "--horizon-years",
+                "1000",
+                "--start",
+                "2027-01-04",
+                "--today",
+                "2027-01-04",
+                *extra,
+            ]
+            walls = []
+            for _ in range(repeat):
+                shutil.rmtree(out, ignore_errors=True)
+                progress.unlink(missing_ok=True)
+                walls.append(cpu_seconds(command, env))
+            times[bool(extra)] = min(walls)
+            sessions = next(out.glob("*.ics")).read_bytes().count(b"BEGIN:VEVENT")
+        plain, with_busy = times[False], times[True]
+        print(
+            f"{label:<22}{sessions:>10}{plain:>9.2f}{with_busy:>9.2f}{with_busy - plain:>9.2f}"
+            f"{with_busy / plain:>7.2f}"
+        )
 
 
 if __name__ == "__main__":

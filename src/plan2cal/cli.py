@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from plan2cal.availability import holiday_lines, loss_lines
 from plan2cal.controllers import (
     Environment,
     PushRequest,
@@ -53,6 +54,7 @@ from plan2cal.report import (
     slip_report,
     warning_lines,
 )
+from plan2cal.schedule import Schedule
 from plan2cal.version import __version__
 
 
@@ -234,6 +236,23 @@ _SETTINGS = [
         help="Folder of the output files and their state [default: pinned, else out].",
     ),
     click.option(
+        "--holidays",
+        "holidays",
+        multiple=True,
+        metavar="COUNTRY[-SUBDIV]",
+        help="Public holidays with no work, e.g. DE-BE; repeat for several, 'none' for none "
+        "[default: pinned, else the plan's holidays].",
+    ),
+    click.option(
+        "--busy",
+        "busy",
+        multiple=True,
+        type=_Path(path_type=Path),
+        metavar="FILE",
+        help="An .ics file whose events are busy time; repeat for several (with the plan's "
+        "busy: files).",
+    ),
+    click.option(
         "--horizon-years",
         type=click.IntRange(min=1, max=1000),
         default=30,
@@ -281,6 +300,8 @@ def _run_options(
         push_user=options.get("user"),
         ca_cert=options.get("ca_cert"),
         push=push,
+        holidays=tuple(options["holidays"]) if options.get("holidays") else None,
+        busy=tuple(options.get("busy") or ()),
     )
 
 
@@ -311,6 +332,12 @@ def _shown(path: Path) -> str:
     except ValueError:
         return str(path)
     return str(path) if relative.startswith("..") else relative
+
+
+def _availability_lines(schedule: Schedule, limit: int | None = None) -> list[str]:
+    """The weeks that holidays, time off and busy events took time from."""
+    lines = loss_lines(schedule.losses, limit)
+    return ["", *lines] if lines else []
 
 
 def _notes(workspace: Workspace, *, writes: bool) -> None:
@@ -398,6 +425,7 @@ def schedule(**options: Any) -> None:
         _echo(rerun_summary(result, previous.baseline, previous.last_run))
     else:
         _echo(first_run_summary(result, run.nominal))
+    _echo(_availability_lines(result, limit=10))
     _say("")
     calendar = run.outputs.calendar
     if calendar is not None:
@@ -443,11 +471,14 @@ def _pinned(run: ScheduleRun) -> None:
     """What the run pinned in the progress file: all of it the first time, else the changes."""
     workspace, settings = run.workspace, run.workspace.settings
     if run.pinned_now:
+        holidays = workspace.pinned.holidays
         _say(
             f"Pinned in {_shown(workspace.progress_file)} for later runs: start "
             f"{settings.start.isoformat()}, {settings.hours_per_week:g} h a week, "
             f"{settings.timezone}, formats {', '.join(settings.formats)}, output "
-            f"{_shown(settings.output)}."
+            f"{_shown(settings.output)}"
+            + (f", holidays {', '.join(holidays)}" if holidays else "")
+            + "."
         )
     elif workspace.changes and run.written:
         _say(f"Pinned in {_shown(workspace.progress_file)}: " + "; ".join(workspace.changes) + ".")
@@ -612,6 +643,11 @@ def check(**options: Any) -> None:
     )
     _notes(seen.workspace, writes=False)
     _echo(check_report(seen.schedule, seen.nominal))
+    blocked = seen.workspace.blocked
+    if blocked is not None and blocked.regions:
+        found = blocked.holidays_between(seen.schedule.start, seen.schedule.end)
+        _echo(["", *(holiday_lines(found) or ["No public holiday falls inside the plan."])])
+    _echo(_availability_lines(seen.schedule))
 
 
 @cli.command()
@@ -727,6 +763,7 @@ def status(**options: Any) -> None:
     _echo(slip_report(result, state.baseline if state else None, state.last_run if state else None))
     if state is None:
         _say("(No earlier run: run plan2cal schedule to set the baseline.)")
+    _echo(_availability_lines(result, limit=10))
     _echo(warning_lines(result))
     if options["strict"]:
         require_no_miss(result)

@@ -18,21 +18,26 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
+from plan2cal.availability import Blocked, read_blocked
 from plan2cal.durations import duration_text
 from plan2cal.errors import (
     MissedDatesError,
     OutputError,
     Plan2CalError,
+    PlanError,
     PublishError,
     UsageError,
 )
+from plan2cal.export.events import plan_namespace
 from plan2cal.export.formats import FORMATS
 from plan2cal.export.revisions import State, load_state, rebaseline, state_bytes, state_path
 from plan2cal.files import FileWrite, commit, recover, remove_stale_temporaries
 from plan2cal.fit import Fit, fit_budget
 from plan2cal.load import load_plan
 from plan2cal.locking import hold_locks
-from plan2cal.model import DEFAULT_HOURS_PER_WEEK, Plan
+from plan2cal.model import DEFAULT_HOURS_PER_WEEK, HolidayRegion, Plan
 from plan2cal.outputs import OutputRequest, Outputs, output_paths, render_outputs, write_outputs
 from plan2cal.progress import (
     BudgetChange,
@@ -95,6 +100,8 @@ class RunOptions:
     push_user: str | None = None
     ca_cert: Path | None = None
     push: bool | None = None  # push after writing: True, False, or None for "if pinned"
+    holidays: tuple[str, ...] | None = None  # DE-BE, …; ("none",) for none
+    busy: tuple[Path, ...] = ()  # busy calendars beside the plan's own
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,8 @@ class RunSettings:
     jira_keys: Path | None
     effort_basis: float  # the weekly hours that size the tasks without hours (DESIGN §4 rule 1)
     push: PushSettings | None = None  # where a push goes: the command line's, else the pinned
+    holidays: tuple[HolidayRegion, ...] = ()
+    busy: tuple[Path, ...] = ()  # the command line's busy calendars
 
 
 @dataclass(frozen=True)
@@ -136,11 +145,29 @@ class Workspace:
 
     @cached_property
     def availability(self) -> Availability:
-        """The weekly budget, zone, windows and session limits of this run."""
-        return availability_for(
+        """The weekly budget, zone, windows and session limits of this run, and what holidays,
+        time off and the busy calendars take away."""
+        plain = availability_for(
             self.plan,
             hours_per_week=self.settings.hours_per_week,
             timezone=self.settings.timezone,
+        )
+        return dataclasses.replace(plain, blocked=self.blocked)
+
+    @cached_property
+    def blocked(self) -> Blocked | None:
+        """Holidays, time off and busy calendars (the plan's, relative to it, then the command
+        line's); None when there are none. Reading a busy calendar can fail (PlanError)."""
+        folder = self.plan_file.parent
+        files = [(folder / name, str(folder / name)) for name in self.plan.busy]
+        files += [(path, str(path)) for path in self.settings.busy]
+        return read_blocked(
+            self.settings.timezone,
+            regions=self.settings.holidays,
+            off=self.plan.off,
+            busy_files=files,
+            margin=self.plan.busy_margin,
+            ignore_plan=str(plan_namespace(self.plan.plan)),
         )
 
     @property
@@ -310,6 +337,24 @@ def settle(
     jira_keys = options.jira_keys or pinned_keys
     change("jira keys", pinned_keys, jira_keys)
 
+    plan_regions = [region.code for region in plan.holidays]
+    note(
+        "holidays",
+        "--holidays",
+        _regions_text(plan_regions),
+        None if pinned.holidays is None else _regions_text(pinned.holidays),
+    )
+    if options.holidays is not None:
+        codes = [code for code in options.holidays if code.lower() != "none"]
+    elif pinned.holidays is not None:
+        codes = list(pinned.holidays)
+    else:
+        codes = plan_regions
+    regions = _holiday_regions(codes)
+    codes = list(dict.fromkeys(region.code for region in regions))
+    if pinned.holidays is not None:
+        change("holidays", _regions_text(pinned.holidays), _regions_text(codes))
+
     push = _push_settings(pinned.push, options, folder)
     basis = defaults.hours_per_week or budget[0].hours_per_week
     settings = RunSettings(
@@ -321,6 +366,8 @@ def settle(
         jira_keys=jira_keys,
         effort_basis=basis,
         push=push,
+        holidays=regions,
+        busy=options.busy,
     )
     to_pin = Settings(
         start=start,
@@ -332,6 +379,11 @@ def settle(
         # The push target is pinned by a run that pushes to it (run_schedule), once the
         # server has answered that it is a calendar: a mistyped URL is never remembered.
         push=pinned.push,
+        # Pinned once there are any or the command line named them (none included), so
+        # that a plan without holidays pins nothing new.
+        holidays=(
+            codes if codes or pinned.holidays is not None or options.holidays is not None else None
+        ),
     )
     return settings, to_pin, changes, notes
 
@@ -363,6 +415,27 @@ def _push_pin(push: PushSettings, folder: Path) -> PushTarget:
         )
     except ValueError as exc:
         raise UsageError(f"cannot push there: {exc}") from None
+
+
+def _regions_text(codes: Sequence[str]) -> str:
+    return ", ".join(codes) or "none"
+
+
+def _holiday_regions(codes: Sequence[str]) -> tuple[HolidayRegion, ...]:
+    """``DE-BE`` codes as regions; PlanError with a "did you mean" for an unknown one."""
+    regions = []
+    for code in codes:
+        country, _, subdiv = code.strip().partition("-")
+        try:
+            regions.append(
+                HolidayRegion.model_validate(
+                    {"country": country, "subdiv": subdiv} if subdiv else {"country": country}
+                )
+            )
+        except ValidationError as exc:
+            message = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+            raise PlanError(f"holidays {code}: {message}") from None
+    return tuple(regions)
 
 
 def _hours(value: float | None) -> str | None:

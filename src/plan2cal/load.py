@@ -42,12 +42,14 @@ from plan2cal.errors import PlanError
 from plan2cal.model import (
     AfterLink,
     Defaults,
+    HolidayRegion,
     Milestone,
     Phase,
     Plan,
     PlanProblems,
     SessionLimits,
     Task,
+    TimeOff,
 )
 
 # 25 times the benchmark's largest plan (20,000 tasks, 1.4 MB of JSON); 100,000 tasks written as
@@ -80,6 +82,8 @@ _NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
     (Phase, "tasks"): Task,
     (Phase, "after"): AfterLink,
     (Task, "after"): AfterLink,
+    (Plan, "off"): TimeOff,
+    (Plan, "holidays"): HolidayRegion,
 }
 
 _TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep; a plan needs no more than 7"
@@ -399,6 +403,9 @@ class _YamlReader:
                 loc, line, "YAML merge keys (<<) are not supported; write the keys out in full"
             )
         key = self._scalar(event, loc, line)
+        if key is False and text == "off" and not frame.loc:
+            # YAML 1.1 reads a plain off as false; the plan's time off is the one such key.
+            key = text
         if self.text_keys and not isinstance(key, str):
             raise self._error(
                 loc,

@@ -76,6 +76,14 @@ MAX_WAIT_DAYS = 3_650
 MAX_WINDOW_KEYS = 100
 MAX_WINDOWS_PER_DAY = 96
 
+# Availability: holiday regions, time-off entries and busy calendars a plan may name, the
+# longest time-off range (ten years) and the widest gap kept around busy events (a day).
+MAX_HOLIDAY_REGIONS = 20
+MAX_OFF_ENTRIES = 10_000
+MAX_OFF_DAYS = 3_650
+MAX_BUSY_FILES = 100
+MAX_BUSY_MARGIN_HOURS = 24
+
 MAX_TASK_MINUTES = MAX_TASK_HOURS * 60
 MAX_SESSION_MINUTES = MAX_SESSION_HOURS * 60
 
@@ -444,6 +452,212 @@ class Defaults(StrictModel):
         return value
 
 
+# --- availability: holidays, time off, busy calendars ---------------------------------------
+
+
+def holiday_regions() -> dict[str, list[str]]:
+    """Country code → its subdivision codes, as the ``holidays`` package knows them."""
+    import holidays
+
+    return {code: list(subdivs) for code, subdivs in holidays.list_supported_countries().items()}
+
+
+def check_holiday_region(country: str, subdiv: str | None) -> tuple[str, str | None]:
+    """``(country, subdiv)`` as the ``holidays`` package spells them; ValueError with a "did
+    you mean" for a country or subdivision it does not know."""
+    regions = holiday_regions()
+    by_case = {code.upper(): code for code in regions}
+    code = by_case.get(country.upper())
+    if code is None:
+        raise ValueError(
+            f"unknown holiday country {quoted(country)}; use an ISO 3166 code such as DE or US"
+            + _code_hint(country.upper(), list(by_case))
+        )
+    if subdiv is None:
+        return code, None
+    subdivs = {name.upper(): name for name in regions[code]}
+    found = subdivs.get(subdiv.upper())
+    if found is None:
+        known = ", ".join(regions[code][:40]) or "none"
+        raise ValueError(
+            f"{code} has no holiday subdivision {quoted(subdiv)}"
+            + (_code_hint(subdiv.upper(), list(subdivs)) or f"; it has {known}")
+        )
+    return code, found
+
+
+def _code_hint(code: str, codes: list[str]) -> str:
+    """A "did you mean" for a mistyped code: the closest, else those that start alike (two
+    letters are too short for a similarity score to find DE from DX)."""
+    hint = suggest(code, codes)
+    if hint or not code:
+        return hint
+    alike = [candidate for candidate in codes if candidate[:1] == code[:1]][:8]
+    if not alike:
+        return ""
+    names = ", ".join(quoted(candidate) for candidate in alike)
+    return f"; did you mean one of {names}?"
+
+
+def _region_from_text(value: object) -> object:
+    # "DE-BE" or "DE": the country, then the subdivision after the first hyphen.
+    if isinstance(value, str):
+        country, _, subdiv = value.strip().partition("-")
+        return {"country": country, "subdiv": subdiv} if subdiv else {"country": country}
+    return value
+
+
+class HolidayRegion(StrictModel):
+    """Where the public holidays come from: a country and optionally one of its subdivisions."""
+
+    country: str = Field(max_length=8, description="ISO 3166 country code, e.g. DE")
+    subdiv: str | None = Field(None, max_length=40, description="subdivision code, e.g. BE")
+
+    @model_validator(mode="after")
+    def _known(self) -> HolidayRegion:
+        country, subdiv = check_holiday_region(self.country, self.subdiv)
+        object.__setattr__(self, "country", country)
+        object.__setattr__(self, "subdiv", subdiv)
+        return self
+
+    @property
+    def code(self) -> str:
+        """``DE-BE``, or ``DE`` for a whole country."""
+        return f"{self.country}-{self.subdiv}" if self.subdiv else self.country
+
+
+_REGION_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "description": "country, or country-subdivision: DE, DE-BE"},
+        {
+            "type": "object",
+            "properties": {
+                "country": {"type": "string", "description": "ISO 3166 code, e.g. DE"},
+                "subdiv": {"type": "string", "description": "subdivision code, e.g. BE"},
+            },
+            "required": ["country"],
+            "additionalProperties": False,
+        },
+    ]
+}
+
+HolidayList = Annotated[
+    list[
+        Annotated[HolidayRegion, BeforeValidator(_region_from_text), WithJsonSchema(_REGION_SCHEMA)]
+    ],
+    BeforeValidator(lambda value: [value] if isinstance(value, str | dict) else value),
+    Field(max_length=MAX_HOLIDAY_REGIONS),
+]
+
+_TIME_OFF_TEXT = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:\s+(\S.*?))?\s*$")
+
+
+def _off_from_value(value: object) -> object:
+    """A bare date is a day off; ``"2027-03-05 18:00-22:00"`` is part of one."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return {"from": value}
+    if isinstance(value, str):
+        match = _TIME_OFF_TEXT.match(value) if len(value) <= 60 else None
+        if match is None:
+            raise ValueError(
+                f"{quoted(value)} is not time off; write a date (2027-03-05), a date and hours "
+                "(2027-03-05 18:00-22:00) or {from: 2026-12-24, to: 2027-01-01, reason: …}"
+            )
+        day, hours = match.groups()
+        return {"from": day, "time": hours} if hours else {"from": day}
+    return value
+
+
+class TimeOff(StrictModel):
+    """Days (``from`` to ``to``, both included) or part of one day (``time``) with no work."""
+
+    first: PlanDate = Field(alias="from", description="first day off")
+    last: PlanDate | None = Field(None, alias="to", description="last day off (default: from)")
+    time: str | None = Field(
+        None, max_length=20, description='part of the day only, "HH:MM-HH:MM" (one day)'
+    )
+    reason: Name | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> TimeOff:
+        if self.last is not None and self.last < self.first:
+            raise ValueError(
+                f"the range ends ({self.last.isoformat()}) before it starts "
+                f"({self.first.isoformat()}); swap from and to"
+            )
+        if (self.last - self.first).days + 1 > MAX_OFF_DAYS if self.last else False:
+            raise ValueError(f"a time-off range is at most {MAX_OFF_DAYS:,} days long")
+        if self.time is not None:
+            if self.last is not None and self.last != self.first:
+                raise ValueError("hours of time off (time:) apply to a single day; drop 'to'")
+            try:
+                parse_windows({"mon": self.time})
+            except ValueError:
+                raise ValueError(
+                    f"time {quoted(self.time)} is not hours of one day such as 18:00-22:00"
+                ) from None
+        return self
+
+    @property
+    def end(self) -> dt.date:
+        """The last day off."""
+        return self.last or self.first
+
+    @property
+    def minutes(self) -> tuple[int, int] | None:
+        """The part of the day off, as minutes after midnight; None for whole days."""
+        if self.time is None:
+            return None
+        return parse_windows({"mon": self.time})[0][0]
+
+
+OffList = Annotated[
+    list[Annotated[TimeOff, BeforeValidator(_off_from_value)]],
+    Field(max_length=MAX_OFF_ENTRIES),
+]
+BusyMargin = Annotated[
+    int,
+    BeforeValidator(_duration),
+    AfterValidator(_at_most(MAX_BUSY_MARGIN_HOURS)),
+    WithJsonSchema(_duration_schema(MAX_BUSY_MARGIN_HOURS)),
+]
+
+
+def _overlapping_off(entries: list[TimeOff]) -> list[tuple[Location, str]]:
+    """A problem for each time-off entry that overlaps an earlier one."""
+    problems: list[tuple[Location, str]] = []
+    spans = []
+    for index, entry in enumerate(entries):
+        day_minutes = entry.minutes or (0, 24 * 60)
+        begin = entry.first.toordinal() * 1440 + day_minutes[0]
+        end = entry.end.toordinal() * 1440 + (day_minutes[1] if entry.minutes else 24 * 60)
+        spans.append((begin, end, index))
+    spans.sort()
+    reach = -1
+    reach_index = -1
+    for begin, end, index in spans:
+        if begin < reach:
+            first, second = sorted((index, reach_index))
+            problems.append(
+                (
+                    ("off", second),
+                    f"overlaps off[{first}] ({_off_text(entries[first])}); merge them into one "
+                    "entry",
+                )
+            )
+        if end > reach:
+            reach, reach_index = end, index
+    return problems
+
+
+def _off_text(entry: TimeOff) -> str:
+    if entry.time is not None:
+        return f"{entry.first.isoformat()} {entry.time}"
+    if entry.end != entry.first:
+        return f"{entry.first.isoformat()} to {entry.end.isoformat()}"
+    return entry.first.isoformat()
+
+
 DEFAULT_HOURS_PER_WEEK = 10.0
 DEFAULT_WINDOWS: dict[str, str | list[str]] = {"mon-fri": "19:00-21:00", "sat": "09:00-13:00"}
 
@@ -546,6 +760,19 @@ def parse_windows(windows: dict[str, str | list[str]]) -> dict[int, tuple[tuple[
     return result
 
 
+def _valid_window_spec(value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+    parse_windows(value)
+    return value
+
+
+# Windows of a phase or a task of its own: the defaults' syntax, checked the same way.
+WindowSpec = Annotated[
+    dict[str, str | Annotated[list[str], Field(max_length=MAX_WINDOWS_PER_DAY)]],
+    Field(max_length=MAX_WINDOW_KEYS),
+    AfterValidator(_valid_window_spec),
+]
+
+
 class Task(StrictModel):
     """One piece of work; a bare string in the file is a task with only a name."""
 
@@ -570,6 +797,9 @@ class Task(StrictModel):
     deadline: Deadline | None = None
     description: Description | None = None
     link: str | None = Field(None, max_length=MAX_LINK_LENGTH, pattern=r"^https?://\S+$")
+    windows: WindowSpec | None = Field(
+        None, description="when this task's sessions may be, instead of its phase's or defaults'"
+    )
 
     @property
     def key(self) -> str:
@@ -596,6 +826,9 @@ class Phase(StrictModel):
     mode: Literal["sequential", "interleave"] = "sequential"
     deadline: Deadline | None = None
     description: Description | None = None
+    windows: WindowSpec | None = Field(
+        None, description="when this phase's sessions may be, instead of the defaults' windows"
+    )
 
     @model_validator(mode="after")
     def _sized_without_weeks(self) -> Phase:
@@ -647,6 +880,20 @@ class Plan(StrictModel):
         min_length=1, max_length=MAX_PHASES, description="at most 100,000 tasks in all"
     )
     milestones: list[Milestone] = Field(default_factory=list, max_length=MAX_MILESTONES)
+    holidays: HolidayList = Field(
+        default_factory=list,
+        description="public holidays with no work: DE-BE, {country: DE, subdiv: BE}, or a list",
+    )
+    off: OffList = Field(
+        default_factory=list,
+        description="time off: dates, ranges {from, to, reason} or hours of a day",
+    )
+    busy: list[Annotated[str, Field(min_length=1, max_length=4096)]] = Field(
+        default_factory=list,
+        max_length=MAX_BUSY_FILES,
+        description=".ics files of busy time, relative to the plan file",
+    )
+    busy_margin: BusyMargin = Field(0, description="gap kept around busy events, e.g. 15m")
 
     @model_validator(mode="before")
     @classmethod
@@ -755,6 +1002,13 @@ class Plan(StrictModel):
         return self
 
     @model_validator(mode="after")
+    def _check_off(self) -> Plan:
+        problems = _overlapping_off(self.off)
+        if problems:
+            raise PlanProblems(problems)
+        return self
+
+    @model_validator(mode="after")
     def _check_deadlines(self, info: ValidationInfo) -> Plan:
         # Relative deadlines can be placed only once the start is known: the caller's, which
         # overrides the file's, or the file's own.
@@ -798,4 +1052,18 @@ def plan_json_schema() -> dict[str, Any]:
     # A task may be written as a bare string: its name.
     tasks = schema["$defs"]["Phase"]["properties"]["tasks"]
     tasks["items"] = {"anyOf": [{"type": "string", "minLength": 1}, tasks["items"]]}
+    # A day off may be written as a date, or a date and hours.
+    off = schema["properties"]["off"]
+    day_text = {
+        "type": "string",
+        "pattern": r"^\s*\d{4}-\d{2}-\d{2}(\s+\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2})?\s*$",
+        "description": "a date (2027-03-05), or a date and hours (2027-03-05 18:00-22:00)",
+    }
+    off["items"] = {"anyOf": [day_text, off["items"]]}
+    # One holiday region may stand alone, without a list.
+    holidays = schema["properties"]["holidays"]
+    regions = holidays.pop("items")
+    holidays.pop("type", None)
+    holidays["anyOf"] = [*regions["anyOf"], {"type": "array", "items": regions, "maxItems": 20}]
+    holidays.pop("maxItems", None)
     return schema

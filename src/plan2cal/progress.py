@@ -260,6 +260,8 @@ class Settings(StrictModel):
     output: PinnedPath | None = None
     jira_keys: PinnedPath | None = None
     push: PushTarget | None = None  # set by the first push; schedule then pushes too
+    # Public holiday regions (DE-BE); None: never pinned, [] pinned as none.
+    holidays: list[Annotated[str, Field(max_length=60)]] | None = Field(None, max_length=20)
 
     @field_validator("budget")
     @classmethod
@@ -541,6 +543,8 @@ def _dump_settings(settings: Settings) -> dict[str, Any]:
         fields["jira_keys"] = settings.jira_keys
     if settings.push is not None:
         fields["push"] = _FlowMapping(settings.push.model_dump(exclude_none=True))
+    if settings.holidays is not None:
+        fields["holidays"] = _FlowList(settings.holidays)
     return fields
 
 

@@ -7,6 +7,7 @@ placed in the week's blocks, waits and lags, and what the past shows on a rerun.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import heapq
 import itertools
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from plan2cal.availability import WeekLoss
 from plan2cal.durations import QUANTUM, duration_text, estimate_error
 from plan2cal.errors import Plan2CalError, PlanError, UnschedulableError
 from plan2cal.graph import (
@@ -45,7 +47,10 @@ from plan2cal.worktime import (
     UTC,
     Availability,
     WeekPattern,
+    Windows,
     dated_work_blocks,
+    holds_a_session,
+    merge_windows,
     week_pattern,
     window_spans,
 )
@@ -242,7 +247,8 @@ class Schedule:
     ``waits``: the spans of pure waits, in task file order. ``logged_days``: logged time shown
     as all-day notes, by day then task. ``misses``: every deadline and fixed milestone the
     schedule misses, in plan order (tasks and phases, then milestones); each also has a line
-    in ``warnings``.
+    in ``warnings``. ``losses``: each week from today on whose windows holidays, time off or
+    busy events took time from, in order, up to the end of the work.
     """
 
     plan: str
@@ -259,6 +265,7 @@ class Schedule:
     waits: tuple[WaitSpan, ...] = field(default=())
     logged_days: tuple[LoggedDay, ...] = field(default=())
     misses: tuple[Miss, ...] = field(default=())
+    losses: tuple[WeekLoss, ...] = field(default=())
 
     @property
     def end(self) -> dt.date:
@@ -506,6 +513,26 @@ def build_schedule(
       never be placed whole, it is split anyway: a session of ``session.min`` now, and a
       last session shorter than ``session.min`` later.
 
+    **Windows of their own.** A task's sessions lie inside its windows: the task's own
+    ``windows``, else its phase's, else the defaults'. In a plan where any phase or task has
+    windows of its own, each week is laid (by the week pattern's rules) in the union of the
+    windows of the work that can take the next slot when the week's first block is laid (each
+    urgent task, the task in progress, a sequential phase's next task, an interleaved phase's
+    best-priority tasks; the defaults' when there is none), so the weekly budget is shared
+    across the windows the ready work can use. A slot goes to the first task in the order
+    whose windows hold the slot's start, for as long as they last. In such a plan no task waits
+    for a slot that holds its rest whole: what does not fit is split, and a rest shorter than
+    ``session.min`` ends in a shorter last session.
+
+    **Availability.** Holidays, days off, hours off and busy events (``availability.blocked``)
+    remove capacity, one calendar week at a time (worktime.dated_work_blocks): a week they take
+    window time from is laid anew, its ordinary budget spread over the windows that remain, by
+    the pattern's rules, and what those cannot hold is lost to that week, not made up later,
+    so the plan slips as in life (``Schedule.losses`` says by how much). Sessions never touch a
+    blocked interval, nor fall on a holiday or a day off. The deadlines' conversion of work to
+    calendar time and the phases' nominal dates stay those of ordinary weeks: nominal dates
+    are calendar dates.
+
     **Waiting.** A link in ``after`` with a lag lets the work start at local midnight of the
     day the prerequisite ended plus the lag's days (a lag of 0: as soon as it ended). A
     pure wait (``wait: 2w``) starts on the day all it waits for has ended (at the earliest
@@ -607,6 +634,29 @@ def build_schedule(
     due_day = {key: (minute - 1) // DAY for key, minute in latest.items() if key in phase_of}
     urgent_lefts: dict[int, int] = {}
     to_place = dict(remaining)
+
+    # Windows of their own ("Windows of their own" above): task id → its windows, for the
+    # tasks whose phase or own entry names some; the others keep the defaults'.
+    own_windows: dict[str, Windows] = {}
+    for phase, task in listed:
+        spec = task.windows if task.windows is not None else phase.windows
+        if spec is not None:
+            own_windows[task.key] = parse_windows(spec)
+            if not holds_a_session(own_windows[task.key], smin, smax):
+                owner = f"task '{task.key}'" if task.windows is not None else f"phase '{phase.key}'"
+                raise UnschedulableError(
+                    f"no window of {owner} can hold a session: give it a time range at least as "
+                    f"long as session.min ({duration_text(smin)})"
+                )
+    restricted = bool(own_windows)
+    # The distinct windows of the work, the defaults' first; task id → its index there.
+    window_sets: list[Windows] = [availability.windows]
+    window_index: dict[str, int] = {}
+    for key, windows in own_windows.items():
+        if windows not in window_sets:
+            window_sets.append(windows)
+        window_index[key] = window_sets.index(windows)
+    unions: dict[frozenset[int], Windows] = {}
 
     # Prerequisites end at instants (UTC); waits, lags and milestone dates open at local
     # midnights. What opens later than now waits in ``pending`` for the first block after it.
@@ -726,16 +776,57 @@ def build_schedule(
         release(key, None)
         settle()
 
-    longest = pattern.longest_block
+    # In a plan with windows of their own no task waits for a slot that holds its rest whole:
+    # a slot it could take is split as needed (its windows may never hold the rest whole).
+    longest = 0 if restricted else pattern.longest_block
+
+    def week_windows() -> Windows:
+        """The windows a week is laid in: those of the work that can take the next slot (each
+        urgent task, the task in progress, a sequential phase's next task, an interleaved
+        phase's best-priority tasks); the defaults' when that is none, or only them."""
+        used: set[int] = set()
+        for entry in urgent:
+            used.add(window_index.get(entry[3], 0))
+        if prev is not None and to_place[prev]:
+            used.add(window_index.get(prev, 0))
+        for phase_key in active:
+            queue = queues[phase_key]
+            if not queue.has_work():
+                continue
+            if queue.interleave:
+                end = bisect.bisect_left(queue.ready, (queue.ready[0][0] + 1,))
+                used.update(window_index.get(entry[2], 0) for entry in queue.ready[:end])
+            else:
+                used.add(window_index.get(queue.next_in_line(), 0))
+        if not used or used == {0}:
+            return availability.windows
+        shape = frozenset(used)
+        if shape not in unions:
+            unions[shape] = merge_windows([window_sets[index] for index in sorted(used)])
+        return unions[shape]
+
+    # Where the slot being filled starts: weekday and wall-clock minute (restricted plans).
+    slot_weekday = 0
+    slot_minute = 0
+
+    def room_of(key: str, room: int) -> int:
+        """How much of ``room`` lies inside the task's windows from the slot's start (a plan
+        with windows of their own)."""
+        for low, high in own_windows.get(key, availability.windows).get(slot_weekday, ()):
+            if low <= slot_minute < high:
+                return min(room, (high - slot_minute) // QUANTUM * QUANTUM)
+        return 0
 
     def session_length(left: int, room: int, block: int, whole: bool) -> int:
         """How much of ``room`` (at least session.min) a task with ``left`` minutes to do may
         use now; 0: none of it. ``whole``: it would rather wait for a slot that holds its rest
         whole, when both this block and the next one that can take a session are ``block``
         minutes or longer."""
+        if room < smin:
+            return 0  # the task's windows leave less than a session here
         if left <= room:
             return left  # all of it; under session.min only if that is all there is
-        if whole and left <= block:
+        if whole and left <= block and not restricted:
             return 0
         if left - room >= smin:
             return room
@@ -763,7 +854,12 @@ def build_schedule(
         those that could not use it keep their place for the next slot.
         """
         if prev is not None and day == prev_day and prev_minutes < smax and to_place[prev]:
-            use = session_length(to_place[prev], room, block, waits_for_whole(prev, day))
+            use = session_length(
+                to_place[prev],
+                room if not restricted else room_of(prev, room),
+                block,
+                waits_for_whole(prev, day),
+            )
             if use:
                 return prev, use
         if urgent and any(session_length(left, room, block, False) for left in urgent_lefts):
@@ -771,7 +867,9 @@ def build_schedule(
             for entry in urgent:
                 key = entry[3]
                 whole = due_day[key] - today_number >= SPLIT_WHEN_DUE_WITHIN_DAYS
-                use = session_length(to_place[key], room, block, whole)
+                use = session_length(
+                    to_place[key], room if not restricted else room_of(key, room), block, whole
+                )
                 if use:
                     return key, use
         if active:
@@ -779,7 +877,12 @@ def build_schedule(
             queue = queues[active[0]]
             key_now = queue.current
             if key_now is not None:
-                use = session_length(to_place[key_now], room, block, True)
+                use = session_length(
+                    to_place[key_now],
+                    room if not restricted else room_of(key_now, room),
+                    block,
+                    True,
+                )
                 if use:
                     active.rotate(-1)
                     return key_now, use
@@ -794,7 +897,9 @@ def build_schedule(
                 continue
             phase_checked = not queue.interleave
             for key in queue.candidates(day) if queue.interleave else (queue.next_in_line(),):
-                use = session_length(to_place[key], room, block, True)
+                use = session_length(
+                    to_place[key], room if not restricted else room_of(key, room), block, True
+                )
                 if use:
                     queue.take(key, index_of[key], day)
                     del active[position]
@@ -820,7 +925,20 @@ def build_schedule(
     for session in past:
         ordinals[session.task] = max(ordinals.get(session.task, 0), session.ordinal)
     minute = dt.timedelta(minutes=1)
-    blocks = dated_work_blocks(pattern, zone, today, horizon_end) if left_total else iter(())
+    losses: list[WeekLoss] = []
+    blocks = (
+        dated_work_blocks(
+            pattern,
+            zone,
+            today,
+            horizon_end,
+            availability,
+            losses,
+            week_windows if restricted else None,
+        )
+        if left_total
+        else iter(())
+    )
     for day, begin, length, next_length in _with_next_usable(blocks, smin):
         if pending and pending[0][0] <= begin:
             run_pending(begin)
@@ -831,6 +949,9 @@ def build_schedule(
         # A new session needs session.min of room; the rest of a block shorter than that stays
         # empty, and a session after another in the same block starts after a quarter-hour.
         while length - offset >= smin:
+            if restricted:
+                wall = (begin + offset * minute).astimezone(zone)
+                slot_weekday, slot_minute = wall.weekday(), wall.hour * 60 + wall.minute
             # Waiting for a slot that holds the rest whole is worth it only when the next
             # block that can take a session would hold it whole too.
             chosen = next_session(length - offset, min(length, next_length), day)
@@ -884,7 +1005,7 @@ def build_schedule(
         )
     run_pending(None)
     sessions.sort(key=lambda session: (session.start, session.task))
-    return _assemble(
+    schedule = _assemble(
         plan,
         _Run(
             availability=availability,
@@ -909,6 +1030,7 @@ def build_schedule(
         logged_days,
         warnings,
     )
+    return dataclasses.replace(schedule, losses=tuple(losses)) if losses else schedule
 
 
 # The last day a schedule may reach. The day after it is still a date in every zone, so that

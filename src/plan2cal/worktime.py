@@ -7,28 +7,35 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from plan2cal.durations import QUANTUM, duration_text
 from plan2cal.errors import UnschedulableError
 from plan2cal.model import WEEKDAYS
 
+if TYPE_CHECKING:
+    from plan2cal.availability import Blocked, Intervals, WeekLoss
+
 UTC = dt.UTC
+DAY = 24 * 60  # minutes
 
 Windows = dict[int, tuple[tuple[int, int], ...]]
 
 
 @dataclass(frozen=True, slots=True)
 class Availability:
-    """The resolved working pattern: budget, zone, windows and session limits."""
+    """The resolved working pattern: budget, zone, windows and session limits, and what
+    holidays, time off and busy calendars take away (``blocked``; None: nothing)."""
 
     hours_per_week: float
     timezone: str
     windows: Windows
     session_min: int
     session_max: int
+    blocked: Blocked | None = None
 
     @property
     def budget(self) -> int:
@@ -76,25 +83,35 @@ def week_pattern(availability: Availability) -> WeekPattern:
             f"the weekly budget of {availability.hours_per_week:g} h is less than the shortest "
             f"session ({duration_text(smin)}); raise hours_per_week or lower session.min"
         )
-    # Bit n of a day's set: the day's windows can hold blocks of n quarter-hours in all.
-    day_sets = {day: _day_totals(spans, smin, smax) for day, spans in availability.windows.items()}
-    capacity = {day: _largest(totals) for day, totals in day_sets.items()}
-    usable = [day for day in range(7) if capacity.get(day, 0) >= smin]
-    if not usable:
+    blocks, capacity = _lay_week(budget, availability.windows, smin, smax)
+    if not capacity:
         raise UnschedulableError(
             "no window can hold a session: give defaults.windows at least one time range as "
             f'long as session.min ({duration_text(smin)}), e.g. mon-fri: "19:00-21:00"'
         )
+    return WeekPattern(blocks=blocks, window_capacity=capacity)
+
+
+def _lay_week(
+    budget: int, windows: Windows, smin: int, smax: int
+) -> tuple[tuple[tuple[tuple[int, int], ...], ...], int]:
+    """The week's blocks for ``budget`` minutes in ``windows`` (week_pattern's rules), and the
+    most the windows hold; no blocks, and 0, when no window can hold a session."""
+    # Bit n of a day's set: the day's windows can hold blocks of n quarter-hours in all.
+    day_sets = {day: _day_totals(spans, smin, smax) for day, spans in windows.items()}
+    capacity = {day: _largest(totals) for day, totals in day_sets.items()}
+    usable = [day for day in range(7) if capacity.get(day, 0) >= smin]
+    if not usable or budget < smin:
+        return ((),) * 7, 0
     week = 1
     for day in usable:
         week = _sums(week, day_sets[day], budget // QUANTUM)
     weekly = _largest(week)
     allotment = _allot(weekly, usable, capacity, day_sets, smin)
     blocks = tuple(
-        tuple(_layout(allotment.get(day, 0), availability.windows.get(day, ()), smin, smax))
-        for day in range(7)
+        tuple(_layout(allotment.get(day, 0), windows.get(day, ()), smin, smax)) for day in range(7)
     )
-    return WeekPattern(blocks=blocks, window_capacity=sum(capacity.values()))
+    return blocks, sum(capacity.values())
 
 
 def _allot(
@@ -262,7 +279,13 @@ def work_blocks(
 
 
 def dated_work_blocks(
-    pattern: WeekPattern, zone: ZoneInfo, start: dt.date, until: dt.date
+    pattern: WeekPattern,
+    zone: ZoneInfo,
+    start: dt.date,
+    until: dt.date,
+    availability: Availability | None = None,
+    losses: list[WeekLoss] | None = None,
+    week_windows: Callable[[], Windows] | None = None,
 ) -> Iterator[tuple[dt.date, dt.datetime, int]]:
     """Yield ``(local date, UTC start, minutes)`` for every block from ``start`` to ``until``,
     in order.
@@ -273,7 +296,20 @@ def dated_work_blocks(
     inside its window and a quarter-hour or more before the next block. On a day the clocks
     go forward, a block that starts or ends in the skipped hour, or spans it, is left out: it
     would not be as long as it says, or not inside its window.
+
+    With an ``availability`` whose ``blocked`` is set, a week that holidays, time off or busy
+    events take window time from is laid anew (_blocked_work_blocks); ``losses`` collects what
+    each such week lost. With ``week_windows``, each week is laid in the windows it returns
+    when the week's first block is asked for (phases and tasks with windows of their own).
     """
+    if availability is not None and (availability.blocked is not None or week_windows is not None):
+        from plan2cal.availability import Blocked
+
+        blocked = availability.blocked or Blocked(availability.timezone)
+        yield from _blocked_work_blocks(
+            pattern, availability, blocked, zone, start, until, losses, week_windows
+        )
+        return
     day = start
     one_day = dt.timedelta(days=1)
     while day <= until:
@@ -293,6 +329,233 @@ def dated_work_blocks(
             for begin, length in _blocks_on_changing_day(midnight, blocks, zone):
                 yield day, begin, length
         day += one_day
+
+
+def _day_blocks(
+    day: dt.date, blocks: tuple[tuple[int, int], ...], zone: ZoneInfo
+) -> Iterator[tuple[dt.datetime, int]]:
+    """One day's blocks (local start minute, length) as ``(UTC start, minutes)``."""
+    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+    offset = midnight.utcoffset()
+    if offset is not None and offset == (midnight + dt.timedelta(days=1)).utcoffset():
+        base = midnight.replace(tzinfo=UTC) - offset
+        for minute, length in blocks:
+            yield base + dt.timedelta(minutes=minute), length
+    else:
+        yield from _blocks_on_changing_day(midnight, blocks, zone)
+
+
+def _blocked_work_blocks(
+    pattern: WeekPattern,
+    availability: Availability,
+    blocked: Blocked,
+    zone: ZoneInfo,
+    start: dt.date,
+    until: dt.date,
+    losses: list[WeekLoss] | None,
+    week_windows: Callable[[], Windows] | None = None,
+) -> Iterator[tuple[dt.date, dt.datetime, int]]:
+    """dated_work_blocks when something is blocked, one calendar week (Monday to Sunday) at a
+    time (DESIGN §4 rule 3).
+
+    A week that nothing blocked keeps the ordinary blocks. In a week that lost window time,
+    the free windows are what is left of each day's windows once holidays and days off (the
+    whole day), hours off and busy events (with the margin, widened to the quarter-hour grid)
+    are taken out; the budget that an ordinary week gives the week's scheduled days is laid
+    into them by week_pattern's rules, spread over what remains. What they cannot hold is
+    lost: it is not made up in another week. A block that still touches a busy interval (the
+    wall clock repeats an hour on the day the clocks go back) is left out.
+    """
+    from plan2cal.availability import WeekLoss, minute_of
+
+    one_day = dt.timedelta(days=1)
+    epoch_day = dt.date(1970, 1, 1).toordinal()
+    off_hours = blocked.off_hours
+    whole_days = blocked.has_days_off
+    layouts: dict[tuple[tuple[int, tuple[tuple[int, int], ...]], ...], WeekPattern] = {}
+    default_pattern = pattern
+    windows = availability.windows
+    day = start
+    while day <= until:
+        last = min(day + dt.timedelta(days=6 - day.weekday()), until)
+        if week_windows is not None:
+            windows = week_windows()
+            if windows is availability.windows:
+                pattern = default_pattern
+            else:
+                shape = tuple(sorted(windows.items()))
+                if shape not in layouts:
+                    laid, capacity = _lay_week(
+                        availability.budget,
+                        windows,
+                        availability.session_min,
+                        availability.session_max,
+                    )
+                    layouts[shape] = WeekPattern(blocks=laid, window_capacity=capacity)
+                pattern = layouts[shape]
+        # First a cheap look, a day wider on each side than any zone's offset: most weeks of
+        # a long plan have nothing blocked, and keep the ordinary blocks.
+        near_begin = (day.toordinal() - epoch_day - 1) * DAY
+        near_end = (last.toordinal() - epoch_day + 2) * DAY
+        busy = blocked.busy_between(near_begin, near_end)
+        if not (
+            (whole_days and blocked.any_day_off(day, last))
+            or busy.touches(near_begin, near_end)
+            or off_hours.touches(near_begin, near_end)
+        ):
+            yield from dated_work_blocks(pattern, zone, day, last)
+            day = last + one_day
+            continue
+        days = [day + dt.timedelta(days=n) for n in range((last - day).days + 1)]
+        # What a week's windows lose depends on the week and its windows alone: kept on the
+        # Blocked, for the next schedule of the same plan (``fit`` makes dozens).
+        cached = blocked.weeks.get((day, last))
+        if cached is not None and cached[0] == windows:
+            free, taken, reasons = cached[1]
+        else:
+            free, taken, reasons = _free_windows(blocked, busy, windows, days, zone)
+            blocked.weeks[(day, last)] = (windows, (free, taken, reasons))
+        if not any(taken.values()):
+            yield from dated_work_blocks(pattern, zone, day, last)
+            day = last + one_day
+            continue
+        budget = sum(pattern.day_minutes(d.weekday()) for d in days)
+        laid, _ = _lay_week(budget, free, availability.session_min, availability.session_max)
+        placed = 0
+        for d in days:
+            for begin, length in _day_blocks(d, laid[d.weekday()], zone):
+                low = minute_of(begin)
+                if busy.touches(low, low + length) or off_hours.touches(low, low + length):
+                    continue
+                placed += length
+                yield d, begin, length
+        if losses is not None:
+            losses.append(
+                WeekLoss(
+                    week=day - dt.timedelta(days=day.weekday()),
+                    budget=budget,
+                    placed=min(placed, budget),
+                    holidays=taken["holiday"],
+                    off=taken["off"],
+                    busy=taken["busy"],
+                    reasons=tuple(reasons),
+                )
+            )
+        day = last + one_day
+
+
+def _free_windows(
+    blocked: Blocked, busy: Intervals, windows: Windows, days: list[dt.date], zone: ZoneInfo
+) -> tuple[Windows, dict[str, int], list[str]]:
+    """What is left of the windows of ``days`` (one week) once holidays, days off, hours off
+    and busy events are taken out; the window minutes each took; the days' reasons."""
+    from plan2cal.availability import minute_of
+
+    free: Windows = {}
+    taken = {"holiday": 0, "off": 0, "busy": 0}
+    reasons: list[str] = []
+    midnights = [
+        minute_of(dt.datetime(d.year, d.month, d.day, tzinfo=zone))
+        for d in [*days, days[-1] + dt.timedelta(days=1)]
+    ]
+    week_begin, week_end = midnights[0], midnights[-1]
+    off_hours = blocked.off_hours
+    whole = [blocked.day_off(d) for d in days]
+    if not (
+        any(whole) or busy.touches(week_begin, week_end) or off_hours.touches(week_begin, week_end)
+    ):
+        return free, taken, reasons
+    for index, d in enumerate(days):
+        spans = windows.get(d.weekday(), ())
+        room = sum(end - begin for begin, end in spans)
+        why = whole[index]
+        if why is not None:
+            if room:
+                taken[why[0]] += room
+                if why[1] not in reasons:
+                    reasons.append(why[1])
+            continue
+        low, high = midnights[index], midnights[index + 1]
+        after_off = _subtract(spans, _local_cuts(off_hours, low, high, d, zone))
+        after_busy = _subtract(after_off, _local_cuts(busy, low, high, d, zone))
+        kept_off = sum(end - begin for begin, end in after_off)
+        taken["off"] += room - kept_off
+        taken["busy"] += kept_off - sum(end - begin for begin, end in after_busy)
+        if after_busy:
+            free[d.weekday()] = tuple(after_busy)
+    return free, taken, reasons
+
+
+def _local_cuts(
+    intervals: Intervals, low: int, high: int, day: dt.date, zone: ZoneInfo
+) -> list[tuple[int, int]]:
+    """The intervals that touch the day ``[low, high)`` as wall-clock minutes of ``day``,
+    widened to the quarter-hour grid and cut to the day."""
+    from plan2cal.availability import moment_of
+
+    cuts = []
+    # A day of 24 hours has one offset throughout: wall minutes are UTC minutes less its
+    # midnight. Only on the two days a year the clocks change is each moment converted.
+    steady = high - low == DAY
+    for begin, end in intervals.overlapping(low, high):
+        if steady:
+            first = begin - low
+            last = end - low
+        else:
+            first = _wall_minute(moment_of(max(begin, low)), day, zone)
+            last = _wall_minute(moment_of(min(end, high)), day, zone) if end < high else DAY
+        first = max(0, first) // QUANTUM * QUANTUM
+        last = min(DAY, -(-last // QUANTUM) * QUANTUM)
+        if last > first:
+            cuts.append((first, last))
+    return cuts
+
+
+def _wall_minute(moment: dt.datetime, day: dt.date, zone: ZoneInfo) -> int:
+    local = moment.astimezone(zone)
+    return (local.date() - day).days * DAY + local.hour * 60 + local.minute
+
+
+def _subtract(
+    spans: tuple[tuple[int, int], ...] | list[tuple[int, int]], cuts: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """What is left of sorted, disjoint ``spans`` once the ``cuts`` are taken out."""
+    if not cuts:
+        return list(spans)
+    cuts = sorted(cuts)
+    left = []
+    for begin, end in spans:
+        at = begin
+        for low, high in cuts:
+            if high <= at or low >= end:
+                continue
+            if low > at:
+                left.append((at, low))
+            at = max(at, high)
+        if at < end:
+            left.append((at, end))
+    return left
+
+
+def holds_a_session(windows: Windows, smin: int, smax: int) -> bool:
+    """Whether any of the windows can hold a session of ``smin``."""
+    return any(_largest(_day_totals(spans, smin, smax)) >= smin for spans in windows.values())
+
+
+def merge_windows(patterns: list[Windows]) -> Windows:
+    """The union of several weekday windows: overlapping or touching spans joined."""
+    merged: Windows = {}
+    for day in range(7):
+        spans = sorted(span for windows in patterns for span in windows.get(day, ()))
+        joined: list[tuple[int, int]] = []
+        for begin, end in spans:
+            if joined and begin <= joined[-1][1]:
+                joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+            else:
+                joined.append((begin, end))
+        if joined:
+            merged[day] = tuple(joined)
+    return merged
 
 
 def window_spans(
