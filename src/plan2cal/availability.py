@@ -108,7 +108,7 @@ class BusyCalendar:
     """One .ics file of busy time: the one-off events as intervals, and what recurs still to
     be expanded (a calendar of only the recurring events and the zones they use)."""
 
-    path: Path
+    path: Path | str  # the file, or the URL of a calendar read from a server
     fixed: list[tuple[int, int]]
     recurring: Any = None  # an icalendar.Calendar, or None when nothing recurs
     events: int = 0
@@ -131,7 +131,21 @@ def read_busy_calendar(
     from plan2cal.load import read_input_bytes
 
     shown = display or str(path)
-    raw = read_input_bytes(path, MAX_BUSY_BYTES)
+    return parse_busy_calendar(
+        read_input_bytes(path, MAX_BUSY_BYTES), zone, ignore_plan, shown, source=path
+    )
+
+
+def parse_busy_calendar(
+    raw: bytes,
+    zone: str,
+    ignore_plan: str | None = None,
+    shown: str = "<busy calendar>",
+    *,
+    source: Path | str | None = None,
+) -> BusyCalendar:
+    """Parse the bytes of an .ics text of busy times as ``read_busy_calendar`` does; errors
+    name ``shown`` (a file, or the URL a calendar was read from)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -168,7 +182,7 @@ def read_busy_calendar(
     for _, _, props in events:
         for _, rule, at in props.get("RRULE", ()):
             endless = _endless(rule, scan, at) or endless
-    return BusyCalendar(path, fixed, calendar, len(events), endless)
+    return BusyCalendar(shown if source is None else source, fixed, calendar, len(events), endless)
 
 
 _RULE_PART = re.compile(r"(?:^|;)(FREQ|COUNT|UNTIL)=([^;]*)", re.IGNORECASE)
@@ -692,16 +706,22 @@ def read_blocked(
     regions: Sequence[HolidayRegion] = (),
     off: Sequence[TimeOff] = (),
     busy_files: Sequence[tuple[Path, str]] = (),
+    busy_texts: Sequence[tuple[bytes, str]] = (),
     margin: int = 0,
     ignore_plan: str | None = None,
 ) -> Blocked | None:
-    """Read the busy calendars (``(path, name to show)``) and gather what is blocked; None
+    """Read the busy calendars — files (``(path, name to show)``), then texts already fetched
+    (``(bytes, name to show)``, e.g. from a CalDAV server) — and gather what is blocked; None
     when nothing is."""
-    if not (regions or off or busy_files):
+    if not (regions or off or busy_files or busy_texts):
         return None
     calendars = [
         (read_busy_calendar(path, zone, ignore_plan, display), display)
         for path, display in busy_files
+    ]
+    calendars += [
+        (parse_busy_calendar(raw, zone, ignore_plan, display), display)
+        for raw, display in busy_texts
     ]
     blocked = Blocked(
         zone,

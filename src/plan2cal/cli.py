@@ -253,6 +253,15 @@ _SETTINGS = [
         "busy: files).",
     ),
     click.option(
+        "--busy-from-server",
+        "busy_servers",
+        multiple=True,
+        metavar="URL|siblings",
+        help="A CalDAV calendar whose events are busy time, read with the push target's user "
+        "and password on its host; 'siblings' for every other calendar beside the pushed one. "
+        "Repeat for several; not pinned.",
+    ),
+    click.option(
         "--horizon-years",
         type=click.IntRange(min=1, max=1000),
         default=30,
@@ -302,6 +311,7 @@ def _run_options(
         push=push,
         holidays=tuple(options["holidays"]) if options.get("holidays") else None,
         busy=tuple(options.get("busy") or ()),
+        busy_servers=tuple(options.get("busy_servers") or ()),
     )
 
 

@@ -62,6 +62,7 @@ from plan2cal.publish import (
     push_events,
     push_state_path,
 )
+from plan2cal.publish.busy import BusySource, busy_source, fetch_busy
 from plan2cal.report import NominalView
 from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
 from plan2cal.worktime import Availability
@@ -102,6 +103,7 @@ class RunOptions:
     push: bool | None = None  # push after writing: True, False, or None for "if pinned"
     holidays: tuple[str, ...] | None = None  # DE-BE, …; ("none",) for none
     busy: tuple[Path, ...] = ()  # busy calendars beside the plan's own
+    busy_servers: tuple[str, ...] = ()  # calendar URLs on a server, or "siblings"
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class RunSettings:
     push: PushSettings | None = None  # where a push goes: the command line's, else the pinned
     holidays: tuple[HolidayRegion, ...] = ()
     busy: tuple[Path, ...] = ()  # the command line's busy calendars
+    busy_servers: tuple[BusySource, ...] = ()  # the command line's calendars on a server
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,8 @@ class Workspace:
     @cached_property
     def blocked(self) -> Blocked | None:
         """Holidays, time off and busy calendars (the plan's, relative to it, then the command
-        line's); None when there are none. Reading a busy calendar can fail (PlanError)."""
+        line's files, then the calendars read from a server); None when there are none.
+        Reading a busy calendar can fail (PlanError), and so can a server (PublishError)."""
         folder = self.plan_file.parent
         files = [(folder / name, str(folder / name)) for name in self.plan.busy]
         files += [(path, str(path)) for path in self.settings.busy]
@@ -166,6 +170,7 @@ class Workspace:
             regions=self.settings.holidays,
             off=self.plan.off,
             busy_files=files,
+            busy_texts=fetch_busy(self.settings.busy_servers),
             margin=self.plan.busy_margin,
             ignore_plan=str(plan_namespace(self.plan.plan)),
         )
@@ -356,6 +361,17 @@ def settle(
         change("holidays", _regions_text(pinned.holidays), _regions_text(codes))
 
     push = _push_settings(pinned.push, options, folder)
+    busy_servers = tuple(
+        busy_source(
+            value,
+            push_url=push.url if push else None,
+            push_user=push.user if push else None,
+            push_ca=push.ca_cert if push else None,
+            environ=env.environ,
+            netrc_file=env.netrc_file,
+        )
+        for value in dict.fromkeys(options.busy_servers)
+    )
     basis = defaults.hours_per_week or budget[0].hours_per_week
     settings = RunSettings(
         start=start,
@@ -368,6 +384,7 @@ def settle(
         push=push,
         holidays=regions,
         busy=options.busy,
+        busy_servers=busy_servers,
     )
     to_pin = Settings(
         start=start,

@@ -301,6 +301,30 @@ class WebDav:
             fetched += self._report(url, report)
         return fetched
 
+    def calendars_in(self, url: str) -> list[str]:
+        """The URLs of the calendar collections right under ``url`` (a calendar home), in the
+        server's order (PROPFIND, Depth 1)."""
+        response = self._propfind(url, "1", [(DAV, "resourcetype")])
+        own = self.path_of(url).rstrip("/")
+        found = []
+        for href, props in _multistatus(response, url):
+            path = self.path_of(href, url)
+            if path.rstrip("/") != own and _is_calendar(props):
+                found.append(self.url_of(path))
+        return found
+
+    def all_events(self, url: str) -> list[Fetched]:
+        """Every resource of the calendar collection at ``url`` that holds an event (a
+        calendar-query REPORT on VEVENT with the calendar data, RFC 4791 §7.8)."""
+        query = ET.Element(_tag(CALDAV, "calendar-query"))
+        _ask_for_data(query)
+        calendar = ET.SubElement(
+            ET.SubElement(query, _tag(CALDAV, "filter")), _tag(CALDAV, "comp-filter")
+        )
+        calendar.set("name", "VCALENDAR")
+        ET.SubElement(calendar, _tag(CALDAV, "comp-filter")).set("name", "VEVENT")
+        return self._report(url, query)
+
     def find_uid(self, url: str, uid: str) -> Fetched | None:
         """The resource of the collection that holds ``uid``, wherever it lives (a
         calendar-query REPORT on the UID property, RFC 4791 §7.8), or None."""
