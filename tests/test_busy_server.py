@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import icalendar
 import pytest
+import trustme
 from click.testing import CliRunner, Result
 from dateutil.rrule import WEEKLY, rrule
 
@@ -19,7 +22,7 @@ from plan2cal.cli import cli
 from plan2cal.errors import PlanError
 from plan2cal.publish.busy import joined_calendar
 from publishing import put_raw
-from servers import CalDavServer, radicale
+from servers import CalDavServer, free_port, radicale
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = "2027-01-04"  # a Monday
@@ -231,3 +234,61 @@ def test_joined_calendar_keeps_events_and_each_zone_once() -> None:
 def test_a_malformed_resource_names_the_url(data: bytes) -> None:
     with pytest.raises(PlanError, match=r"^https://cal\.example\.org/a/"):
         joined_calendar([ALL_DAY, data], "https://cal.example.org/a/")
+
+
+def test_siblings_over_tls_use_the_pinned_ca(home: Path, tmp_path: Path) -> None:
+    """A server with a private authority: the push pins --ca-cert, and `siblings` trusts it
+    too; without the pin (a URL given alone) the certificate cannot be verified: exit 7."""
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1")
+    certificate, key, ca_file = (tmp_path / name for name in ("cert.pem", "key.pem", "ca.pem"))
+    issued.cert_chain_pems[0].write_to_path(certificate)
+    issued.private_key_pem.write_to_path(key)
+    authority.cert_pem.write_to_path(ca_file)
+    folder = _scratch_folder()
+    process = radicale(
+        folder, users={CALDAV_USER: CALDAV_PASSWORD}, certificate=(certificate, key)
+    ).start()
+    try:
+        calendars = f"{process.origin}/{CALDAV_USER}/"
+        auth = (CALDAV_USER, CALDAV_PASSWORD)
+        verify = ssl.create_default_context(cafile=str(ca_file))
+        busy = f"{calendars}work/"
+        made = httpx.request("MKCALENDAR", busy, auth=auth, verify=verify, timeout=30)
+        assert made.status_code == 201, made.text
+        for uid, data in (("weekly", WEEKLY_MEETING), ("trip", ALL_DAY)):
+            put = httpx.put(
+                f"{busy}{uid}.ics",
+                content=data,
+                headers={"Content-Type": "text/calendar; charset=utf-8"},
+                auth=auth,
+                verify=verify,
+                timeout=30,
+            )
+            assert put.status_code == 201, put.text
+        run = plan2cal(CALDAV_PASSWORD)
+        untrusted = run("schedule", "demo.yaml", "--busy-from-server", busy)
+        assert untrusted.exit_code == 7, untrusted.stderr
+        assert "cannot be verified" in untrusted.stderr
+        pushed = run(
+            "push", "demo.yaml", "--start", START, "--today", TODAY, "--url", calendars,
+            "--user", CALDAV_USER, "--create", "Roadmap", "--ca-cert", ca_file,
+        )  # fmt: skip
+        assert pushed.exit_code == 0, pushed.stderr
+        again = run("schedule", "demo.yaml", "--today", TODAY, "--busy-from-server", "siblings")
+        assert again.exit_code == 0, again.stderr
+        assert_no_overlap(home / "out" / "demo.ics")
+        named = run("schedule", "demo.yaml", "--today", TODAY, "--busy-from-server", busy)
+        assert named.exit_code == 0, named.stderr
+    finally:
+        process.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_server_that_does_not_answer_exits_7(home: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/alice/work/"
+    result = plan2cal()("schedule", "demo.yaml", "--busy-from-server", url)
+    assert result.exit_code == 7, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1 and "did not answer" in lines[0] and "reading busy times" in lines[0]
+    assert not (home / "out").exists()

@@ -25,6 +25,7 @@ from plan2cal.publish.credentials import PASSWORD_VARIABLE, find_credentials, st
 from plan2cal.publish.webdav import Connection, WebDav
 
 SIBLINGS = "siblings"
+_READ_AGAIN = " while reading busy times; nothing was written"
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def fetch_busy(sources: Sequence[BusySource]) -> list[tuple[bytes, str]]:
     """Each calendar collection's events as one VCALENDAR text, with its URL to show."""
     found: list[tuple[bytes, str]] = []
     for source in sources:
-        with WebDav(source.url, source.connection) as dav:
+        with WebDav(source.url, source.connection, resume=_READ_AGAIN) as dav:
             if source.skip is None:
                 urls = [source.url]
                 dav.collection_token(source.url)  # NotACalendarError when it is none

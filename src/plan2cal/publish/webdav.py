@@ -51,6 +51,7 @@ CALENDARSERVER = "http://calendarserver.org/ns/"
 _RETRIED_STATUSES = frozenset({423, 429, 500, 502, 503, 504})
 _WRITES = frozenset({"PUT", "DELETE", "MKCALENDAR"})
 _MULTIGET_BATCH = 100  # hrefs per calendar-multiget REPORT: small answers, few round trips
+_PUSH_RESUMES = "; what was pushed before is recorded, and the next push finishes the job"
 _MAX_RETRY_AFTER = 5.0  # seconds: a server asking for longer is treated as failing
 
 
@@ -100,7 +101,7 @@ class _Stats:
 class WebDav:
     """The requests of a push against one server, through one pool of connections."""
 
-    def __init__(self, url: str, connection: Connection) -> None:
+    def __init__(self, url: str, connection: Connection, *, resume: str = _PUSH_RESUMES) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise PlanError(
@@ -108,6 +109,7 @@ class WebDav:
             )
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.connection = connection
+        self.resume = resume  # what a failure that persisted leaves, for its message
         self.stats = _Stats()
         self._auth_lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -175,8 +177,7 @@ class WebDav:
                 if attempt + 1 == attempts:
                     raise ServerUnreachableError(
                         f"{self.origin} did not answer {method} {_shown(url)} after {attempts} "
-                        f"attempts ({_reason(exc)}); what was pushed before is recorded, and "
-                        "the next push finishes the job"
+                        f"attempts ({_reason(exc)}){self.resume}"
                     ) from None
                 self._sleep(attempt, None)
                 continue
@@ -426,8 +427,7 @@ class WebDav:
             return AuthenticationError(f"{self.origin} does not let {who} {what} ({answer})")
         if status in _RETRIED_STATUSES:
             return ServerUnreachableError(
-                f"{self.origin} kept failing on {what} ({answer}); what was pushed before is "
-                "recorded, and the next push finishes the job"
+                f"{self.origin} kept failing on {what} ({answer}){self.resume}"
             )
         return ServerRefusedError(f"{self.origin} refused {what} ({answer})")
 
