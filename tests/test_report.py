@@ -15,6 +15,7 @@ from plan2cal.report import (
     actual_text,
     actuals_lines,
     check_report,
+    dates_table,
     miss_text,
     progress_lines,
     shortfall_lines,
@@ -163,3 +164,37 @@ def test_fit_suggests_a_deadline_only_when_ordering_would_not_put_the_work_first
     lines = shortfall_lines(_fit(deadline_first=False))
     assert "a 'deadline: 2027-06-30' on the work that must be done by then" in lines[-1]
     assert shortfall_lines(dataclasses.replace(_fit(True), budget=12.0)) == []
+
+
+def test_the_first_run_lists_each_fixed_date_and_phase_deadline_with_its_margin(
+    thesis: Schedule,
+) -> None:
+    """A milestone with work before it says whether the work makes it and by how much; one
+    without says it is a date of its own; a phase deadline likewise."""
+    rows = [line.split("  ") for line in dates_table(thesis)[2:]]
+    cells = [[cell.strip() for cell in row if cell.strip()] for row in rows]
+    ends = {phase.key: phase.end for phase in thesis.phases}
+    writing, paper = ends["writing"], ends["paper"]
+    assert cells == [
+        ["Ethics board approves round 2", "2026-12-14", "-", "fixed: nothing leads to it"],
+        [
+            "Thesis due at the graduate school",
+            "2027-06-30",
+            writing.isoformat(),
+            f"made, {(dt.date(2027, 6, 30) - writing).days} days to spare",
+        ],
+        [
+            "Conference paper (phase deadline)",
+            "2027-03-15",
+            paper.isoformat(),
+            f"made, {(dt.date(2027, 3, 15) - paper).days} days to spare",
+        ],
+    ]
+    late = dataclasses.replace(
+        thesis,
+        milestones=tuple(
+            dataclasses.replace(m, work_end=m.date + dt.timedelta(days=1))
+            for m in thesis.milestones
+        ),
+    )
+    assert dates_table(late)[3].endswith("MISSED, 1 day late")

@@ -68,10 +68,47 @@ def phase_table(schedule: Schedule) -> list[str]:
     return _table(["Phase", "Start", "End", "Nominal end", "Difference", "Hours"], rows)
 
 
+def dates_table(schedule: Schedule) -> list[str]:
+    """One row per fixed milestone and phase deadline: its date, when the work it waits for
+    ends, and whether that makes it (with the days to spare) or misses it (the days late);
+    nothing when the plan has none."""
+
+    def verdict(due: dt.date, end: dt.date | None) -> str:
+        if end is None:
+            return "fixed: nothing leads to it"
+        days = (end - due).days
+        if days > 0:
+            return f"MISSED, {days} {'day' if days == 1 else 'days'} late"
+        return f"made, {-days} {'day' if days == -1 else 'days'} to spare"
+
+    rows = [
+        [
+            m.name,
+            m.date.isoformat(),
+            m.work_end.isoformat() if m.work_end else "-",
+            verdict(m.date, m.work_end),
+        ]
+        for m in schedule.milestones
+    ]
+    rows += [
+        [
+            f"{p.name} (phase deadline)",
+            p.deadline.isoformat(),
+            p.end.isoformat(),
+            verdict(p.deadline, p.end),
+        ]
+        for p in schedule.phases
+        if p.deadline is not None
+    ]
+    if not rows:
+        return []
+    return ["", *_table(["Date", "Due", "Work ends", ""], rows)]
+
+
 def first_run_summary(schedule: Schedule, nominal: NominalView | None) -> list[str]:
-    """What ``schedule`` prints the first time: heading, phases, the plan's end, the dates it
-    misses, warnings."""
-    lines = [*heading(schedule), "", *phase_table(schedule), ""]
+    """What ``schedule`` prints the first time: heading, phases, the fixed milestones and
+    phase deadlines, the plan's end, the dates it misses, warnings."""
+    lines = [*heading(schedule), "", *phase_table(schedule), *dates_table(schedule), ""]
     lines += nominal_lines(schedule, nominal) if nominal else [_ends(schedule, None, None)]
     return lines + miss_lines(schedule) + warning_lines(schedule)
 

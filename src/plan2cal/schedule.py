@@ -203,12 +203,15 @@ class PhasePlan:
 
 @dataclass(frozen=True, slots=True)
 class FixedMilestone:
-    """A milestone with a date of its own, from the plan file."""
+    """A milestone with a date of its own, from the plan file; ``after``: the phase and task
+    ids it waits for, and ``work_end``: the day the last of them ends (None without any)."""
 
     key: str
     name: str
     date: dt.date
     description: str | None
+    after: tuple[str, ...] = ()
+    work_end: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -1620,7 +1623,17 @@ def _assemble(
                 )
             )
         milestones.append(
-            FixedMilestone(milestone.key, milestone.name, milestone.date, milestone.description)
+            FixedMilestone(
+                milestone.key,
+                milestone.name,
+                milestone.date,
+                milestone.description,
+                tuple(milestone.after),
+                max(
+                    (phase_end.get(dep) or by_key[dep].end_date for dep in milestone.after),
+                    default=None,
+                ),
+            )
         )
     return Schedule(
         plan=plan.plan,
