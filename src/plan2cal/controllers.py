@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -53,19 +54,15 @@ from plan2cal.progress import (
     with_settings,
     without_last,
 )
-from plan2cal.publish import (
-    Connection,
-    PushResult,
-    check_calendar,
-    find_credentials,
-    make_calendar,
-    push_events,
-    push_state_path,
-)
-from plan2cal.publish.busy import BusySource, busy_source, fetch_busy
+from plan2cal.publish import push_state_path
 from plan2cal.report import NominalView
 from plan2cal.schedule import Actuals, Schedule, availability_for, build_schedule
 from plan2cal.worktime import Availability
+
+if TYPE_CHECKING:
+    # The CalDAV client is imported by the runs that talk to a server, not by every run.
+    from plan2cal.publish import Connection, PushResult
+    from plan2cal.publish.busy import BusySource
 
 DEFAULT_OUTPUT = Path("out")
 DEFAULT_FORMATS = ("ics",)
@@ -170,7 +167,7 @@ class Workspace:
             regions=self.settings.holidays,
             off=self.plan.off,
             busy_files=files,
-            busy_texts=fetch_busy(self.settings.busy_servers),
+            busy_texts=_fetch_busy(self.settings.busy_servers),
             margin=self.plan.busy_margin,
             ignore_plan=str(plan_namespace(self.plan.plan)),
         )
@@ -361,6 +358,8 @@ def settle(
         change("holidays", _regions_text(pinned.holidays), _regions_text(codes))
 
     push = _push_settings(pinned.push, options, folder)
+    if options.busy_servers:
+        from plan2cal.publish.busy import busy_source
     busy_servers = tuple(
         busy_source(
             value,
@@ -609,6 +608,8 @@ def run_schedule(
         pushed: PushResult | None = None
         if target is not None:
             assert outputs.resources is not None and connection is not None
+            from plan2cal.publish import push_events
+
             try:
                 pushed = push_events(
                     target.url,
@@ -678,6 +679,15 @@ def _push_target(
     return workspace, target, connection, None
 
 
+def _fetch_busy(sources: Sequence[BusySource]) -> list[tuple[bytes, str]]:
+    """The busy calendars read from servers; nothing to import or ask when there are none."""
+    if not sources:
+        return []
+    from plan2cal.publish.busy import fetch_busy
+
+    return fetch_busy(sources)
+
+
 def _connect(
     target: PushSettings, request: PushRequest, env: Environment, *, check: bool
 ) -> tuple[Connection, PushSettings]:
@@ -685,6 +695,8 @@ def _connect(
     calendar made first (its URL replaces the calendar home's). With ``check`` (a target not
     pinned yet) the server is asked whether it is a calendar, so that a wrong URL or password
     stops the run before any file is written or the target is pinned."""
+    from plan2cal.publish import Connection, check_calendar, find_credentials, make_calendar
+
     credentials = find_credentials(
         target.url, target.user, environ=env.environ, netrc_file=env.netrc_file
     )

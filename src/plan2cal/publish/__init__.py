@@ -18,28 +18,71 @@ Every failure of a server is a ``PublishError`` (exit code 7), one class per kin
 
 from __future__ import annotations
 
-from plan2cal.publish.credentials import Credentials, find_credentials, keyring_service
-from plan2cal.publish.errors import (
-    AuthenticationError,
-    CertificateError,
-    ConflictError,
-    NotACalendarError,
-    PublishError,
-    ServerRefusedError,
-    ServerUnreachableError,
-)
-from plan2cal.publish.push import (
-    Change,
-    Conflict,
-    PushResult,
-    check_calendar,
-    make_calendar,
-    push_events,
-)
-from plan2cal.publish.push_state import push_state_path
-from plan2cal.publish.resources import Resource, calendar_resources
-from plan2cal.publish.vdir import VdirChanges, vdir_changes, write_vdir
-from plan2cal.publish.webdav import Connection
+from typing import TYPE_CHECKING, Any
+
+# The names below load their module when first used: the CalDAV client (httpx, TLS) costs a
+# tenth of a second to import, and most runs never push.
+_HOME = {
+    "Credentials": "credentials",
+    "find_credentials": "credentials",
+    "keyring_service": "credentials",
+    "AuthenticationError": "errors",
+    "CertificateError": "errors",
+    "ConflictError": "errors",
+    "NotACalendarError": "errors",
+    "PublishError": "errors",
+    "ServerRefusedError": "errors",
+    "ServerUnreachableError": "errors",
+    "Change": "push",
+    "Conflict": "push",
+    "PushResult": "push",
+    "check_calendar": "push",
+    "make_calendar": "push",
+    "push_events": "push",
+    "push_state_path": "push_state",
+    "Resource": "resources",
+    "calendar_resources": "resources",
+    "VdirChanges": "vdir",
+    "vdir_changes": "vdir",
+    "write_vdir": "vdir",
+    "Connection": "webdav",
+}
+
+if TYPE_CHECKING:
+    from plan2cal.publish.credentials import Credentials, find_credentials, keyring_service
+    from plan2cal.publish.errors import (
+        AuthenticationError,
+        CertificateError,
+        ConflictError,
+        NotACalendarError,
+        PublishError,
+        ServerRefusedError,
+        ServerUnreachableError,
+    )
+    from plan2cal.publish.push import (
+        Change,
+        Conflict,
+        PushResult,
+        check_calendar,
+        make_calendar,
+        push_events,
+    )
+    from plan2cal.publish.push_state import push_state_path
+    from plan2cal.publish.resources import Resource, calendar_resources
+    from plan2cal.publish.vdir import VdirChanges, vdir_changes, write_vdir
+    from plan2cal.publish.webdav import Connection
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AuthenticationError",
