@@ -184,6 +184,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best counts")
     args = parser.parse_args()
     env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")
+    # An installed plan2cal runs from compiled bytecode (pip compiles it); without this, a
+    # machine that sets PYTHONDONTWRITEBYTECODE compiles every module on every run and the
+    # figures measure the compiler.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     exe = [sys.executable, "-m", "plan2cal"]
     with tempfile.TemporaryDirectory() as work:
         out = Path(work) / "out"

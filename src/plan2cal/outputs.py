@@ -152,9 +152,14 @@ def render_outputs(schedule: Schedule, previous: State | None, request: OutputRe
             path = folder / f"{schedule.plan}.ics"
             writes.append(FileWrite(path, data))
             calendar = _calendar_file(path, data, schedule, revisions)
-        resources = tuple(
-            calendar_resources(schedule.plan, revisions.events, revisions.revisions, request.now)
-        )
+        if VDIR in request.formats or request.events:
+            # One calendar object per event costs as much as the .ics again: only for the
+            # runs that write a vdir or push.
+            resources = tuple(
+                calendar_resources(
+                    schedule.plan, revisions.events, revisions.revisions, request.now
+                )
+            )
         state = revisions.state
     else:
         state = _without_calendar(previous, schedule)

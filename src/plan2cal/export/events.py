@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from plan2cal.durations import duration_text, estimate_error
 from plan2cal.export.sanitize import clean_text
@@ -64,6 +65,7 @@ class EventData:
         return (self.start.strftime("%Y%m%d"), self.uid)
 
 
+@lru_cache(maxsize=64)
 def plan_namespace(plan_id: str) -> uuid.UUID:
     """The UUID namespace of one plan: every UID of its events is derived from it."""
     return uuid.uuid5(PROJECT_NAMESPACE, plan_id)
