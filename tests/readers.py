@@ -155,6 +155,21 @@ def khal_config(tmp_path: Path) -> Path:
     return config
 
 
+def private_env(home: Path) -> dict[str, str]:
+    """The environment for a client tool with its own HOME and XDG folders (made here), UTF-8
+    and UTC: it must not read or write the user's own configuration."""
+    home.mkdir(parents=True, exist_ok=True)
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local/share"),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TZ": "UTC",
+    }
+
+
 def khal_printics(
     path: Path, tmp_path: Path, *, format_: str | None = None, strict: bool = True
 ) -> str:
@@ -167,17 +182,7 @@ def khal_printics(
     if format_ is not None:
         command += ["--format", format_]
     # A private HOME and XDG dirs: khal must not read or write the user's own files.
-    home = tmp_path / "khal" / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "TZ": "UTC",
-    }
+    env = private_env(tmp_path / "khal" / "home")
     result = subprocess.run(
         [*command, str(path)],
         capture_output=True,

@@ -26,7 +26,7 @@ from publishing import (
     slipped_run,
     write_file,
 )
-from readers import khal_config, khal_executable
+from readers import khal_config, khal_executable, private_env
 from servers import CalDavServer, static_files
 
 
@@ -129,16 +129,7 @@ def test_an_event_under_another_name_is_updated_there_and_a_second_copy_removed(
 def run_tool(command: list[str], home: Path, stdin: str = "") -> str:
     """Run a tool of this Python's environment with a private HOME; its stdout, or a failure
     with its stderr."""
-    home.mkdir(parents=True, exist_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "TZ": "UTC",
-    }
+    env = private_env(home)
     result = subprocess.run(
         command, input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False
     )
