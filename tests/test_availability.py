@@ -397,6 +397,8 @@ def test_holidays_from_the_command_line_are_pinned(run_cli: Any, demo: Path) -> 
     assert "holidays: [DE-BE]" in progress.read_text(encoding="utf-8")
     status = run_cli("status", demo, "--today", "2027-03-01")
     assert "Easter Monday" in status.stdout
+    # The plan names no holidays, so it does not disagree with the pin: no note each run.
+    assert "the plan says holidays" not in status.stderr
     again = run_cli("schedule", demo, "--holidays", "none", "--today", "2027-03-01")
     assert again.exit_code == 0, again.output
     assert "holidays: DE-BE → none" in again.stdout

@@ -343,7 +343,8 @@ def settle(
     note(
         "holidays",
         "--holidays",
-        _regions_text(plan_regions),
+        # A plan that names no holidays says nothing a pin could disagree with.
+        _regions_text(plan_regions) if plan_regions else None,
         None if pinned.holidays is None else _regions_text(pinned.holidays),
     )
     if options.holidays is not None:
