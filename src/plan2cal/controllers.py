@@ -36,7 +36,7 @@ from plan2cal.export.formats import FORMATS
 from plan2cal.export.revisions import State, load_state, rebaseline, state_bytes, state_path
 from plan2cal.files import FileWrite, commit, recover, remove_stale_temporaries
 from plan2cal.fit import Fit, fit_budget
-from plan2cal.load import load_plan
+from plan2cal.load import load_plan, locate
 from plan2cal.locking import hold_locks
 from plan2cal.model import DEFAULT_HOURS_PER_WEEK, HolidayRegion, Plan
 from plan2cal.outputs import OutputRequest, Outputs, output_paths, render_outputs, write_outputs
@@ -217,14 +217,27 @@ class Workspace:
 
     def schedule(self, horizon_years: int = 30) -> Schedule:
         """The plan scheduled from its start with its progress as of today."""
-        return build_schedule(
-            self.plan,
-            self.availability,
-            self.settings.start,
-            actuals=self.actuals,
-            effort_basis=self.settings.effort_basis,
-            horizon_years=horizon_years,
-        )
+        with located(self.plan_file):
+            return build_schedule(
+                self.plan,
+                self.availability,
+                self.settings.start,
+                actuals=self.actuals,
+                effort_basis=self.settings.effort_basis,
+                horizon_years=horizon_years,
+            )
+
+
+@contextmanager
+def located(plan_file: Path) -> Iterator[None]:
+    """Put ``file:line: field:`` in front of an error the library found at a field of the plan
+    (Plan2CalError.where), keeping its class and so its exit code."""
+    try:
+        yield
+    except Plan2CalError as exc:
+        if not exc.where:
+            raise
+        raise type(exc)(locate(plan_file, exc.where, str(exc))) from None
 
 
 def require_no_miss(schedule: Schedule) -> None:
@@ -752,6 +765,11 @@ def nominal_fit(
 
 
 def _fit(workspace: Workspace, by: dt.date, target: str | None, horizon_years: int) -> Fit:
+    with located(workspace.plan_file):
+        return _fit_budget(workspace, by, target, horizon_years)
+
+
+def _fit_budget(workspace: Workspace, by: dt.date, target: str | None, horizon_years: int) -> Fit:
     return fit_budget(
         workspace.plan,
         workspace.availability,

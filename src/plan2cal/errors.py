@@ -9,9 +9,19 @@ from __future__ import annotations
 
 
 class Plan2CalError(Exception):
-    """Base of every error plan2cal reports to a user; the message is a full sentence."""
+    """Base of every error plan2cal reports to a user; the message is a full sentence.
+
+    ``where``: the field of the plan file the problem is in, as a location such as
+    ``("phases", 0, "tasks", 3, "every")``, when the library finds it after the file was read
+    (the scheduler knows the budget, the file does not); the caller that knows the file puts
+    its ``file:line: field:`` in front of the message.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *, where: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 class UsageError(Plan2CalError):

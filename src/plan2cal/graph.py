@@ -70,14 +70,21 @@ def dependency_links(plan: Plan) -> dict[str, dict[str, int]]:
 
     Tasks wait for their own ``after`` and their phase's prerequisites (named twice, the
     longer lag holds); a phase finishes when all its tasks have, so a phase node waits for
-    each of its tasks; a fixed milestone that an ``after`` names waits for its own ``after``.
+    each of its tasks, except its habits, which go on rather than finish (a phase of habits
+    only waits for its prerequisites, and the scheduler gives it its weeks); a fixed
+    milestone that an ``after`` names waits for its own ``after``.
     """
     before = phase_links(plan)
     graph: dict[str, dict[str, int]] = {}
     for phase in plan.phases:
         phase_key = phase.key
-        graph[phase_key] = dict.fromkeys((task.key for task in phase.tasks), 0)
         prerequisites = before[phase_key]
+        if phase.habits_only:
+            graph[phase_key] = {link.id: link.lag for link in prerequisites}
+        else:
+            graph[phase_key] = dict.fromkeys(
+                (task.key for task in phase.tasks if not task.habit), 0
+            )
         for task in phase.tasks:
             links: dict[str, int] = {}
             for link in [*prerequisites, *task.after]:

@@ -114,6 +114,17 @@ def load_plan(path: str | Path, *, start: dt.date | None = None) -> Plan:
         raise PlanError(_describe(path, exc, lines)) from None
 
 
+def locate(path: Path, where: Location, message: str) -> str:
+    """``file:line: field: message`` for a problem the library found in a plan it had read
+    (Plan2CalError.where); the file is read again, as only an error needs its lines."""
+    try:
+        _, lines = read_document(path, text_keys=True)
+        found = lines([where])
+    except PlanError:  # changed since it was read: say the field without its line
+        found = {}
+    return problem_line(path, where, message, found)
+
+
 def read_document(path: Path, *, text_keys: bool = False) -> tuple[Any, LineLookup]:
     """Parse a YAML, TOML or JSON file into plain data and a way to find each field's line.
 

@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from plan2cal.diagnostics import Location, location_text, quoted, suggest
-from plan2cal.durations import parse_duration
+from plan2cal.durations import duration_text, parse_duration
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITIES = ("highest", "high", "medium", "low", "lowest")
@@ -86,6 +86,7 @@ MAX_BUSY_MARGIN_HOURS = 24
 
 MAX_TASK_MINUTES = MAX_TASK_HOURS * 60
 MAX_SESSION_MINUTES = MAX_SESSION_HOURS * 60
+DAY_MINUTES = 24 * 60
 
 _OFFSET = re.compile(r"^\+(?P<n>\d+)(?P<unit>d|w|mo)$")
 _CALENDAR_DAYS = re.compile(r"^(?P<n>\d+)\s*(?P<unit>d|w)$")
@@ -300,6 +301,119 @@ WaitLength = Annotated[
     AfterValidator(_some_days),
     WithJsonSchema(_CALENDAR_DAYS_SCHEMA),
 ]
+
+# --- habits ---------------------------------------------------------------------------------------
+# A habit's rhythm: an amount of time a week or a day ("30m a week", "20m a day", "1h per week",
+# "2h weekly"). A day's amount counts for every day of the week, so 20m a day is 2h20m a week.
+_EVERY = re.compile(
+    r"^\s*(?P<amount>[0-9.hHmMiInN ]+?)\s*(?:(?:a|per|each|every)\s+|/\s*)(?P<per>week|day)\s*$"
+    r"|^\s*(?P<amount2>[0-9.hHmMiInN ]+?)\s+(?P<adverb>weekly|daily)\s*$",
+    re.IGNORECASE,
+)
+_EVERY_HINT = "write an amount a week or a day, such as 30m a week, 1h a week or 20m a day"
+# ``until:`` as an offset from the habit's start: +6w, +10d.
+_UNTIL_OFFSET = re.compile(r"^\+(?P<n>\d{1,5})(?P<unit>d|w)$")
+
+
+def parse_every(value: object) -> tuple[int, Literal["week", "day"]]:
+    """``30m a week`` → ``(30, "week")``: minutes and the period they are due in."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and not value:
+        raise ValueError("0 is no time at all; a habit takes some time every week or day")
+    if isinstance(value, bool) or not isinstance(value, str) or len(value) > 60:
+        raise ValueError(f"{quoted(value)} is not a rhythm; {_EVERY_HINT}")
+    match = _EVERY.match(value)
+    if match is None:
+        raise ValueError(f"{quoted(value)} is not a rhythm; {_EVERY_HINT}")
+    amount = match["amount"] if match["amount"] is not None else match["amount2"]
+    if match["per"] is not None:
+        per: Literal["week", "day"] = "week" if match["per"].lower() == "week" else "day"
+    else:
+        per = "week" if match["adverb"].lower() == "weekly" else "day"
+    try:
+        minutes = parse_duration(amount)
+    except ValueError as exc:
+        message = str(exc)
+        if "longer than zero" in message or "shorter than a minute" in message:
+            raise ValueError(
+                f"{quoted(value)} is no time at all; a habit takes some time every {per}"
+            ) from None
+        raise ValueError(f"{quoted(value)} is not a rhythm; {_EVERY_HINT}") from None
+    limit = MAX_HOURS_PER_WEEK * 60 if per == "week" else DAY_MINUTES
+    if minutes > limit:
+        raise ValueError(
+            f"{quoted(value)} is more than a {per} has ({duration_text(limit)}); {_EVERY_HINT}"
+        )
+    return minutes, per
+
+
+def every_text(value: str) -> str:
+    """The rhythm in the form plan2cal writes it: ``30m a week``, ``20m a day``."""
+    minutes, per = parse_every(value)
+    return f"{duration_text(minutes)} a {per}"
+
+
+def weekly_minutes_of(value: str) -> int:
+    """How many minutes a week the rhythm asks for: a day's amount counts seven times."""
+    minutes, per = parse_every(value)
+    return minutes * 7 if per == "day" else minutes
+
+
+def _check_every(value: object) -> object:
+    parse_every(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _parse_until(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date (2027-03-01), an id or an offset (+6w), not a time")
+    if isinstance(value, dt.date):
+        return check_date_in_range(value)
+    if not isinstance(value, str):
+        return value  # pydantic says what it expected
+    text = value.strip()
+    offset = _UNTIL_OFFSET.match(text)
+    if offset:
+        if int(offset["n"]) == 0:
+            raise ValueError(f"{quoted(value)} ends the habit before it starts; use +1w or more")
+        if int(offset["n"]) * (7 if offset["unit"] == "w" else 1) > MAX_OFFSET["d"]:
+            raise ValueError(f"{quoted(value)} is more than 100 years")
+        return text
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        try:
+            return check_date_in_range(dt.date.fromisoformat(text))
+        except ValueError:
+            raise ValueError(f"{quoted(value)} is not a real date") from None
+    if re.match(SLUG_PATTERN, text) and len(text) <= MAX_ID_LENGTH:
+        return text
+    raise ValueError(
+        f"{quoted(value)} is not a phase or task id, a date (2027-03-01) or an offset from the "
+        "habit's start (+6w, +10d)"
+    )
+
+
+def until_offset_days(value: str) -> int | None:
+    """Days of an ``until: +6w`` offset; None for an id."""
+    offset = _UNTIL_OFFSET.match(value)
+    if offset is None:
+        return None
+    return int(offset["n"]) * (7 if offset["unit"] == "w" else 1)
+
+
+_EVERY_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^\s*\S.*\s(a|per|each|every)\s+(week|day)\s*$|^.*\s(weekly|daily)\s*$",
+    "description": "a habit's rhythm instead of hours: time a week or a day",
+    "examples": ["30m a week", "1h a week", "20m a day"],
+}
+_UNTIL_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "pattern": r"^\+\d+(d|w)$", "description": "from the habit's start"},
+        {"type": "string", "pattern": SLUG_PATTERN, "description": "a phase or task id"},
+    ]
+}
+Every = Annotated[str, BeforeValidator(_check_every), WithJsonSchema(_EVERY_SCHEMA)]
+Until = Annotated[dt.date | str, BeforeValidator(_parse_until), WithJsonSchema(_UNTIL_SCHEMA)]
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=MAX_ID_LENGTH)]
 IdList = Annotated[list[Slug], BeforeValidator(_as_list), Field(max_length=MAX_AFTER)]
@@ -781,6 +895,16 @@ class Task(StrictModel):
     hours: TaskEffort | None = Field(
         None, description="effort, at most 100,000 hours; when absent the phase's weeks decide"
     )
+    every: Every | None = Field(
+        None,
+        description="a habit instead of hours: time every week or day (30m a week, 20m a day), "
+        "from when the task is ready until its phase ends or until:",
+    )
+    until: Until | None = Field(
+        None,
+        description="when a habit ends instead of with its phase: a phase or task id (when it "
+        "ends), a date, or +6w from the habit's start",
+    )
     weight: Weight = Field(
         1, description="share of the phase's unsized budget; more than 0, at most 1,000"
     )
@@ -805,6 +929,11 @@ class Task(StrictModel):
     def key(self) -> str:
         """The task's id, given or derived from its name."""
         return self.id if self.id is not None else slugify(self.name)
+
+    @property
+    def habit(self) -> bool:
+        """Whether the task is ongoing (``every:``) rather than work to finish."""
+        return self.every is not None
 
 
 class Phase(StrictModel):
@@ -834,12 +963,21 @@ class Phase(StrictModel):
     def _sized_without_weeks(self) -> Phase:
         if self.weeks is None:
             for task in self.tasks:
-                if task.hours is None and task.wait is None:
+                if task.hours is None and task.wait is None and not task.habit:
                     raise ValueError(
                         f"the phase has no weeks, so each task needs hours (or a wait); "
                         f"{quoted(task.key)} has none"
                     )
+            if all(task.habit for task in self.tasks):
+                raise ValueError(
+                    "a phase of habits only needs weeks: they say how long its habits last"
+                )
         return self
+
+    @property
+    def habits_only(self) -> bool:
+        """Whether every task of the phase is a habit: it then lasts its weeks."""
+        return all(task.habit for task in self.tasks)
 
     @property
     def key(self) -> str:
@@ -860,6 +998,79 @@ class Milestone(StrictModel):
     def key(self) -> str:
         """The milestone's id, given or derived from its name."""
         return self.id if self.id is not None else slugify(self.name)
+
+
+def _habit_problems(
+    task: Task, where: Location, ids: dict[str, Location], habits: set[str]
+) -> list[tuple[Location, str]]:
+    """What is wrong with a task's habit fields: ``every`` with hours, a wait or a weight;
+    ``until`` without ``every``, or naming an unknown id, the habit itself or another habit."""
+    problems: list[tuple[Location, str]] = []
+    if task.every is not None:
+        if task.hours is not None:
+            problems.append(
+                (
+                    (*where, "every"),
+                    "a task is either work to finish (hours) or a habit (every), not both; "
+                    "split it into a task with the hours and a habit",
+                )
+            )
+        if task.wait is not None:
+            problems.append(
+                ((*where, "every"), "a task is either a wait or a habit (every), not both")
+            )
+        if task.deadline is not None:
+            problems.append(
+                (
+                    (*where, "deadline"),
+                    "a habit goes on rather than finishes, so it has no deadline; end it with "
+                    "until: (a date, +6w, or a phase or task id)",
+                )
+            )
+        if "weight" in task.model_fields_set:
+            problems.append(
+                (
+                    (*where, "weight"),
+                    "weight shares a phase's weeks among tasks without hours; a habit takes "
+                    "the time its every: says instead, so remove the weight",
+                )
+            )
+    if task.until is None:
+        return problems
+    if task.every is None:
+        problems.append(
+            (
+                (*where, "until"),
+                "until: ends a habit; give the task an every: (30m a week) or remove until",
+            )
+        )
+    elif isinstance(task.until, str) and until_offset_days(task.until) is None:
+        ref = task.until
+        if ref == task.key:
+            problems.append(((*where, "until"), f"the habit '{ref}' cannot run until itself"))
+        elif ref in habits:
+            problems.append(
+                (
+                    (*where, "until"),
+                    f"'{ref}' is a habit too, which goes on rather than ends; name a phase, a "
+                    "task, a date or +6w",
+                )
+            )
+        elif ref not in ids:
+            problems.append(
+                ((*where, "until"), f"unknown phase or task id '{ref}'" + suggest(ref, list(ids)))
+            )
+    return problems
+
+
+def until_before_start(task: Task, start: dt.date) -> str | None:
+    """The problem with a habit whose ``until:`` date is before the plan's start, if it is."""
+    if isinstance(task.until, dt.date) and task.until < start:
+        return (
+            f"{task.until.isoformat()} is before the plan's start {start.isoformat()}: the "
+            "habit would never run; give a later date, or +6w from its start"
+        )
+    return None
 
 
 class PlanProblems(ValueError):
@@ -971,9 +1182,23 @@ class Plan(StrictModel):
                     hint = suggest(ref, names[0]) if len(problems) < suggestions else ""
                     problems.append(((*where, i), f"unknown {names[1]} id '{ref}'{hint}"))
 
+        habits = {task.key for _, task in self.task_list() if task.habit}
+
+        def not_a_habit(refs: list[str], where: Location) -> None:
+            for i, ref in enumerate(refs):
+                if ref in habits:
+                    problems.append(
+                        (
+                            (*where, i),
+                            f"'{ref}' is a habit, which goes on rather than finishes; wait for "
+                            "its phase or for a task instead",
+                        )
+                    )
+
         for p, phase in enumerate(self.phases):
             phase_refs = [link.id for link in phase.after or []]
             check_refs(phase_refs, ("phases", p, "after"), phase.key, True)
+            not_a_habit(phase_refs, ("phases", p, "after"))
             own = {task.key for task in phase.tasks}
             for i, ref in enumerate(phase_refs):
                 if ref in own:
@@ -995,8 +1220,11 @@ class Plan(StrictModel):
                             "a task with the hours and a wait after it",
                         )
                     )
+                not_a_habit([link.id for link in task.after], (*where, "after"))
+                problems += _habit_problems(task, where, seen, habits)
         for m, milestone in enumerate(self.milestones):
             check_refs(milestone.after, ("milestones", m, "after"), "", False)
+            not_a_habit(milestone.after, ("milestones", m, "after"))
         if problems:
             raise PlanProblems(problems)
         return self
@@ -1035,6 +1263,9 @@ class Plan(StrictModel):
             check(phase.deadline, ("phases", p, "deadline"))
             for t, task in enumerate(phase.tasks):
                 check(task.deadline, ("phases", p, "tasks", t, "deadline"))
+                problem = until_before_start(task, start)
+                if problem is not None:
+                    problems.append((("phases", p, "tasks", t, "until"), problem))
         if problems:
             raise PlanProblems(problems)
         return self

@@ -30,6 +30,16 @@ from plan2cal.graph import (
     phase_links,
     phase_order,
 )
+from plan2cal.habits import (
+    HabitSpan,
+    Rhythm,
+    days_in_week,
+    monday_of,
+    past_weeks,
+    week_ordinal,
+    week_quota,
+)
+from plan2cal.habits import session_length as habit_session_length
 from plan2cal.model import (
     DEFAULT_HOURS_PER_WEEK,
     DEFAULT_WINDOWS,
@@ -40,8 +50,11 @@ from plan2cal.model import (
     Task,
     check_date_in_range,
     check_timezone,
+    parse_every,
     parse_windows,
     resolve_date,
+    until_before_start,
+    until_offset_days,
 )
 from plan2cal.worktime import (
     UTC,
@@ -171,6 +184,7 @@ class TaskPlan:
     wait: WaitSpan | None = None
     after_milestones: tuple[str, ...] = ()
     lags: tuple[tuple[str, int], ...] = ()
+    habit: HabitSpan | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +351,8 @@ def effort_basis_for(plan: Plan, availability: Availability) -> float:
 def task_efforts(plan: Plan, hours_per_week: float) -> tuple[dict[str, int], list[str]]:
     """Task id → effort in minutes on the 15-minute grid, and warnings about the derivation.
 
-    A task's ``hours`` if given; a pure wait (``wait:``) has none. The others share what is
+    A task's ``hours`` if given; a pure wait (``wait:``) and a habit (``every:``, whose time
+    the scheduler reserves week by week) have none. The others share what is
     left of their phase's nominal budget
     (``weeks × hours_per_week`` minus the explicit hours) by weight, but never less than they
     would share if no task had hours: a course with a published workload that overflows its
@@ -347,12 +362,12 @@ def task_efforts(plan: Plan, hours_per_week: float) -> tuple[dict[str, int], lis
     efforts: dict[str, int] = {}
     warnings: list[str] = []
     for phase in plan.phases:
-        work = [t for t in phase.tasks if t.wait is None]
+        work = [t for t in phase.tasks if t.wait is None and not t.habit]
         unsized = [t for t in work if t.hours is None]
         for task in phase.tasks:
             if task.hours is not None:
                 efforts[task.key] = max(1, round(task.hours / QUANTUM)) * QUANTUM
-            elif task.wait is not None:
+            elif task.wait is not None or task.habit:
                 efforts[task.key] = 0
         if not unsized:
             continue
@@ -601,6 +616,7 @@ def build_schedule(
             f"the windows hold only {weekly / 60:g} h of sessions a week, less than the budget "
             f"of {availability.hours_per_week:g} h; widen defaults.windows to use it all"
         )
+    rhythms = _habits(plan, pattern.weekly_minutes, start)
     due = _deadlines(plan, start)
     phase_of: dict[str, str] = {}
     index_of: dict[str, int] = {}
@@ -673,6 +689,79 @@ def build_schedule(
     spans: dict[str, WaitSpan] = {}
     settled: list[str] = []  # nodes just done whose dependents are still to be told
 
+    # Habits ("Habits" above). Each ends when its phase does, or at its until: a node (when it
+    # is done), a date, or an offset from its first day; and when marked done, from that day.
+    habit_order = {key: index_of[key] for key in rhythms}
+    ended_by: dict[str, list[str]] = {}  # node id → the habits that end when it is done
+    fixed_last: dict[str, dt.date | int] = {}  # habit → last day, or days from its first day
+    habit_ends: dict[str, str] = {}  # habit → why it ends, for people
+    phase_names = {phase.key: phase.name for phase in plan.phases}
+    for phase, task in listed:
+        if task.every is None:
+            continue
+        key = task.key
+        until = task.until
+        if until is None:
+            ended_by.setdefault(phase.key, []).append(key)
+            habit_ends[key] = f"until phase '{phase.key}' ends"
+        elif isinstance(until, dt.date):
+            fixed_last[key] = until
+            habit_ends[key] = f"until {until.isoformat()}"
+        elif (days := until_offset_days(until)) is not None:
+            fixed_last[key] = days
+            habit_ends[key] = f"for {until.removeprefix('+')}"
+        else:
+            ended_by.setdefault(until, []).append(key)
+            kind = "phase" if until in phase_names else "task"
+            habit_ends[key] = f"until {kind} '{until}' ends"
+        if key in done:
+            habit_ends[key] = f"until marked done on {done[key].isoformat()}"
+    habit_first: dict[str, dt.date] = {}  # habit → its first day, once it is ready
+    habit_from: dict[str, dt.datetime] = {}  # habit → the instant it is ready
+    habit_last: dict[str, dt.date | None] = {}  # habit → its last day (None: not known yet)
+    habit_live: list[str] = []  # ready and not ended, in file order
+    habit_waiting = set(rhythms)  # not ready yet
+    habit_week: dict[str, tuple[dt.date, int]] = {}  # habit → (Monday, minutes placed that week)
+    habit_day: dict[str, dt.date] = {}  # habit → the last day it had a session
+    habits_day: dt.date | None = None  # the day of the last habit session
+    habits_that_day = 0  # and how many habit sessions it has
+    habit_target = {key: r.target(smin, smax) for key, r in rhythms.items()}
+    phase_began: dict[str, dt.date] = {}  # a phase of habits only → the day it began
+    habit_phase_days = {
+        phase.key: max(1, round((phase.weeks or 0) * 7))
+        for phase in plan.phases
+        if phase.habits_only
+    }
+
+    def local_last(at: dt.datetime) -> dt.date:
+        """The last day something that ends at ``at`` runs on (a midnight ends the day before)."""
+        return (at - dt.timedelta(minutes=1)).astimezone(zone).date()
+
+    def end_habit(key: str, last: dt.date) -> None:
+        known = habit_last.get(key)
+        habit_last[key] = last if known is None or last < known else known
+        if key in habit_live:
+            habit_live.remove(key)
+
+    def start_habit(key: str, at: dt.datetime | None) -> None:
+        habit_waiting.discard(key)
+        begin = at if at is not None else _midnight(zone, start)
+        first = begin.astimezone(zone).date()
+        habit_first[key] = first
+        habit_from[key] = begin
+        fixed = fixed_last.get(key)
+        last = first + dt.timedelta(days=fixed - 1) if isinstance(fixed, int) else fixed
+        if key in done:
+            stop = done[key] - dt.timedelta(days=1)  # done on a day: none of it that day
+            last = stop if last is None or stop < last else last
+        for node in [n for n, keys in ended_by.items() if key in keys]:
+            if node in done_at:  # already ended before the habit was ready
+                over = local_last(done_at[node])
+                last = over if last is None or over < last else last
+        habit_last[key] = last
+        if last is None or last >= max(first, today):
+            bisect.insort(habit_live, key, key=habit_order.__getitem__)
+
     def midnight(day_number: int) -> dt.datetime:
         """Local midnight that starts the day with that ordinal, in UTC."""
         if day_number > last_day:
@@ -685,6 +774,9 @@ def build_schedule(
     def finish(node: str, at: dt.datetime) -> None:
         done_at[node] = at
         settled.append(node)
+        for habit in ended_by.get(node, ()):
+            if habit in habit_first:
+                end_habit(habit, local_last(at))
 
     def settle() -> None:
         """Tell the dependents of each node just done, depth first, as a recursion would."""
@@ -720,8 +812,20 @@ def build_schedule(
             activate(node, at)
 
     def activate(node: str, at: dt.datetime | None) -> None:
+        if node in habit_phase_days:  # a phase of habits only: it lasts its weeks
+            began = max(start, at.astimezone(zone).date()) if at is not None else start
+            phase_began[node] = began
+            closes = midnight(began.toordinal() + habit_phase_days[node])
+            if closes > now:
+                heapq.heappush(pending, (closes, next(order), True, node))
+            else:
+                finish(node, closes)
+            return
         if node not in phase_of:  # a phase or a fixed milestone: done when it may start
             finish(node, at if at is not None else origin)
+            return
+        if node in rhythms:  # a habit: it runs from now; nothing waits for it to finish
+            start_habit(node, at)
             return
         ends: dt.datetime | None = None
         if node in wait_days:
@@ -788,6 +892,8 @@ def build_schedule(
         urgent task, the task in progress, a sequential phase's next task, an interleaved
         phase's best-priority tasks); the defaults' when that is none, or only them."""
         used: set[int] = set()
+        for habit in habit_live:
+            used.add(window_index.get(habit, 0))
         for entry in urgent:
             used.add(window_index.get(entry[3], 0))
         if prev is not None and to_place[prev]:
@@ -850,12 +956,68 @@ def build_schedule(
     prev_day: dt.date | None = None
     prev_minutes = 0
 
+    # The weekdays a habit can have a session on: those the week pattern works on, and, for
+    # a habit with windows of its own, that those windows can hold a session on.
+    habit_weekdays: dict[str, tuple[int, ...]] = {}
+    for key in rhythms:
+        habit_weekdays[key] = tuple(
+            weekday
+            for weekday in range(7)
+            if pattern.day_minutes(weekday) >= smin
+            and (
+                key not in own_windows
+                or any(high - low >= smin for low, high in own_windows[key].get(weekday, ()))
+            )
+        )
+    slot_at = origin  # where the slot being filled starts
+
+    def habit_session(room: int, day: dt.date) -> tuple[str, int] | None:
+        """The habit that takes the slot, if one is due time this week: its time comes first
+        out of the week's budget. A habit has at most one session a day, and the habits share
+        out the days, unless the days left in the week are too few for what it is still due."""
+        monday = monday_of(day)
+        crowded = habits_day == day and habits_that_day > 0
+        for key in habit_live:
+            if habit_from[key] > slot_at:
+                continue
+            last = habit_last[key]
+            if last is not None and day > last:
+                continue
+            week = habit_week.get(key)
+            used = week[1] if week is not None and week[0] == monday else 0
+            left = week_quota(rhythms[key], days_in_week(monday, habit_first[key], last), smin)
+            left -= used
+            if left < smin:
+                continue  # its week is kept (a rest shorter than a session is not due)
+            target = habit_target[key]
+            if crowded or habit_day.get(key) == day:
+                needed = -(-left // target)
+                later = sum(
+                    1
+                    for weekday in habit_weekdays[key]
+                    if weekday > day.weekday()
+                    and (last is None or monday + dt.timedelta(days=weekday) <= last)
+                )
+                if needed <= later:
+                    continue
+            use = habit_session_length(
+                left, room if not restricted else room_of(key, room), target, smin, smax
+            )
+            if use:
+                return key, use
+        return None
+
     def next_session(room: int, block: int, day: dt.date) -> tuple[str, int] | None:
         """The task that gets the slot and its length: the first of the order that can use it.
 
-        Phases take turns; the phase that uses the slot goes to the back of the line, and
-        those that could not use it keep their place for the next slot.
+        A habit due time this week comes first (habit_session). Then phases take turns; the
+        phase that uses the slot goes to the back of the line, and those that could not use it
+        keep their place for the next slot.
         """
+        if habit_live:
+            chosen = habit_session(room, day)
+            if chosen is not None:
+                return chosen
         if prev is not None and day == prev_day and prev_minutes < smax and to_place[prev]:
             use = session_length(
                 to_place[prev],
@@ -939,14 +1101,24 @@ def build_schedule(
             losses,
             week_windows if restricted else None,
         )
-        if left_total
+        if left_total or rhythms
         else iter(())
     )
+
+    def more_to_place() -> bool:
+        """Whether work is left, or a habit that runs or may yet start."""
+        return bool(left_total or habit_live or (habit_waiting and pending))
+
     for day, begin, length, next_length in _with_next_usable(blocks, smin):
         if pending and pending[0][0] <= begin:
             run_pending(begin)
         now = begin
-        if not urgent and not active:
+        if habit_live:
+            for key in [k for k in habit_live if (habit_last[k] or day) < day]:
+                habit_live.remove(key)
+        if not urgent and not active and not habit_live:
+            if not more_to_place():
+                break
             continue  # all that is left waits for a date
         offset = 0
         # A new session needs session.min of room; the rest of a block shorter than that stays
@@ -955,12 +1127,24 @@ def build_schedule(
             if restricted:
                 wall = (begin + offset * minute).astimezone(zone)
                 slot_weekday, slot_minute = wall.weekday(), wall.hour * 60 + wall.minute
+            slot_at = begin + offset * minute
             # Waiting for a slot that holds the rest whole is worth it only when the next
             # block that can take a session would hold it whole too.
             chosen = next_session(length - offset, min(length, next_length), day)
             if chosen is None:
                 break
             key, use = chosen
+            if key in rhythms:
+                sessions.append(Session(key, 0, slot_at, slot_at + use * minute))
+                offset += use + QUANTUM
+                week = habit_week.get(key)
+                monday = monday_of(day)
+                placed = week[1] if week is not None and week[0] == monday else 0
+                habit_week[key] = (monday, placed + use)
+                habit_day[key] = day
+                habits_that_day = habits_that_day + 1 if habits_day == day else 1
+                habits_day = day
+                continue
             ordinal = ordinals.get(key, 0) + 1
             ordinals[key] = ordinal
             session = Session(
@@ -997,9 +1181,9 @@ def build_schedule(
                 now = session.end
                 finish(key, session.end)
                 settle()
-                if not left_total:
+                if not more_to_place():
                     break
-        if not left_total:
+        if not more_to_place():
             break
     if left_total:
         raise UnschedulableError(
@@ -1007,6 +1191,8 @@ def build_schedule(
             "raise the weekly budget or --horizon-years"
         )
     run_pending(None)
+    if rhythms:
+        sessions = _habit_ordinals(sessions, rhythms, start, zone)
     sessions.sort(key=lambda session: (session.start, session.task))
     schedule = _assemble(
         plan,
@@ -1028,6 +1214,21 @@ def build_schedule(
             nominal_dates=nominal_dates,
             done_at=done_at,
             spans=spans,
+            habits={
+                key: _habit_span(
+                    rhythms[key],
+                    habit_first.get(key, start),
+                    habit_last.get(key),
+                    habit_ends[key],
+                    [s for s in sessions if s.task == key],
+                    today,
+                    actuals.logged.get(key, ()) if actuals is not None else (),
+                    smin,
+                    zone,
+                )
+                for key in rhythms
+            },
+            phase_began=phase_began,
         ),
         sessions,
         logged_days,
@@ -1108,6 +1309,77 @@ def _nominal_dates(
             )
         dates[key] = (dt.date.fromordinal(begins), dt.date.fromordinal(begins + days))
     return dates
+
+
+def _habit_span(
+    rhythm: Rhythm,
+    first: dt.date,
+    last: dt.date | None,
+    ends: str,
+    sessions: Sequence[Session],
+    today: dt.date,
+    logged: Iterable[tuple[dt.date, int]],
+    smin: int,
+    zone: ZoneInfo,
+) -> HabitSpan:
+    """A habit's span as scheduled, with its past against its rhythm (habits.past_weeks)."""
+    if last is None:  # its end was never reached: it runs as long as its sessions do
+        last = max((s.start.astimezone(zone).date() for s in sessions), default=first)
+    weeks_due, weeks_kept, due, got = past_weeks(rhythm, first, last, today, logged, smin)
+    return HabitSpan(rhythm, first, last, ends, weeks_due, weeks_kept, due, got)
+
+
+def _habit_ordinals(
+    sessions: list[Session], rhythms: Mapping[str, Rhythm], start: dt.date, zone: ZoneInfo
+) -> list[Session]:
+    """The sessions with each habit's numbered by week (habits.week_ordinal), in time order."""
+    result: list[Session] = []
+    position: dict[tuple[str, dt.date], int] = {}
+    for session in sorted(sessions, key=lambda s: (s.start, s.task)):
+        if session.task not in rhythms:
+            result.append(session)
+            continue
+        day = session.start.astimezone(zone).date()
+        week = (session.task, monday_of(day))
+        position[week] = position.get(week, 0) + 1
+        ordinal = week_ordinal(start, day, position[week])
+        result.append(dataclasses.replace(session, ordinal=ordinal))
+    return result
+
+
+def _habits(plan: Plan, weekly: int, start: dt.date) -> dict[str, Rhythm]:
+    """Habit id → its rhythm.
+
+    Raises UnschedulableError (exit 4) when the habits of a phase alone take the whole of what
+    a week holds (``weekly`` minutes), as project work would then never be placed; PlanError
+    for an ``until:`` date before the start.
+    """
+    rhythms: dict[str, Rhythm] = {}
+    places: dict[str, tuple[str | int, ...]] = {}
+    for p, phase in enumerate(plan.phases):
+        own: list[str] = []
+        for t, task in enumerate(phase.tasks):
+            if task.every is None:
+                continue
+            rhythms[task.key] = Rhythm(*parse_every(task.every))
+            places[task.key] = ("phases", p, "tasks", t, "every")
+            own.append(task.key)
+            problem = until_before_start(task, start)
+            if problem is not None:
+                raise PlanError(problem, where=("phases", p, "tasks", t, "until"))
+        reserved = sum(rhythms[key].weekly for key in own)
+        if own and reserved >= weekly:
+            named = ", ".join(f"'{key}' ({rhythms[key].text})" for key in own)
+            noun = "habit" if len(own) == 1 else "habits"
+            raise UnschedulableError(
+                f"the {noun} of phase '{phase.key}' alone {'takes' if len(own) == 1 else 'take'} "
+                f"{duration_text(reserved)} a "
+                f"week, {'all' if reserved == weekly else 'more than all'} of the "
+                f"{duration_text(weekly)} a week the budget and windows hold: {named}; lower "
+                "their every:, or raise the weekly budget",
+                where=places[max(own, key=lambda key: rhythms[key].weekly)],
+            )
+    return rhythms
 
 
 def _deadline(value: dt.date | str | None, start: dt.date, owner: str) -> dt.date | None:
@@ -1301,7 +1573,7 @@ def _remaining_effort(
     for _, task in listed:
         key = task.key
         effort = efforts[key]
-        if actuals is None or task.wait is not None:
+        if actuals is None or task.wait is not None or task.habit:
             remaining[key] = effort
             continue
         if key in actuals.done:
@@ -1445,7 +1717,11 @@ def _kept_sessions(
 ) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """The sessions done tasks without log entries keep, as ``(task, start, end)``: those shown
     before, up to the done date and before today."""
-    keeping = {key: day for key, day in actuals.done.items() if key not in logged}
+    habits = {task.key for _, task in plan.task_list() if task.habit}
+    # A habit's past is what was logged: marking it done ends it, it does not say it was kept.
+    keeping = {
+        key: day for key, day in actuals.done.items() if key not in logged and key not in habits
+    }
     if not keeping:
         return []
     history = {key: list(shown) for key, shown in actuals.history.items()}
@@ -1486,6 +1762,8 @@ class _Run:
     nominal_dates: Mapping[str, tuple[dt.date, dt.date]]
     done_at: Mapping[str, dt.datetime]
     spans: Mapping[str, WaitSpan]
+    habits: Mapping[str, HabitSpan] = field(default_factory=dict)
+    phase_began: Mapping[str, dt.date] = field(default_factory=dict)
 
 
 def _assemble(
@@ -1529,6 +1807,9 @@ def _assemble(
     tasks: list[TaskPlan] = []
     for phase, task in run.listed:
         key = task.key
+        if key in run.habits:
+            tasks.append(_habit_plan(phase.key, task, run.habits[key], sessions, run, work))
+            continue
         deadline = run.due.tasks.get(key)
         finished = end_date(key)
         if deadline is not None and finished > deadline:
@@ -1570,9 +1851,14 @@ def _assemble(
     links = phase_links(plan)
     phases: list[PhasePlan] = []
     for phase in plan.phases:
-        own = [by_key[task.key] for task in phase.tasks]
+        own = [by_key[task.key] for task in phase.tasks if task.key not in run.habits]
         effort = sum(task.effort for task in own)
-        end = max(task.end_date for task in own)
+        if own:
+            end = max(task.end_date for task in own)
+            began = min(start_date(task.key) for task in own)
+        else:  # habits only: the phase lasts its weeks
+            began = run.phase_began.get(phase.key, run.start)
+            end = began + dt.timedelta(days=max(1, round((phase.weeks or 0) * 7)) - 1)
         deadline = run.due.phases.get(phase.key)
         if deadline is not None and end > deadline:
             warnings.append(
@@ -1588,7 +1874,7 @@ def _assemble(
                 description=phase.description,
                 effort=effort,
                 nominal_effort=nominal,
-                start=min(start_date(task.key) for task in own),
+                start=began,
                 end=end,
                 nominal_start=run.nominal_dates[phase.key][0],
                 nominal_end=run.nominal_dates[phase.key][1],
@@ -1650,6 +1936,43 @@ def _assemble(
         waits=tuple(run.spans[task.key] for _, task in run.listed if task.key in run.spans),
         logged_days=tuple(logged_days),
         misses=tuple(misses),
+    )
+
+
+def _habit_plan(
+    phase: str,
+    task: Task,
+    span: HabitSpan,
+    sessions: Sequence[Session],
+    run: _Run,
+    work: set[str],
+) -> TaskPlan:
+    """A habit as a TaskPlan: its effort is the time of all its sessions over its span (the
+    past as logged), its remaining time that of the sessions still ahead, its end its span's
+    last day."""
+    own = [session for session in sessions if session.task == task.key]
+    return TaskPlan(
+        key=task.key,
+        name=task.name,
+        phase=phase,
+        effort=sum(session.minutes for session in own),
+        effort_derived=False,
+        id_derived=task.id is None,
+        priority=task.priority,
+        start=own[0].start if own else None,
+        finish=own[-1].end if own else None,
+        sessions=len(own),
+        deadline=None,
+        description=task.description,
+        link=task.link,
+        after=tuple(link.id for link in task.after if link.id in work),
+        end_date=max(span.last_day, span.first_day),
+        remaining=sum(session.minutes for session in own if not session.done),
+        done=run.done.get(task.key),
+        spent=run.spent.get(task.key, 0),
+        after_milestones=tuple(link.id for link in task.after if link.id not in work),
+        lags=tuple((link.id, link.lag) for link in task.after if link.lag),
+        habit=span,
     )
 
 
