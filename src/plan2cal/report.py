@@ -230,14 +230,22 @@ def check_report(schedule: Schedule, nominal: NominalView | None = None) -> list
             else ""
         )
         lines.append(f"{phase.name} [{phase.key}]: {duration_text(phase.effort)}{nominal_effort}")
+        habits = [t for t in schedule.tasks if t.phase == phase.key and t.habit is not None]
+        if habits:
+            lines.append(f"  {reserved_text(habits)}; project work gets the rest")
         rows = []
         for task in schedule.tasks:
             if task.phase == phase.key:
                 marker = "*" if task.id_derived else ""
                 derived_ids = derived_ids or task.id_derived
-                source = "share of the weeks" if task.effort_derived else "hours"
-                deadline = f"due {task.deadline.isoformat()}" if task.deadline else ""
-                rows.append([f"  {task.key}{marker}", duration_text(task.effort), source, deadline])
+                if task.habit is not None:
+                    effort, source = task.habit.rhythm.text, "habit"
+                    deadline = task.habit.ends
+                else:
+                    effort = duration_text(task.effort)
+                    source = "share of the weeks" if task.effort_derived else "hours"
+                    deadline = f"due {task.deadline.isoformat()}" if task.deadline else ""
+                rows.append([f"  {task.key}{marker}", effort, source, deadline])
         lines += _table(["  task", "effort", "from", "deadline"], rows)[1:]
     if derived_ids:
         lines += [
@@ -250,6 +258,32 @@ def check_report(schedule: Schedule, nominal: NominalView | None = None) -> list
     lines += miss_lines(schedule)
     lines += warning_lines(schedule)
     return lines
+
+
+def reserved_text(habits: list[TaskPlan]) -> str:
+    """``1h a week reserved for 2 habits``: what a phase's habits take first out of a week."""
+    weekly = sum(task.habit.rhythm.weekly for task in habits if task.habit is not None)
+    noun = "habit" if len(habits) == 1 else "habits"
+    return f"{duration_text(weekly)} a week reserved for {len(habits)} {noun}"
+
+
+def habit_lines(schedule: Schedule) -> list[str]:
+    """Each habit's time kept against its rhythm so far, or nothing in a plan without one."""
+    rows = [
+        [
+            f"  {task.key}",
+            task.habit.rhythm.text,
+            task.habit.kept_text(),
+            f"ended {task.habit.last_day.isoformat()}"
+            if task.habit.last_day < schedule.today
+            else task.habit.ends,
+        ]
+        for task in schedule.tasks
+        if task.habit is not None
+    ]
+    if not rows:
+        return []
+    return ["", "Habits, weeks kept so far:", *_table(["", "", "", ""], rows)[1:]]
 
 
 def slip_report(
@@ -302,6 +336,7 @@ def slip_report(
     lines += miss_lines(schedule)
     today = schedule.today
     lines += actuals_lines(schedule)
+    lines += habit_lines(schedule)
     done = sum(worked_minutes(task) for task in schedule.tasks)
     planned_by_day = baseline.planned if baseline else {}
     planned = sum(minutes for day, minutes in planned_by_day.items() if day < today.isoformat())
@@ -317,7 +352,7 @@ def slip_report(
 def worked_minutes(task: TaskPlan) -> int:
     """The work a task has had: the time logged on it; for a task done without any time
     logged, its estimate (nothing else says what it took)."""
-    if task.spent:
+    if task.spent or task.habit is not None:  # a habit done is ended, not kept
         return task.spent
     return task.effort if task.done is not None else 0
 
@@ -356,7 +391,7 @@ def actuals_lines(schedule: Schedule) -> list[str]:
     rows = [
         [f"  {task.key}", actual_text(task)]
         for task in schedule.tasks
-        if task.wait is None and (task.spent or task.done is not None)
+        if task.wait is None and task.habit is None and (task.spent or task.done is not None)
     ]
     if not rows:
         return []
@@ -369,7 +404,11 @@ def progress_lines(schedule: Schedule) -> list[str]:
     or past their estimate)."""
     rows = []
     for phase in schedule.phases:
-        own = [task for task in schedule.tasks if task.phase == phase.key and task.wait is None]
+        own = [
+            task
+            for task in schedule.tasks
+            if task.phase == phase.key and task.wait is None and task.habit is None
+        ]
         finished = sum(1 for task in own if task.done is not None)
         known = [task for task in own if _error_known(task)]
         known_logged = sum(worked_minutes(task) for task in known)

@@ -24,6 +24,7 @@ from plan2cal.export.tabular import (
     Column,
     Item,
     Target,
+    habit_text,
     neutralise,
     plan_items,
     unique_names,
@@ -129,6 +130,8 @@ def _description(item: Item) -> str:
         return _paragraphs(["Milestone", item.description])
     if item.wait_days:
         return _paragraphs([item.description, wait_text(item)])
+    if item.every:
+        return _paragraphs([item.description, habit_text(item), item.link or ""])
     effort = f"Effort: {decimal_hours(item.effort)} h."
     if item.status == "in progress":
         effort += (
@@ -159,6 +162,10 @@ ASANA = Target(
         ),
         Column("Due Date", lambda item: us_date(item.due), text=False),
         Column("Dependencies", lambda item: ",".join(item.depends_on)),
+        # Tags are not imported as tags: Asana makes them a text custom field "Tags
+        # (imported)" (§3.1, §3.7), which still marks and filters the habits. Written only
+        # when a plan has habits, so that other imports get no such field.
+        Column("Tags", lambda item: "habit" if item.every else "", optional=True),
     ),
     items=asana_items,
     unique_names=True,

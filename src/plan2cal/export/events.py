@@ -87,7 +87,38 @@ def logged_text(task: TaskPlan) -> str | None:
     )
 
 
+def habit_rhythm_text(task: TaskPlan) -> str:
+    """``30m a week, 2026-12-07 to 2027-01-31 (until phase 'x' ends)``: a habit's rhythm and
+    span, for a description."""
+    span = task.habit
+    assert span is not None
+    return (
+        f"{span.rhythm.text}, {span.first_day.isoformat()} to "
+        f"{max(span.last_day, span.first_day).isoformat()} ({span.ends})"
+    )
+
+
+def _habit_description(task: TaskPlan, phase: str) -> str:
+    span = task.habit
+    assert span is not None
+    lines = [
+        f"Phase: {phase}",
+        f"Habit: {habit_rhythm_text(task)}",
+        f"Planned: {duration_text(task.effort)} in {task.sessions} "
+        f"{'session' if task.sessions == 1 else 'sessions'}",
+    ]
+    if span.weeks_due:
+        lines.append(f"So far: {span.kept_text()}")
+    if task.link:
+        lines.append(f"Link: {task.link}")
+    if task.description:
+        lines += ["", task.description.strip()]
+    return "\n".join(lines)
+
+
 def _task_description(task: TaskPlan, phase: str) -> str:
+    if task.habit is not None:
+        return _habit_description(task, phase)
     source = "shared from the phase's weeks" if task.effort_derived else "from the plan"
     lines = [
         f"Phase: {phase}",
@@ -125,9 +156,16 @@ def _phase_description(phase: PhasePlan) -> str:
     return "\n".join(lines)
 
 
-def _session_summary(session: Session, name: str, sessions: int) -> str:
+def _session_summary(session: Session, name: str, sessions: int, habit: bool = False) -> str:
     """``Name (3/12)`` ahead; ``Done: Name (3/12)`` for the past; a session placed from the
-    time logged that day also says how much: ``Done: Name (3/12), 1h30m logged``."""
+    time logged that day also says how much: ``Done: Name (3/12), 1h30m logged``. A habit's
+    session has no count, as a habit goes on: ``Habit: Name``."""
+    if habit:
+        name = f"Habit: {name}"
+        if not session.done:
+            return name
+        logged = f", {duration_text(session.minutes)} logged" if session.logged else ""
+        return f"Done: {name}{logged}"
     if not session.done:
         return f"{name} ({session.ordinal}/{sessions})"
     logged = f", {duration_text(session.minutes)} logged" if session.logged else ""
@@ -177,7 +215,9 @@ def calendar_events(schedule: Schedule) -> list[EventData]:
         EventData(
             uid=event_uid(namespace, f"{s.task}#{s.ordinal}"),
             item=f"{s.task}#{s.ordinal}",
-            summary=_session_summary(s, names[s.task], tasks[s.task].sessions),
+            summary=_session_summary(
+                s, names[s.task], tasks[s.task].sessions, tasks[s.task].habit is not None
+            ),
             start=s.start,
             end=s.end,
             description=descriptions[s.task],

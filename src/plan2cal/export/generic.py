@@ -22,7 +22,11 @@ GENERIC = Target(
     suffix="tasks.csv",
     columns=(
         Column("id", lambda item: item.key, text=False),
-        Column("type", lambda item: "wait" if item.wait_days else item.kind, text=False),
+        Column(
+            "type",
+            lambda item: "wait" if item.wait_days else ("habit" if item.every else item.kind),
+            text=False,
+        ),
         Column("name", lambda item: item.name),
         Column("phase", lambda item: item.phase, text=False),
         Column("start", lambda item: item.start.isoformat() if item.start else "", text=False),
@@ -30,6 +34,12 @@ GENERIC = Target(
         Column("hours", lambda item: _hours(item.effort, item), text=False),
         Column("spent", lambda item: _hours(item.spent, item), text=False),
         Column("remaining", lambda item: _hours(item.remaining, item), text=False),
+        # A habit's rhythm as hours a week (20m a day is 2.33); its hours are the whole span's.
+        Column(
+            "hours a week",
+            lambda item: decimal_hours(item.weekly) if item.weekly else "",
+            text=False,
+        ),
         Column("depends on", lambda item: " ".join(item.depends_on), text=False),
         Column("status", lambda item: item.status, text=False),
         Column("priority", lambda item: item.priority if item.kind == "task" else "", text=False),

@@ -22,7 +22,7 @@ from pathlib import Path
 from plan2cal.diagnostics import quoted
 from plan2cal.durations import duration_text
 from plan2cal.errors import PlanError
-from plan2cal.export.tabular import Column, Item, Target, plan_items, wait_text
+from plan2cal.export.tabular import Column, Item, Target, habit_text, plan_items, wait_text
 from plan2cal.load import read_input_bytes
 from plan2cal.schedule import Schedule
 
@@ -59,6 +59,8 @@ def _description(item: Item) -> str:
     parts = [item.description] if item.description else []
     if item.wait_days:
         parts.append(wait_text(item))
+    elif item.every:
+        parts.append(habit_text(item))
     elif item.kind == "task":
         parts.append(f"Effort: {duration_text(item.effort)}.")
     if item.link:
@@ -98,6 +100,7 @@ def jira_target(
     def labels(item: Item) -> list[str]:
         extra = [item.phase] if item.kind == "task" else []
         extra += ["milestone"] if item.kind == "milestone" else []
+        extra += ["habit"] if item.every else []
         return ["plan2cal", task_label(item.key), *extra]
 
     def blocks(item: Item) -> list[str]:

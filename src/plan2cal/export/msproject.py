@@ -145,6 +145,17 @@ def _percent(tasks: Sequence[TaskPlan]) -> int:
     return 100 * done // effort if effort else 0
 
 
+def _habit_note(task: TaskPlan) -> str:
+    """``Habit: 30m a week.`` and a blank line before a habit's description, else empty."""
+    if task.habit is None:
+        return ""
+    return (
+        f"Habit: {task.habit.rhythm.text}.\n\n"
+        if task.description
+        else (f"Habit: {task.habit.rhythm.text}.")
+    )
+
+
 def _rows(schedule: Schedule, day_start: dt.time, day_finish: dt.time) -> list[_Row]:
     """Phases with their tasks beneath, then the fixed milestones, in outline order."""
     zone = ZoneInfo(schedule.availability.timezone)
@@ -162,6 +173,10 @@ def _rows(schedule: Schedule, day_start: dt.time, day_finish: dt.time) -> list[_
         # calendar days, with no Work.
         if task.wait is not None:
             first, last = task.wait.first_day, task.wait.last_day
+            return dt.datetime.combine(first, day_start), dt.datetime.combine(last, day_finish)
+        # A habit runs over its span, its Work the time of all its sessions.
+        if task.habit is not None:
+            first, last = task.habit.first_day, max(task.habit.last_day, task.habit.first_day)
             return dt.datetime.combine(first, day_start), dt.datetime.combine(last, day_finish)
         return local(task.start, task.end_date), local(task.finish, task.end_date)
 
@@ -181,7 +196,7 @@ def _rows(schedule: Schedule, day_start: dt.time, day_finish: dt.time) -> list[_
                 percent=_percent([task]),
                 deadline=due(task.deadline),
                 link=task.link,
-                notes=_text(task.description or ""),
+                notes=_text(_habit_note(task) + (task.description or "")),
                 after=task.after,
                 lags=task.lags,
             )

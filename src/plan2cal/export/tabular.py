@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from plan2cal.durations import duration_text
 from plan2cal.export.sanitize import clean_text
 from plan2cal.schedule import Schedule, Session, TaskPlan
 
@@ -32,7 +33,9 @@ class Item:
 
     ``kind`` is a phase, a task, a fixed milestone, or (for calendar targets) one work
     session or a wait's all-day span. A pure wait (``wait: 2w``) is a task with ``wait_days``,
-    its first and last day as ``start`` and ``due``, and no effort. Dates are local dates in
+    its first and last day as ``start`` and ``due``, and no effort. A habit (``every``) has
+    its span as ``start`` and ``due`` and the time of all its sessions as its effort. Dates are
+    local dates in
     the plan's time zone; times are local wall-clock times.
     """
 
@@ -56,6 +59,8 @@ class Item:
     end: dt.datetime | None = None
     index: int = 0
     wait_days: int = 0
+    every: str = ""  # a habit's rhythm (30m a week); its start and due are its span
+    weekly: int = 0  # a habit's minutes a week
 
 
 def plan_items(schedule: Schedule) -> list[Item]:
@@ -64,6 +69,9 @@ def plan_items(schedule: Schedule) -> list[Item]:
     for index, task in enumerate(schedule.tasks):
         status = "done" if task.done else ("in progress" if task.spent else "to do")
         start = task.wait.first_day if task.wait else _local_date(task.start, schedule)
+        habit = task.habit
+        if habit is not None:
+            start = habit.first_day
         tasks_by_phase.setdefault(task.phase, []).append(
             Item(
                 kind="task",
@@ -84,6 +92,8 @@ def plan_items(schedule: Schedule) -> list[Item]:
                 link=task.link,
                 index=index,
                 wait_days=task.wait.days if task.wait else 0,
+                every=habit.rhythm.text if habit is not None else "",
+                weekly=habit.rhythm.weekly if habit is not None else 0,
             )
         )
     items: list[Item] = []
@@ -183,10 +193,16 @@ def session_items(schedule: Schedule) -> list[Item]:
 def _session_item(session: Session, task: TaskPlan, phase_name: str, zone: ZoneInfo) -> Item:
     begin, end = session.start.astimezone(zone), session.end.astimezone(zone)
     prefix = "Done: " if session.done else ""
+    # A habit goes on: its sessions are not counted out of a total.
+    title = (
+        f"{prefix}Habit: {task.name}"
+        if task.habit is not None
+        else f"{prefix}{task.name} ({session.ordinal}/{task.sessions})"
+    )
     return Item(
         kind="session",
         key=f"{session.task}#{session.ordinal}",
-        name=clean_text(f"{prefix}{task.name} ({session.ordinal}/{task.sessions})"),
+        name=clean_text(title),
         phase=task.phase,
         phase_name=clean_text(phase_name),
         description=clean_text(task.description or ""),
@@ -217,6 +233,7 @@ class Column:
     header: str
     value: Callable[[Item], Cell]
     text: bool = True  # user text that may need neutralising as a formula
+    optional: bool = False  # left out when no row has a value in it
 
 
 Neutralise = Literal["importer", "spreadsheet"]
@@ -279,20 +296,25 @@ def table(target: Target, items: list[Item]) -> list[list[str]]:
     """Header row and data rows; multi-value columns take as many headers as the most values."""
     if target.unique_names:
         items = unique_names(items)
-    raw = [[column.value(item) for column in target.columns] for item in items]
+    columns = [
+        column
+        for column in target.columns
+        if not column.optional or any(column.value(item) for item in items)
+    ]
+    raw = [[column.value(item) for column in columns] for item in items]
     widths = [
         max([len(row[i]) if isinstance(row[i], list) else 1 for row in raw] or [1])
         if any(isinstance(row[i], list) for row in raw)
         else 1
-        for i in range(len(target.columns))
+        for i in range(len(columns))
     ]
     header: list[str] = []
-    for column, width in zip(target.columns, widths, strict=True):
+    for column, width in zip(columns, widths, strict=True):
         header += [column.header] * max(width, 1)
     rows = [header]
     for values in raw:
         row: list[str] = []
-        for column, width, value in zip(target.columns, widths, values, strict=True):
+        for column, width, value in zip(columns, widths, values, strict=True):
             cells = value if isinstance(value, list) else [value]
             cells = cells + [""] * (max(width, 1) - len(cells))
             row += [neutralise(cell, target.neutralise) if column.text else cell for cell in cells]
@@ -307,6 +329,17 @@ def csv_bytes(target: Target, schedule: Schedule) -> bytes:
     writer.writerows(table(target, target.items(schedule)))
     data = buffer.getvalue().encode()
     return (b"\xef\xbb\xbf" + data) if target.bom else data
+
+
+def habit_text(item: Item) -> str:
+    """``Habit: 30m a week, 2026-12-07 to 2027-01-31; 4h planned in all.`` for a habit, else
+    empty."""
+    if not item.every or item.start is None or item.due is None:
+        return ""
+    return (
+        f"Habit: {item.every}, {item.start.isoformat()} to {item.due.isoformat()}; "
+        f"{duration_text(item.effort)} planned in all."
+    )
 
 
 def wait_text(item: Item) -> str:
