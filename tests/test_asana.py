@@ -60,9 +60,10 @@ def read_back(data: bytes) -> list[dict[str, str]]:
     """The rows as the csv module reads them, after checking the header and the dialect."""
     assert not data.startswith(b"\xef\xbb\xbf"), "no byte order mark for an importer"
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-    assert rows[0] == HEADER
-    assert all(len(row) == len(HEADER) for row in rows)
-    return [dict(zip(HEADER, row, strict=True)) for row in rows[1:]]
+    header = rows[0]
+    assert header in (HEADER, [*HEADER, "Tags"])  # Tags only for a plan with habits
+    assert all(len(row) == len(header) for row in rows)
+    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 def parse_us(text: str) -> dt.date:
@@ -78,11 +79,12 @@ def test_bundled_plan_matches_golden() -> None:
 
 
 def test_header_is_asanas_with_name_first_and_rows_end_in_crlf() -> None:
-    """The header is exactly Name, Description, Section, Start/Due Date, Dependencies."""
+    """The header is exactly Name, Description, Section, Start/Due Date, Dependencies, and
+    Tags for the bundled plan, which has habits."""
     data = csv_bytes(ASANA, bundled_schedule())
     assert data.startswith(b"Name,")
     assert data.endswith(b"\r\n")
-    assert data.split(b"\r\n")[0].decode() == ",".join(HEADER)
+    assert data.split(b"\r\n")[0].decode() == ",".join([*HEADER, "Tags"])
     read_back(data)
 
 
@@ -100,15 +102,19 @@ def test_one_row_per_task_and_none_per_phase() -> None:
 
 
 def test_dates_are_us_dates_of_the_schedule() -> None:
-    """Start Date is the first session's local day and Due Date the last's, as MM/DD/YYYY."""
+    """Start Date is the first session's local day and Due Date the last's, as MM/DD/YYYY; a
+    habit's are the first and last day of its span."""
     schedule = bundled_schedule()
     zone = ZoneInfo(schedule.availability.timezone)
     rows = {row["Name"]: row for row in read_back(csv_bytes(ASANA, schedule))}
     for task in schedule.tasks:
         row = rows[task.name]
         assert task.start is not None
-        assert parse_us(row["Start Date"]) == task.start.astimezone(zone).date()
+        first = task.start.astimezone(zone).date() if task.habit is None else task.habit.first_day
+        assert parse_us(row["Start Date"]) == first
         assert parse_us(row["Due Date"]) == task.end_date
+        if task.habit is not None:
+            assert task.end_date == task.habit.last_day
     assert rows["Enroll in Google Project Management Certificate"]["Start Date"] == "01/04/2027"
 
 
@@ -206,6 +212,9 @@ def test_description_carries_the_effort_in_hours() -> None:
     schedule = bundled_schedule()
     rows = {row["Name"]: row for row in read_back(csv_bytes(ASANA, schedule))}
     for task in schedule.tasks:
+        if task.habit is not None:  # a habit's span and its time in all
+            assert f"Habit: {task.habit.rhythm.text}, " in rows[task.name]["Description"]
+            continue
         effort = f"Effort: {task.effort / 60:g} h."
         assert effort in rows[task.name]["Description"].split("\n\n")
 
@@ -244,7 +253,11 @@ def test_progress_shows_in_descriptions_and_dates() -> None:
     assert "Done on 2027-01-05." in after[enroll]["Description"].split("\n\n")
     assert after[enroll]["Due Date"] == "01/05/2027"
     book = after["Read 'AI For Everyone' book"]["Description"]
-    assert "Effort: 5.25 h. Spent: 1 h; remaining: 4.25 h." in book.split("\n\n")
+    effort = next(
+        t.effort for t in bundled_schedule().tasks if t.key == "read-ai-for-everyone-book"
+    )
+    text = f"Effort: {effort / 60:g} h. Spent: 1 h; remaining: {(effort - 60) / 60:g} h."
+    assert text in book.split("\n\n")
 
 
 def test_settings_tell_how_to_import() -> None:

@@ -152,7 +152,9 @@ def test_session_dates_and_times_are_the_schedules_local_ones(name: str) -> None
         assert CLOCK.match(row["Start Time"]) and CLOCK.match(row["End Time"])
         assert (row["Start Time"], row["End Time"]) == (clock(begin), clock(end))
         assert (parse(row["Start Date"]), parse(row["End Date"])) == (begin.date(), end.date())
-    assert (rows[0]["Start Time"], rows[0]["End Time"]) == ("7:00 PM", "8:15 PM")
+    # The relationships habit's half hour opens the first evening.
+    assert (rows[0]["Start Time"], rows[0]["End Time"]) == ("7:00 PM", "7:30 PM")
+    assert (rows[1]["Start Time"], rows[1]["End Time"]) == ("7:45 PM", "8:45 PM")
     # 2027-03-28 is the first day of summer time: the evening windows stay at 7 PM local.
     after_change = [row for row in rows if parse(row["Start Date"]) == dt.date(2027, 3, 29)]
     assert after_change and after_change[0]["Start Time"] == "7:00 PM"
@@ -174,11 +176,18 @@ def test_milestones_are_dated_all_day_rows_without_an_end(name: str) -> None:
 
 @each_format
 def test_description_names_phase_and_effort(name: str) -> None:
-    """A session's description starts with its phase and its task's total effort."""
+    """A session's description starts with its phase and its task's total effort; a habit's
+    with its rhythm."""
     schedule = bundled_schedule()
-    row = read_back(name, schedule)[0]
-    lines = row["Description"].split("\n")
-    assert lines[:2] == ["Phase: Foundation Building", "Task effort: 1.25 h"]
+    habit, enroll = read_back(name, schedule)[:2]
+    assert habit["Subject"].startswith("Habit: Build relationships")
+    assert habit["Description"].split("\n")[:2] == [
+        "Phase: Foundation Building",
+        "Habit: 30m a week",
+    ]
+    effort = next(t.effort for t in schedule.tasks if t.key == "enroll-google-pm-cert")
+    lines = enroll["Description"].split("\n")
+    assert lines[:2] == ["Phase: Foundation Building", f"Task effort: {effort / 60:g} h"]
 
 
 def test_outlook_fields_busy_free_no_reminder_category() -> None:
@@ -229,11 +238,17 @@ def test_formula_subject_is_neutralised_but_intact(name: str) -> None:
 def test_done_sessions_say_done_after_a_rerun(name: str) -> None:
     """After a rerun the sessions of a task marked done keep their time and read "Done: …"."""
     actuals = Actuals(today=dt.date(2027, 1, 11), done={"enroll-google-pm-cert": START})
-    before = read_back(name, bundled_schedule())[0]
-    after = read_back(name, bundled_schedule(actuals))[0]
+    before = read_back(name, bundled_schedule())[1]
+    after = next(
+        row
+        for row in read_back(name, bundled_schedule(actuals))
+        if row["Subject"].startswith("Done: Enroll in Google")
+    )
     assert before["Subject"].startswith("Enroll in Google")
-    assert after["Subject"] == f"Done: {before['Subject']}"
-    assert after["Start Time"] == before["Start Time"] == "7:00 PM"
+    # Done on its first day: the first session stays, now the task's only one.
+    assert after["Subject"] == "Done: Enroll in Google Project Management Certificate (1/1)"
+    assert (after["Start Date"], after["Start Time"]) == (before["Start Date"], "7:45 PM")
+    assert before["Start Time"] == "7:45 PM"
 
 
 @pytest.mark.parametrize("target", [GCAL, OUTLOOK])

@@ -202,11 +202,11 @@ def test_fit_answers_the_same_whatever_the_current_budget(plan: Plan) -> None:
 
 
 def test_the_schedule_at_fits_budget_makes_the_date_for_the_bundled_plan() -> None:
-    """At 8 h a week, fit's budget for 20 Dec 2027 schedules the bundled plan by that date."""
+    """At 8 h a week, fit's budget for 1 Mar 2028 schedules the bundled plan by that date."""
     bundled = load_plan(BUNDLED_PLAN)
     now = availability_for(bundled, hours_per_week=8)
     actuals = Actuals(today=dt.date(2027, 1, 1))
-    by = dt.date(2027, 12, 20)
+    by = dt.date(2028, 3, 1)
 
     answer = fit_budget(bundled, now, START, actuals, by)
 

@@ -173,9 +173,10 @@ def test_bundled_plan_config_matches_golden() -> None:
 
 
 def test_header_is_jiras_field_names_in_order_with_repeated_multi_value_headers() -> None:
-    """Single columns in jira.py's order, then Labels ×3 and Blocks ×2 for this plan."""
+    """Single columns in jira.py's order, then Labels ×4 (a habit has plan2cal, its id, its
+    phase and habit) and Blocks ×2 for this plan."""
     header, issues = read_back(render(bundled_schedule()).files["jira.csv"])
-    assert header == [*SINGLE, "Labels", "Labels", "Labels", "Blocks", "Blocks"]
+    assert header == [*SINGLE, "Labels", "Labels", "Labels", "Labels", "Blocks", "Blocks"]
     for name in MULTI:
         assert header.count(name) == max(len(issue.many(name)) for issue in issues)
 
@@ -241,7 +242,9 @@ def test_dates_are_iso_and_those_of_the_schedule() -> None:
     rows = by_label(issues)
     for task in schedule.tasks:
         assert task.start is not None
-        assert rows[task.key]["Start date"] == task.start.astimezone(zone).date().isoformat()
+        # A habit's are its span's first and last day.
+        first = task.habit.first_day if task.habit else task.start.astimezone(zone).date()
+        assert rows[task.key]["Start date"] == first.isoformat()
         assert rows[task.key]["Due date"] == task.end_date.isoformat()
     for phase in schedule.phases:
         assert rows[phase.key]["Start date"] == phase.start.isoformat()
@@ -393,8 +396,11 @@ def test_progress_shows_as_status_and_remaining_estimate() -> None:
     assert done["Original Estimate"] == before["enroll-google-pm-cert"]["Original Estimate"]
     assert done["Due date"] == "2027-01-05"
     assert book["Status"] == "In Progress"
-    assert book["Original Estimate"] == str(315 * 60)
-    assert book["Remaining Estimate"] == str((315 - 60) * 60)
+    effort = next(
+        t.effort for t in bundled_schedule().tasks if t.key == "read-ai-for-everyone-book"
+    )
+    assert book["Original Estimate"] == str(effort * 60)
+    assert book["Remaining Estimate"] == str((effort - 60) * 60)
     assert after["foundation"]["Status"] == "In Progress"
     assert after["job-search"]["Status"] == "To Do"
 

@@ -175,14 +175,25 @@ def test_plan_without_hours_keeps_its_nominal_weeks_at_any_budget(hours_per_week
 
 
 def test_the_work_is_fixed_and_a_larger_budget_finishes_it_sooner() -> None:
-    """The bundled plan holds the same hours at 8, 10 and 12 h a week and ends earlier each time."""
+    """The bundled plan holds the same hours at 8, 10 and 12 h a week and ends earlier each time.
+
+    Its habits keep their rhythm, and so take more hours in all the longer their phases last.
+    """
     plan = load_plan(BUNDLED_PLAN)
     schedules = [
         build_schedule(plan, availability_for(plan, hours_per_week=hours), MONDAY)
         for hours in (8, 10, 12)
     ]
-    efforts = [{t.key: t.effort for t in schedule.tasks} for schedule in schedules]
+    efforts = [
+        {t.key: t.effort for t in schedule.tasks if t.habit is None} for schedule in schedules
+    ]
     assert efforts[0] == efforts[1] == efforts[2]
+    habits = [
+        [(t.key, t.habit.rhythm, t.effort) for t in schedule.tasks if t.habit is not None]
+        for schedule in schedules
+    ]
+    assert [key for key, _, _ in habits[0]] == [key for key, _, _ in habits[2]]
+    assert all(a[2] >= c[2] for a, c in zip(habits[0], habits[2], strict=True))
     # The plan's own 10 h a week sizes the unsized tasks: 8 weeks × 10 h in phase one.
     assert schedules[0].phases[0].nominal_effort == 8 * 10 * 60
     ends = [schedule.end for schedule in schedules]

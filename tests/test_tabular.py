@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from goldens import bundled_schedule, check_golden, schedule_of
+from plan2cal.durations import decimal_hours
 from plan2cal.export.formats import TABLE_FORMATS, Options
 from plan2cal.export.generic import GENERIC
 from plan2cal.export.msproject import NAMESPACE
@@ -45,6 +46,7 @@ GENERIC_HEADER = [
     "hours",
     "spent",
     "remaining",
+    "hours a week",
     "depends on",
     "status",
     "priority",
@@ -284,7 +286,7 @@ def test_bundled_tasks_csv_matches_golden() -> None:
 
 
 def test_tasks_csv_starts_with_a_bom_and_has_every_column() -> None:
-    """UTF-8 BOM for Excel, then exactly the fifteen columns in order, CRLF rows of equal width."""
+    """UTF-8 BOM for Excel, then exactly the sixteen columns in order, CRLF rows of equal width."""
     data = TABLE_FORMATS["csv"].render(bundled_schedule(), Options()).files["tasks.csv"]
     assert data.startswith(BOM + b"id,type,name,")
     assert data.endswith(b"\r\n")
@@ -301,12 +303,14 @@ def test_tasks_csv_has_a_row_per_phase_then_its_tasks() -> None:
         dict(zip(GENERIC_HEADER, row, strict=True))
         for row in csv_rows(csv_bytes(GENERIC, schedule))[1:]
     ]
-    expected = [(i.key, i.kind) for i in plan_items(schedule)]
+    expected = [(i.key, "habit" if i.every else i.kind) for i in plan_items(schedule)]
     assert [(row["id"], row["type"]) for row in rows] == expected
-    assert {row["type"] for row in rows} == {"phase", "task"}
+    assert {row["type"] for row in rows} == {"phase", "task", "habit"}
     tasks = {task.key: task for task in schedule.tasks}
     for row in rows:
-        if row["type"] == "task":
+        if row["type"] == "habit":
+            assert row["hours a week"] == "0.5" or row["hours a week"] == "1"
+        if row["type"] in ("task", "habit"):
             task = tasks[row["id"]]
             assert row["depends on"] == " ".join(task.after)
             assert row["priority"] == task.priority
@@ -326,8 +330,10 @@ def test_tasks_csv_hours_are_decimal() -> None:
             assert DECIMAL_HOURS.match(row[column]), (column, row[column])
         assert round(float(row["hours"]) * 60) == task.effort
         assert row["spent"] == "0"
-    assert rows["read-ai-for-everyone-book"]["hours"] == "5.25"
-    assert rows["enroll-google-pm-cert"]["hours"] == "1.25"
+    efforts = {task.key: task.effort for task in schedule.tasks}
+    assert efforts["enroll-google-pm-cert"] == 90  # a quarter-hour share of the phase
+    assert rows["enroll-google-pm-cert"]["hours"] == "1.5"
+    assert rows["start-ml-course"]["hours"] == decimal_hours(efforts["start-ml-course"])
     for phase in schedule.phases:
         assert DECIMAL_HOURS.match(rows[phase.key]["hours"])
         assert round(float(rows[phase.key]["hours"]) * 60) == phase.effort

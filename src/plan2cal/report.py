@@ -43,12 +43,19 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def heading(schedule: Schedule) -> list[str]:
     """The plan's title and what the run assumed."""
     availability = schedule.availability
-    work = sum(task.effort for task in schedule.tasks)
+    work = sum(task.effort for task in schedule.tasks if task.habit is None)
+    habits = [task for task in schedule.tasks if task.habit is not None]
+    kept = (
+        f" and {duration_text(sum(task.effort for task in habits))} of "
+        f"{len(habits)} {'habit' if len(habits) == 1 else 'habits'}"
+        if habits
+        else ""
+    )
     return [
         schedule.title,
         f"from {schedule.start.isoformat()} at {availability.hours_per_week:g} h a week "
         f"({availability.timezone}): {len(schedule.sessions)} sessions, "
-        f"{duration_text(work)} of work",
+        f"{duration_text(work)} of work{kept}",
     ]
 
 
@@ -273,7 +280,9 @@ def habit_lines(schedule: Schedule) -> list[str]:
         [
             f"  {task.key}",
             task.habit.rhythm.text,
-            task.habit.kept_text(),
+            task.habit.kept_text()
+            if task.habit.first_day <= schedule.today
+            else f"starts {task.habit.first_day.isoformat()}",
             f"ended {task.habit.last_day.isoformat()}"
             if task.habit.last_day < schedule.today
             else task.habit.ends,

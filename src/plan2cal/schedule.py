@@ -1192,6 +1192,7 @@ def build_schedule(
         )
     run_pending(None)
     if rhythms:
+        sessions = _habit_last_weeks(sessions, rhythms, habit_first, habit_last, zone, smin)
         sessions = _habit_ordinals(sessions, rhythms, start, zone)
     sessions.sort(key=lambda session: (session.start, session.task))
     schedule = _assemble(
@@ -1327,6 +1328,55 @@ def _habit_span(
         last = max((s.start.astimezone(zone).date() for s in sessions), default=first)
     weeks_due, weeks_kept, due, got = past_weeks(rhythm, first, last, today, logged, smin)
     return HabitSpan(rhythm, first, last, ends, weeks_due, weeks_kept, due, got)
+
+
+def _habit_last_weeks(
+    sessions: list[Session],
+    rhythms: Mapping[str, Rhythm],
+    first: Mapping[str, dt.date],
+    last: Mapping[str, dt.date | None],
+    zone: ZoneInfo,
+    smin: int,
+) -> list[Session]:
+    """The sessions, with each habit's last week cut to its share of the week.
+
+    A habit that ends when a phase or task does learns its last day only then, after its
+    sessions of that week may have been placed as for a whole week: the latest of them are
+    shortened (not below ``smin``) or dropped until the week holds no more than its share
+    (habits.week_quota). Sessions of the past are as they happened and stay.
+    """
+    cut: dict[int, int] = {}  # index in sessions → minutes to keep (0: drop)
+    for key, rhythm in rhythms.items():
+        ends = last.get(key)
+        if ends is None or key not in first:
+            continue
+        monday = monday_of(ends)
+        quota = week_quota(rhythm, days_in_week(monday, first[key], ends), smin)
+        week = [
+            i
+            for i, session in enumerate(sessions)
+            if session.task == key
+            and not session.done
+            and monday_of(session.start.astimezone(zone).date()) == monday
+        ]
+        excess = sum(sessions[i].minutes for i in week) - quota
+        for i in sorted(week, key=lambda i: sessions[i].start, reverse=True):
+            if excess <= 0:
+                break
+            keep = sessions[i].minutes - excess
+            cut[i] = keep if keep >= smin else 0
+            excess -= sessions[i].minutes - cut[i]
+    if not cut:
+        return sessions
+    result = []
+    for i, session in enumerate(sessions):
+        if i not in cut:
+            result.append(session)
+        elif cut[i]:
+            result.append(
+                dataclasses.replace(session, end=session.start + dt.timedelta(minutes=cut[i]))
+            )
+    return result
 
 
 def _habit_ordinals(

@@ -87,28 +87,13 @@ def logged_text(task: TaskPlan) -> str | None:
     )
 
 
-def habit_rhythm_text(task: TaskPlan) -> str:
-    """``30m a week, 2026-12-07 to 2027-01-31 (until phase 'x' ends)``: a habit's rhythm and
-    span, for a description."""
-    span = task.habit
-    assert span is not None
-    return (
-        f"{span.rhythm.text}, {span.first_day.isoformat()} to "
-        f"{max(span.last_day, span.first_day).isoformat()} ({span.ends})"
-    )
-
-
 def _habit_description(task: TaskPlan, phase: str) -> str:
-    span = task.habit
-    assert span is not None
-    lines = [
-        f"Phase: {phase}",
-        f"Habit: {habit_rhythm_text(task)}",
-        f"Planned: {duration_text(task.effort)} in {task.sessions} "
-        f"{'session' if task.sessions == 1 else 'sessions'}",
-    ]
-    if span.weeks_due:
-        lines.append(f"So far: {span.kept_text()}")
+    # No totals and no "kept so far": they change with every rerun, and each change would
+    # rewrite every event of the habit ahead (a new SEQUENCE) for nothing the person sees.
+    # Nor its first and last day, which move with the work around it: the rhythm and what
+    # ends it say what a session is for.
+    assert task.habit is not None
+    lines = [f"Phase: {phase}", f"Habit: {task.habit.rhythm.text}, {task.habit.ends}"]
     if task.link:
         lines.append(f"Link: {task.link}")
     if task.description:

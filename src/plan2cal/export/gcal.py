@@ -50,7 +50,10 @@ def event_description(item: Item) -> str:
         return _paragraphs([f"Phase: {item.phase_name}", wait_text(item), item.description])
     if not is_session(item):
         return item.description
-    about = [f"Phase: {item.phase_name}", f"Task effort: {decimal_hours(item.effort)} h"]
+    effort = (
+        f"Habit: {item.every}" if item.every else f"Task effort: {decimal_hours(item.effort)} h"
+    )
+    about = [f"Phase: {item.phase_name}", effort]
     return _paragraphs(["\n".join(about), item.description, item.link or ""])
 
 

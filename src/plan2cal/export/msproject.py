@@ -146,14 +146,16 @@ def _percent(tasks: Sequence[TaskPlan]) -> int:
 
 
 def _habit_note(task: TaskPlan) -> str:
-    """``Habit: 30m a week.`` and a blank line before a habit's description, else empty."""
-    if task.habit is None:
+    """``Habit: 30m a week, 2027-01-04 to 2027-05-20 (…).`` and a blank line before a habit's
+    description, else empty."""
+    span = task.habit
+    if span is None:
         return ""
-    return (
-        f"Habit: {task.habit.rhythm.text}.\n\n"
-        if task.description
-        else (f"Habit: {task.habit.rhythm.text}.")
+    text = (
+        f"Habit: {span.rhythm.text}, {span.first_day.isoformat()} to "
+        f"{max(span.last_day, span.first_day).isoformat()} ({span.ends})."
     )
+    return f"{text}\n\n" if task.description else text
 
 
 def _rows(schedule: Schedule, day_start: dt.time, day_finish: dt.time) -> list[_Row]:
@@ -174,10 +176,8 @@ def _rows(schedule: Schedule, day_start: dt.time, day_finish: dt.time) -> list[_
         if task.wait is not None:
             first, last = task.wait.first_day, task.wait.last_day
             return dt.datetime.combine(first, day_start), dt.datetime.combine(last, day_finish)
-        # A habit runs over its span, its Work the time of all its sessions.
-        if task.habit is not None:
-            first, last = task.habit.first_day, max(task.habit.last_day, task.habit.first_day)
-            return dt.datetime.combine(first, day_start), dt.datetime.combine(last, day_finish)
+        # A habit, too, runs from its first session to its last, its Work the time of all of
+        # them (its span's first and last day are in its notes).
         return local(task.start, task.end_date), local(task.finish, task.end_date)
 
     rows: list[_Row] = []

@@ -213,6 +213,7 @@ def _session_item(session: Session, task: TaskPlan, phase_name: str, zone: ZoneI
         link=task.link,
         begin=begin,
         end=end,
+        every=task.habit.rhythm.text if task.habit is not None else "",
     )
 
 

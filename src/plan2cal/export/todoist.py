@@ -26,7 +26,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from plan2cal.durations import decimal_hours
-from plan2cal.export.tabular import Column, Item, Target, plan_items, wait_text
+from plan2cal.export.tabular import Column, Item, Target, habit_text, plan_items, wait_text
 from plan2cal.schedule import Schedule
 
 # Todoist Help: PRIORITY 1 = p1 (highest) … 4 = p4, empty = p1 [V T1]. Linear's Todoist
@@ -99,7 +99,7 @@ def _description(item: Item) -> str:
         )
     elif item.status == "done" and item.kind == "task" and item.due:
         progress = f"Done on {item.due.isoformat()}."
-    parts = [item.description, wait_text(item), progress, item.link or ""]
+    parts = [item.description, wait_text(item), habit_text(item), progress, item.link or ""]
     return "\n\n".join(part for part in parts if part)
 
 
@@ -117,8 +117,9 @@ def _deadline(item: Item) -> str:
 
 
 def _takes_time(item: Item) -> bool:
-    """A task with work; a wait takes calendar days, which its description gives."""
-    return item.kind == "task" and not item.wait_days
+    """A task with work; a wait takes calendar days, and a habit a slice of many weeks, which
+    their descriptions give."""
+    return item.kind == "task" and not item.wait_days and not item.every
 
 
 def _zone(item: Item) -> str:
