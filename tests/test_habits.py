@@ -124,7 +124,8 @@ def test_trackers_get_one_row_per_habit_with_its_span(
     tmp_path: Path, write_plan: WritePlan, run_cli: Run
 ) -> None:
     """Jira and Asana get one task per habit with the whole span's estimate, its start and
-    end, and a habit label or tag; the generic CSV its weekly amount; MS Project its Work."""
+    end, and a habit label or tag; the generic CSV its weekly amount; MS Project its Work
+    from its first session to its last."""
     plan = write_plan(HABIT_PLAN)
     for fmt in ("jira", "asana", "csv", "msproject", "ics"):
         _schedule(run_cli, plan, "--format", fmt)
@@ -167,9 +168,11 @@ def test_trackers_get_one_row_per_habit_with_its_span(
         for t in tree.getroot().iterfind(".//p:Task", ns)
         if t.findtext("p:Name", "", ns) == "Reading group"
     )
-    hours = total // 60
-    assert task.findtext("p:Work", "", ns).startswith(f"PT{hours}H")
-    assert task.findtext("p:Finish", "", ns).startswith("2027-03-01")
+    assert task.findtext("p:Work", "", ns) == f"PT{total // 60}H{total % 60}M0S"
+    last = max(s.end for s in schedule.sessions if s.task == "reading-group")
+    finish = last.astimezone(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%dT%H:%M:%S")
+    assert task.findtext("p:Finish", "", ns) == finish
+    assert "Habit: 1h a week, " in task.findtext("p:Notes", "", ns)
 
 
 def test_a_plan_without_habits_gets_no_asana_tags_column(

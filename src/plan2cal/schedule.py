@@ -692,6 +692,12 @@ def build_schedule(
     # Habits ("Habits" above). Each ends when its phase does, or at its until: a node (when it
     # is done), a date, or an offset from its first day; and when marked done, from that day.
     habit_order = {key: index_of[key] for key in rhythms}
+    until_where = {
+        task.key: ("phases", p, "tasks", t, "until")
+        for p, phase in enumerate(plan.phases)
+        for t, task in enumerate(phase.tasks)
+        if task.every is not None
+    }
     ended_by: dict[str, list[str]] = {}  # node id → the habits that end when it is done
     fixed_last: dict[str, dt.date | int] = {}  # habit → last day, or days from its first day
     habit_ends: dict[str, str] = {}  # habit → why it ends, for people
@@ -758,6 +764,12 @@ def build_schedule(
             if node in done_at:  # already ended before the habit was ready
                 over = local_last(done_at[node])
                 last = over if last is None or over < last else last
+        if last is not None and last > horizon_end:
+            raise UnschedulableError(
+                f"the habit '{key}' runs until {last.isoformat()}, past {horizon}; end it "
+                "sooner or raise --horizon-years",
+                where=until_where[key],
+            )
         habit_last[key] = last
         if last is None or last >= max(first, today):
             bisect.insort(habit_live, key, key=habit_order.__getitem__)
@@ -989,17 +1001,17 @@ def build_schedule(
             left -= used
             if left < smin:
                 continue  # its week is kept (a rest shorter than a session is not due)
-            target = habit_target[key]
-            if crowded or habit_day.get(key) == day:
-                needed = -(-left // target)
-                later = sum(
-                    1
-                    for weekday in habit_weekdays[key]
-                    if weekday > day.weekday()
-                    and (last is None or monday + dt.timedelta(days=weekday) <= last)
-                )
-                if needed <= later:
-                    continue
+            later = sum(
+                1
+                for weekday in habit_weekdays[key]
+                if weekday > day.weekday()
+                and (last is None or monday + dt.timedelta(days=weekday) <= last)
+            )
+            # Fewer days left than sessions at the aim: longer sessions rather than two a day.
+            spread = -(-left // (later + 1) // QUANTUM) * QUANTUM
+            target = min(smax, max(habit_target[key], spread))
+            if (crowded or habit_day.get(key) == day) and -(-left // target) <= later:
+                continue
             use = habit_session_length(
                 left, room if not restricted else room_of(key, room), target, smin, smax
             )
