@@ -1,0 +1,32 @@
+"""Fill the report's templates: Jinja2 with autoescape on, so that no plan text (a task
+name, a description) can become markup; the templates are package data."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+
+from plan2cal.htmlreport.picture import ReportInput, build_picture
+from plan2cal.version import __version__
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    """The template environment, built once per process (compiling takes a few ms)."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("plan2cal.htmlreport", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def report_html(data: ReportInput) -> bytes:
+    """The report of ``data`` as one HTML document in UTF-8: inline CSS and SVG, no script,
+    nothing fetched (a Content-Security-Policy forbids it). The same input gives the same
+    bytes."""
+    template = _environment().get_template("report.html.j2")
+    return template.render(p=build_picture(data), version=__version__).encode("utf-8")
