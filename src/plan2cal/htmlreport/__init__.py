@@ -7,6 +7,6 @@ and the milestone, deadline and session tables (DESIGN §11).
 from __future__ import annotations
 
 from plan2cal.htmlreport.picture import Picture, ReportInput, build_picture
-from plan2cal.htmlreport.render import report_html
+from plan2cal.htmlreport.render import render_picture, report_html
 
-__all__ = ["Picture", "ReportInput", "build_picture", "report_html"]
+__all__ = ["Picture", "ReportInput", "build_picture", "render_picture", "report_html"]

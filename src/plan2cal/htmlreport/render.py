@@ -7,7 +7,7 @@ from functools import cache
 
 import jinja2
 
-from plan2cal.htmlreport.picture import ReportInput, build_picture
+from plan2cal.htmlreport.picture import Picture, ReportInput, build_picture
 from plan2cal.version import __version__
 
 
@@ -28,5 +28,10 @@ def report_html(data: ReportInput) -> bytes:
     """The report of ``data`` as one HTML document in UTF-8: inline CSS and SVG, no script,
     nothing fetched (a Content-Security-Policy forbids it). The same input gives the same
     bytes."""
+    return render_picture(build_picture(data))
+
+
+def render_picture(picture: Picture) -> bytes:
+    """The HTML document of a laid-out report."""
     template = _environment().get_template("report.html.j2")
-    return template.render(p=build_picture(data), version=__version__).encode("utf-8")
+    return template.render(p=picture, version=__version__).encode("utf-8")
