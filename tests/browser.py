@@ -68,3 +68,9 @@ def screenshot(page: Path, png: Path, profile: Path, width: int = 1600, height: 
     """A PNG of the top ``width`` × ``height`` pixels of ``page``."""
     _run([f"--window-size={width},{height}", f"--screenshot={png}", page.as_uri()], profile)
     assert png.exists(), f"chromium wrote no screenshot to {png}"
+
+
+def pdf(page: Path, out: Path, profile: Path) -> bytes:
+    """``page`` printed to PDF as Chromium prints it (its @page rules, no header or footer)."""
+    _run(["--no-pdf-header-footer", f"--print-to-pdf={out}", page.as_uri()], profile)
+    return out.read_bytes()

@@ -5,6 +5,7 @@ the end date, and the screenshot holds the phase bars where picture.py placed th
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import pytest
 from click.testing import Result
 from PIL import Image
 
-from browser import Page, load, screenshot
+from browser import Page, load, pdf, screenshot
 from conftest import BUNDLED_PLAN
 from plan2cal.controllers import Environment, RunOptions, look
 from plan2cal.htmlreport import Picture, ReportInput, build_picture, report_html
@@ -222,3 +223,18 @@ def test_the_screenshot_shows_the_phase_bars_where_they_were_computed(
         if any(pixels[x + dx, y] == TODAY_LINE for dx in (-2, -1, 0, 1, 2))
     ]
     assert len(column) > 0.3 * (bands[-1][1] - bands[0][0]), "no dashed today line at today"
+
+
+def test_it_prints_one_a4_landscape_page_per_section(report: Report, tmp_path: Path) -> None:
+    """Printed, the bundled plan's report is one A4 landscape page (842 × 595 points) for each
+    of its four sections: overview and Gantt, weekly load, burn-up, tables."""
+    printed = pdf(report.path, tmp_path / "report.pdf", report.profile)
+    sections = report.path.read_text(encoding="utf-8").count("<section ")
+
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", printed)
+    assert sections == 4
+    assert len(boxes) == sections
+    for width, height in boxes:
+        # A4 is 297 × 210 mm, 841.89 × 595.28 points (1 pt = 1/72 in).
+        assert float(width) == pytest.approx(841.89, abs=1)
+        assert float(height) == pytest.approx(595.28, abs=1)

@@ -359,18 +359,18 @@ def _header(data: ReportInput, base_dates: Mapping[str, dt.date]) -> Header:
     if data.baseline is not None and data.baseline.end:
         then = dt.date.fromisoformat(data.baseline.end)
         lines.append(
-            f"baseline end {then.isoformat()} ({difference_text((end - then).days)}, "
-            f"set {data.baseline.taken})"
+            f"baseline end {then.isoformat()} (set {data.baseline.taken}): "
+            f"{difference_text((end - then).days)}"
         )
     else:
         lines.append("no baseline yet: plan2cal schedule sets one")
     if data.last_run is not None and data.last_run.end:
         then = dt.date.fromisoformat(data.last_run.end)
-        lines.append(f"last run end {then.isoformat()} ({difference_text((end - then).days)})")
+        lines.append(f"last run end {then.isoformat()}: {difference_text((end - then).days)}")
     nominal_end = max(phase.nominal_end for phase in schedule.phases)
     lines.append(
-        f"nominal end {nominal_end.isoformat()} ({difference_text((end - nominal_end).days)}), "
-        "from the phases' own weeks"
+        f"nominal end {nominal_end.isoformat()} (the phases' own weeks): "
+        f"{difference_text((end - nominal_end).days)}"
     )
     work = [task for task in schedule.tasks if task.wait is None]
     total = sum(task.effort for task in work)
@@ -448,11 +448,9 @@ def _task_row(
             f"deadline {task.deadline.isoformat()}",
         )
     late = task.key in late_days
-    status = (
-        f"LATE +{late_days[task.key]} d"
-        if late
-        else ("done" if task.done is not None else ("wait" if task.wait else ""))
-    )
+    marks = ["done"] if task.done is not None else (["wait"] if task.wait else [])
+    marks += [f"LATE +{late_days[task.key]} d"] if late else []
+    status = ", ".join(marks)
     title = f"{task.name} ({task.key})"
     if task.deadline is not None:
         title += f", due {task.deadline.isoformat()}"
