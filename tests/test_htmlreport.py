@@ -322,18 +322,21 @@ def test_report_o_names_the_file_or_a_folder_for_it(
     assert (tmp_path / "r.html").read_bytes() == (folder / "demo.html").read_bytes()
 
 
-def test_report_never_overwrites_the_plan(
-    tmp_path: Path, write_plan: WritePlan, run_cli: Run
+@pytest.mark.parametrize("target", ["plan.yaml", "plan.progress.yaml", "out/demo.state.json"])
+def test_report_never_overwrites_what_it_reads(
+    tmp_path: Path, write_plan: WritePlan, run_cli: Run, target: str
 ) -> None:
-    """-o naming the plan file is an output error (exit 6) and the plan keeps its bytes."""
+    """-o naming the plan, its progress file or the state is an output error (exit 6), and
+    that file keeps its bytes."""
     plan = scheduled(tmp_path, write_plan, run_cli)
-    before = plan.read_bytes()
+    victim = tmp_path / target
+    before = victim.read_bytes()
 
-    result = run_cli("report", plan, "-o", plan)
+    result = run_cli("report", plan, "-o", victim)
 
     assert result.exit_code == 6
-    assert "which this run reads" in result.stderr
-    assert plan.read_bytes() == before
+    assert "which the report reads; give -o another file" in result.stderr
+    assert victim.read_bytes() == before
 
 
 def test_report_shows_the_hours_time_off_takes(

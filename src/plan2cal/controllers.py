@@ -937,10 +937,12 @@ def write_report(
         path = report_path(target or workspace.settings.output, workspace.plan.plan)
     else:
         path = target
-    _refuse_to_overwrite_inputs(workspace, [path])
-    state_file = workspace.state_path
-    if os.path.realpath(path) == os.path.realpath(state_file):
-        raise OutputError(f"cannot write {path}: it is the state file; choose another name")
+    inputs = [workspace.plan_file, workspace.progress_file, workspace.state_path]
+    for source in inputs:
+        if os.path.realpath(path) == os.path.realpath(source):
+            raise OutputError(
+                f"cannot write {path}: it is {source}, which the report reads; give -o another file"
+            )
     schedule = workspace.schedule(horizon_years)
     state = workspace.state
     data = ReportInput(

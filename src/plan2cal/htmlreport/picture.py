@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -262,9 +263,14 @@ class _Scale:
         x = self.x(first)
         return Span(x, max(round(self.x(last) + self.per_day - x, 1), 1.5), title)
 
-    def mondays(self) -> list[dt.date]:
+    @cached_property
+    def monday_list(self) -> tuple[dt.date, ...]:
         weeks = ((self.last - self.first).days + 1) // 7
-        return [self.first + dt.timedelta(weeks=n) for n in range(weeks)]
+        return tuple(self.first + dt.timedelta(weeks=n) for n in range(weeks))
+
+    def mondays(self) -> tuple[dt.date, ...]:
+        """The Monday of each week of the scale."""
+        return self.monday_list
 
     def ticks(self) -> tuple[Tick, ...]:
         """A line every week where weeks are wide enough, else every 4 or 13 weeks or year;
