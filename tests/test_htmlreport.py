@@ -94,7 +94,10 @@ def test_phase_bars_and_milestones_sit_at_their_dates_on_the_axis() -> None:
         assert row.bar.x + row.bar.width == pytest.approx(
             x_of(phase.end + dt.timedelta(days=1)), abs=0.3
         )
-        assert row.milestone.label == phase.end.isoformat()
+        assert (
+            row.milestone.label
+            == f"{phase.end.isoformat()}, nominal {phase.nominal_end.isoformat()}"
+        )
         assert row.nominal.x == pytest.approx(x_of(phase.nominal_end), abs=0.2)
 
 

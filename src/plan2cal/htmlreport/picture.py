@@ -8,6 +8,7 @@ text (a label or a ``<title>`` tooltip) so that the report reads without colour.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,6 +38,9 @@ PLOT_HEIGHT = 260
 PLOT_TOP = 30
 PLOT_BOTTOM = 40
 SESSION_DAYS = 14  # the table of the coming sessions
+# The width of a character of an 11-unit label, a little generous (digits are about 6.1 in
+# DejaVu Sans, the widest of the system fonts the style sheet names).
+CHAR_WIDTH = 6.6
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,10 @@ class GanttRow:
     status: str = ""  # "done", "LATE +9 d": a word beside the bar
     late: bool = False
     wait: bool = False  # a pure wait: calendar time, no work
+    # Where a phase's or milestone's date label (and status) goes: right of its diamond when
+    # it fits, else left of the bar (anchored at its end).
+    note_x: float = 0.0
+    note_anchor: Literal["start", "end"] = "start"
 
 
 @dataclass(frozen=True)
@@ -498,45 +506,48 @@ def _gantt(
         if tasks and all(task.done is not None for task in tasks):
             status = status or "done"
         rows.append(
-            GanttRow(
-                kind="phase",
-                y=y,
-                height=PHASE_ROW,
-                label=_short(phase.name, LABEL_CHARS - 6),
-                title=(
-                    f"{phase.name}: {phase.start.isoformat()} to {phase.end.isoformat()}, "
-                    f"{duration_text(phase.effort)}; nominal end {phase.nominal_end.isoformat()}"
-                ),
-                bar=scale.span(
-                    phase.start,
-                    phase.end,
-                    f"{phase.name}: {phase.start.isoformat()} to {phase.end.isoformat()}",
-                ),
-                ghost=scale.span(
-                    *ghost, f"baseline: {ghost[0].isoformat()} to {ghost[1].isoformat()}"
+            _placed(
+                GanttRow(
+                    kind="phase",
+                    y=y,
+                    height=PHASE_ROW,
+                    label=_short(phase.name, LABEL_CHARS - 6),
+                    title=(
+                        f"{phase.name}: {phase.start.isoformat()} to {phase.end.isoformat()}, "
+                        f"{duration_text(phase.effort)}; nominal end "
+                        f"{phase.nominal_end.isoformat()}"
+                    ),
+                    bar=scale.span(
+                        phase.start,
+                        phase.end,
+                        f"{phase.name}: {phase.start.isoformat()} to {phase.end.isoformat()}",
+                    ),
+                    ghost=scale.span(
+                        *ghost, f"baseline: {ghost[0].isoformat()} to {ghost[1].isoformat()}"
+                    )
+                    if ghost
+                    else None,
+                    deadline=Marker(
+                        scale.x(phase.deadline + dt.timedelta(days=1)),
+                        "due",
+                        f"phase deadline {phase.deadline.isoformat()}",
+                    )
+                    if phase.deadline
+                    else None,
+                    milestone=Marker(
+                        scale.x(phase.end + dt.timedelta(days=1)),
+                        f"{phase.end.isoformat()}, nominal {phase.nominal_end.isoformat()}",
+                        f"{phase.name} milestone now {phase.end.isoformat()}",
+                    ),
+                    nominal=Marker(
+                        scale.x(phase.nominal_end),
+                        phase.nominal_end.isoformat(),
+                        f"{phase.name} nominal end {phase.nominal_end.isoformat()} "
+                        f"({difference_text(phase.slip_days)} now)",
+                    ),
+                    status=status,
+                    late=late,
                 )
-                if ghost
-                else None,
-                deadline=Marker(
-                    scale.x(phase.deadline + dt.timedelta(days=1)),
-                    "due",
-                    f"phase deadline {phase.deadline.isoformat()}",
-                )
-                if phase.deadline
-                else None,
-                milestone=Marker(
-                    scale.x(phase.end + dt.timedelta(days=1)),
-                    phase.end.isoformat(),
-                    f"{phase.name} milestone now {phase.end.isoformat()}",
-                ),
-                nominal=Marker(
-                    scale.x(phase.nominal_end),
-                    phase.nominal_end.isoformat(),
-                    f"{phase.name} nominal end {phase.nominal_end.isoformat()} "
-                    f"({difference_text(phase.slip_days)} now)",
-                ),
-                status=status,
-                late=late,
             )
         )
         y += PHASE_ROW
@@ -552,26 +563,30 @@ def _gantt(
         now = reached[milestone.key]
         missed = now > milestone.date
         rows.append(
-            GanttRow(
-                kind="milestone",
-                y=y,
-                height=PHASE_ROW,
-                label=_short(milestone.name, LABEL_CHARS - 6),
-                title=f"{milestone.name}: fixed {milestone.date.isoformat()}",
-                milestone=Marker(
-                    scale.x(now + dt.timedelta(days=1) if missed else milestone.date),
-                    now.isoformat(),
-                    f"{milestone.name}: reached {now.isoformat()}",
-                ),
-                nominal=Marker(
-                    scale.x(milestone.date),
-                    milestone.date.isoformat(),
-                    f"{milestone.name}: fixed date {milestone.date.isoformat()}",
+            _placed(
+                GanttRow(
+                    kind="milestone",
+                    y=y,
+                    height=PHASE_ROW,
+                    label=_short(milestone.name, LABEL_CHARS - 6),
+                    title=f"{milestone.name}: fixed {milestone.date.isoformat()}",
+                    milestone=Marker(
+                        scale.x(now + dt.timedelta(days=1) if missed else milestone.date),
+                        f"{now.isoformat()}, fixed {milestone.date.isoformat()}"
+                        if missed
+                        else now.isoformat(),
+                        f"{milestone.name}: reached {now.isoformat()}",
+                    ),
+                    nominal=Marker(
+                        scale.x(milestone.date),
+                        milestone.date.isoformat(),
+                        f"{milestone.name}: fixed date {milestone.date.isoformat()}",
+                    )
+                    if missed
+                    else None,
+                    status=f"MISSED +{(now - milestone.date).days} d" if missed else "",
+                    late=missed,
                 )
-                if missed
-                else None,
-                status=f"MISSED +{(now - milestone.date).days} d" if missed else "",
-                late=missed,
             )
         )
         y += PHASE_ROW
@@ -586,6 +601,25 @@ def _gantt(
         rows=tuple(rows),
         today=today_mark,
     )
+
+
+def _placed(row: GanttRow) -> GanttRow:
+    """``row`` with its date label placed: right of the milestone's diamond if the label and
+    the status fit before the drawing's edge, else ending left of the bar's start (or of the
+    nominal diamond, whichever is further left), else ending at the edge."""
+    assert row.milestone is not None
+    chars = len(row.milestone.label) + (len(row.status) + 1 if row.status else 0)
+    width = chars * CHAR_WIDTH
+    right = row.milestone.x + 10
+    if right + width <= WIDTH - 2:
+        return dataclasses.replace(row, note_x=round(right, 1), note_anchor="start")
+    lefts = [row.milestone.x - 10]
+    lefts += [row.bar.x - 4] if row.bar is not None else []
+    lefts += [row.nominal.x - 10] if row.nominal is not None else []
+    left = min(lefts)
+    if left - width >= CHART_LEFT:
+        return dataclasses.replace(row, note_x=round(left, 1), note_anchor="end")
+    return dataclasses.replace(row, note_x=WIDTH - 2, note_anchor="end")
 
 
 def _worked_days(schedule: Schedule, zone: ZoneInfo) -> dict[str, tuple[dt.date, dt.date]]:
