@@ -387,3 +387,23 @@ def test_report_help_has_an_example(run_cli: Run) -> None:
         and "plan2cal report plans/ai-pm-transition.yaml" in result.output
     )
     assert BUNDLED_PLAN.name in result.output
+
+
+def test_control_characters_in_plan_text_never_reach_the_file() -> None:
+    """A title or name with an escape or a bell (YAML can write them) is printed without
+    them, and the markup around them stays markup."""
+    schedule = schedule_of(
+        {
+            "plan": "p",
+            "title": "Red\x1b[31m alert\x07",
+            "defaults": {"windows": {"mon-fri": "19:00-21:00"}, "timezone": "UTC"},
+            "phases": [
+                {"id": "one", "name": "One\x0b", "tasks": [{"id": "a", "name": "A", "hours": 3}]}
+            ],
+        }
+    )
+    html = report_html(ReportInput(schedule, None, None)).decode()
+
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", html.replace("\n", ""))
+    assert "<h1>Red[31m alert</h1>" in html
+    assert '<g class="row row-phase">' in html

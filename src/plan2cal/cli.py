@@ -828,7 +828,7 @@ def report(**options: Any) -> None:
     )
     _notes(result.workspace, writes=False)
     _say(
-        f"Wrote {_shown(result.path)} (report as of {result.workspace.today.isoformat()}, "
+        f"Wrote {_shown(result.path)} (report as of {result.schedule.today.isoformat()}, "
         f"ends {result.schedule.end.isoformat()}; {result.size / 1024:.0f} KB)."
     )
 

@@ -332,7 +332,6 @@ def build_picture(data: ReportInput) -> Picture:
     zone = ZoneInfo(schedule.availability.timezone)
     today = schedule.today
     base_spans = _spans(data.baseline)
-    base_dates = milestone_dates(data.baseline)
     reached = schedule.milestones_reached()
     days: list[dt.date] = [schedule.start, schedule.end, today]
     days += [phase.nominal_end for phase in schedule.phases]
@@ -344,7 +343,7 @@ def build_picture(data: ReportInput) -> Picture:
     scale = _Scale(days, CHART_LEFT, CHART_RIGHT)
     figures = _week_figures(schedule, data.baseline, scale, zone)
     return Picture(
-        header=_header(data, base_dates),
+        header=_header(data),
         gantt=_gantt(schedule, scale, zone, base_spans),
         load=_load(schedule, figures, scale),
         burnup=_burnup(schedule, figures, scale),
@@ -366,7 +365,9 @@ def build_picture(data: ReportInput) -> Picture:
     )
 
 
-def _header(data: ReportInput, base_dates: Mapping[str, dt.date]) -> Header:
+def _header(data: ReportInput) -> Header:
+    """The title, the settings, the end against the baseline, the last run and the nominal
+    end, and the hours done and left."""
     schedule = data.schedule
     end = schedule.end
     lines = []
@@ -668,10 +669,10 @@ def _week_figures(
     return done, planned, base
 
 
-def _plot(scale: _Scale, top_minutes: float, today: dt.date, unit_hours: int) -> Plot:
+def _plot(scale: _Scale, top_minutes: float, today: dt.date) -> Plot:
+    """The frame of a chart over the scale's weeks whose y axis runs up to ``top_minutes``."""
     height = PLOT_TOP + PLOT_HEIGHT + PLOT_BOTTOM
     y_ticks = []
-    step = unit_hours
     hours_top = top_minutes / 60
     # About five labelled lines up the axis, at round numbers of hours.
     for candidate in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
@@ -764,7 +765,7 @@ def _load(schedule: Schedule, figures: _Figures, scale: _Scale) -> LoadChart:
             )
         )
     return LoadChart(
-        plot=_plot(scale, top, schedule.today, 1),
+        plot=_plot(scale, top, schedule.today),
         weeks=tuple(weeks),
         budget_y=_y(budget, top),
         budget_label=f"budget {schedule.availability.hours_per_week:g} h a week",
@@ -818,7 +819,7 @@ def _burnup(schedule: Schedule, figures: _Figures, scale: _Scale) -> Burnup:
     if upto >= 0:
         text, x, y = points(done_total, upto)
         lines.append(Line("done", text, f"done {_hours(done_total[upto])}", x + 6, y + 4))
-    return Burnup(plot=_plot(scale, top, schedule.today, 10), lines=tuple(lines))
+    return Burnup(plot=_plot(scale, top, schedule.today), lines=tuple(lines))
 
 
 def _milestone_rows(

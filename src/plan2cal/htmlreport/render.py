@@ -6,9 +6,21 @@ from __future__ import annotations
 from functools import cache
 
 import jinja2
+import markupsafe
 
+from plan2cal.export.sanitize import clean_text
 from plan2cal.htmlreport.picture import Picture, ReportInput, build_picture
 from plan2cal.version import __version__
+
+
+def _clean(value: object) -> object:
+    """Every text the templates print, without control characters: HTML has no place for
+    them (the HTML standard's "control" code points are parse errors in text), and the
+    other outputs drop them too. Markup (a macro's output) is made of printed values that
+    were cleaned already, and stays markup."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return clean_text(value)
+    return value
 
 
 @cache
@@ -18,6 +30,7 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("plan2cal.htmlreport", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        finalize=_clean,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
