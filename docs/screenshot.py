@@ -55,6 +55,7 @@ def main() -> None:
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
+                "--disable-dev-shm-usage",
                 "--hide-scrollbars",
                 "--window-size=1600,1000",
                 f"--screenshot={TARGET}",

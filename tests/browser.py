@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 
 # Chromium as root (CI) needs --no-sandbox; --disable-gpu keeps it off the GPU process, which
-# a machine without a display lacks. No first-run tasks, no network: the report needs none.
+# a machine without a display lacks; containers often have a tiny /dev/shm. No first-run
+# tasks, no network: the report needs none.
 FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-dev-shm-usage",
     "--hide-scrollbars",
     "--no-first-run",
     "--disable-extensions",
