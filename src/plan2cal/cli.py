@@ -812,7 +812,8 @@ def report(**options: Any) -> None:
     and prints one A4 landscape page per section.
 
     Reads the progress file and the state of the last run (the baseline) and changes
-    neither. `plan2cal schedule --format html` writes the same report with every run.
+    neither; an option such as --hours-per-week is for this report only. `plan2cal schedule
+    --format html` writes the same report with every run.
 
     \b
     Example:
