@@ -18,6 +18,7 @@ version that cannot read a plan shows "-".
     python bench/bench.py --tasks 200 1000 5000 --repeat 3
     python bench/bench.py --tasks --csv-tasks 5000 20000   # only the Jira CSV case
     python bench/bench.py --tasks --csv-tasks --busy-tasks 1000  # only the busy calendar case
+    python bench/bench.py --tasks --csv-tasks --busy-tasks --report-tasks 1000  # only the report
 
 The busy calendar case writes a calendar of 10,000 events, 50 of them weekly series
 over two years, and times ``schedule`` with ``--busy`` against the same run without it, for the
@@ -181,6 +182,13 @@ def main() -> None:
         default=[1000],
         help="sizes for the busy calendar case, beside the bundled plan (none: skip it)",
     )
+    parser.add_argument(
+        "--report-tasks",
+        type=int,
+        nargs="*",
+        default=[1000],
+        help="sizes for the HTML report case, beside the bundled plan (none: skip it)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best counts")
     args = parser.parse_args()
     env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")
@@ -252,6 +260,8 @@ def main() -> None:
             )
         if args.busy_tasks is not None and (args.busy_tasks or BUNDLED.exists()):
             bench_busy(Path(work), exe, env, args.busy_tasks, args.repeat)
+        if args.report_tasks is not None and (args.report_tasks or BUNDLED.exists()):
+            bench_report(Path(work), exe, env, args.report_tasks, args.repeat)
         if args.csv_tasks:
             print(
                 f"\n{'Jira CSV':<22}{'rows':>10}{'wall s':>9}{'':>9}{'ms/task':>9}{'peak MB':>9}"
@@ -340,6 +350,47 @@ def bench_busy(
         print(
             f"{label:<22}{sessions:>10}{plain:>9.2f}{with_busy:>9.2f}{with_busy - plain:>9.2f}"
             f"{with_busy / plain:>7.2f}"
+        )
+
+
+def bench_report(
+    work: Path, exe: list[str], env: dict[str, str], sizes: list[int], repeat: int
+) -> None:
+    """``plan2cal report`` after a first ``schedule`` (best of ``repeat``, CPU seconds), the
+    report's size, and what ``--format html`` adds to a ``schedule`` run."""
+    print(
+        f"\n{'HTML report (CPU s)':<22}{'tasks':>10}{'report':>9}{'KB':>9}{'sched':>9}"
+        f"{'+html':>9}{'added':>9}"
+    )
+    cases: list[tuple[str, Path]] = []
+    if BUNDLED.exists():
+        cases.append(("bundled plan", BUNDLED))
+    for size in sorted(sizes):
+        path = work / f"bench-report-{size}.json"
+        path.write_text(json.dumps(synthetic_plan(size)))
+        cases.append((f"{size} tasks", path))
+    for label, path in cases:
+        progress = work / f"{path.stem}.report.progress.yaml"
+        out = work / "report-out"
+        dates = ["--horizon-years", "1000", "--start", "2027-01-04", "--today", "2027-01-04"]
+        common = ["--progress", str(progress), "-o", str(out), *dates]
+        schedule = [*exe, "schedule", str(path), *common]
+        report = [*exe, "report", str(path), "--progress", str(progress), *dates]
+        costs: dict[str, list[float]] = {"schedule": [], "html": [], "report": []}
+        for _ in range(repeat):
+            for name, extra in (("html", ["--format", "html"]), ("schedule", [])):
+                shutil.rmtree(out, ignore_errors=True)
+                progress.unlink(missing_ok=True)
+                costs[name].append(cpu_seconds([*schedule, *extra], env))
+            # The plain schedule ran last: the pinned formats are the .ics alone.
+            costs["report"].append(cpu_seconds(report, env))
+        html = next(out.glob("*.html")).read_bytes()
+        tasks = html.count(b'class="row row-task')
+        best = {name: min(values) for name, values in costs.items()}
+        print(
+            f"{label:<22}{tasks:>10}{best['report']:>9.2f}{len(html) / 1024:>9.0f}"
+            f"{best['schedule']:>9.2f}{best['html']:>9.2f}"
+            f"{best['html'] - best['schedule']:>9.2f}"
         )
 
 

@@ -25,6 +25,7 @@ FILES = {
     "msproject": ["demo.msproject.xml"],
     "csv": ["demo.tasks.csv"],
     "vdir": ["demo.vdir"],  # a folder: one <uid>.ics per event
+    "html": ["demo.html"],  # the report
 }
 DATES = ("--start", "2026-12-07", "--today", "2026-12-01")
 
@@ -51,7 +52,7 @@ def contents(folder: Path) -> dict[str, bytes]:
 def test_every_format_has_its_expected_files() -> None:
     """The table below covers every format, so a new one must say which files it writes."""
     assert set(FILES) == set(FORMATS)
-    assert set(FORMATS) == {"ics", *TABLE_FORMATS, "vdir"}
+    assert set(FORMATS) == {"ics", *TABLE_FORMATS, "vdir", "html"}
 
 
 def test_jira_and_csv_write_only_their_files(

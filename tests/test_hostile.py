@@ -1782,6 +1782,29 @@ STATE_CASES = [
         0,
         command=("status", P),
     ),
+    state_case("baseline-spans-list", _set_baseline("spans", []), 5, "spans"),
+    state_case("baseline-spans-one-day", _set_baseline("spans", {"a": ["2027-01-04"]}), 5, "spans"),
+    state_case(
+        "baseline-spans-bad-day",
+        _set_baseline("spans", {"a": ["2027-01-04", "someday"]}),
+        5,
+        "spans",
+        command=("report", P),
+    ),
+    state_case(
+        "baseline-spans-unknown-and-backwards",
+        _set_baseline(
+            "spans", {"nope": ["2027-01-04", "2027-01-05"], "a": ["2027-03-01", "2027-01-04"]}
+        ),
+        0,
+        command=("report", P),
+    ),
+    state_case(
+        "baseline-spans-far-apart",
+        _set_baseline("spans", {"a": ["1970-01-01", "2199-12-31"]}),
+        0,
+        command=("report", P),
+    ),
     state_case("last-run-list", _set("last_run", [1]), 5, "damaged"),
     state_case("session-start-a-date", _set_event("start", "2026-12-21"), 5, "damaged", done=True),
     state_case("session-end-a-date", _set_event("end", "2026-12-21"), 5, "damaged", done=True),

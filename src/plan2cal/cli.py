@@ -32,6 +32,7 @@ from plan2cal.controllers import (
     run_schedule,
     set_baseline,
     undo_change,
+    write_report,
 )
 from plan2cal.durations import parse_duration
 from plan2cal.errors import Plan2CalError, UnschedulableError
@@ -210,7 +211,7 @@ _PLAN = [
     ),
 ]
 
-_SETTINGS = [
+_PACE = [
     click.option(
         "--start",
         type=_DateType(),
@@ -227,14 +228,18 @@ _SETTINGS = [
         help="IANA zone of the windows [default: pinned, else defaults.timezone, else this "
         "machine's zone].",
     ),
-    click.option(
-        "-o",
-        "--output",
-        # A file in the folder's place is an output that cannot be written (exit 6), not usage.
-        type=_Path(path_type=Path),
-        metavar="DIRECTORY",
-        help="Folder of the output files and their state [default: pinned, else out].",
-    ),
+]
+
+_OUTPUT_FOLDER = click.option(
+    "-o",
+    "--output",
+    # A file in the folder's place is an output that cannot be written (exit 6), not usage.
+    type=_Path(path_type=Path),
+    metavar="DIRECTORY",
+    help="Folder of the output files and their state [default: pinned, else out].",
+)
+
+_AVAILABILITY = [
     click.option(
         "--holidays",
         "holidays",
@@ -269,6 +274,8 @@ _SETTINGS = [
         help="Give up when the work would not end within this many years.",
     ),
 ]
+
+_SETTINGS = [*_PACE, _OUTPUT_FOLDER, *_AVAILABILITY]
 
 
 _STRICT = click.option(
@@ -376,7 +383,8 @@ def _notes(workspace: Workspace, *, writes: bool) -> None:
     multiple=True,
     help="What to write; repeat for several [default: pinned, else ics]. jira: Jira CSV and "
     "its importer configuration; csv: a tasks CSV for spreadsheets; vdir: a folder with one "
-    ".ics file per event, for khal and vdirsyncer; all: every format.",
+    ".ics file per event, for khal and vdirsyncer; html: the report plan2cal report writes; "
+    "all: every format.",
 )
 @click.option(
     "--jira-keys",
@@ -465,6 +473,8 @@ def schedule(**options: Any) -> None:
         _say(f"Wrote {', '.join(_shown(path) for path in table.paths)}.")
         for line in table.settings:
             _say(f"  {table.format}: {line}")
+    if run.outputs.report is not None:
+        _say(f"Wrote {_shown(run.outputs.report)} (the HTML report).")
     vdir = run.outputs.vdir
     if vdir is not None:
         _say(
@@ -777,6 +787,51 @@ def status(**options: Any) -> None:
     _echo(warning_lines(result))
     if options["strict"]:
         require_no_miss(result)
+
+
+@cli.command()
+@_with_options([*_PLAN, *_PACE, *_AVAILABILITY])
+@click.option(
+    "-o",
+    "--output",
+    "report_file",
+    type=_Path(path_type=Path),
+    metavar="FILE",
+    help="Where to write the report; a folder gets <plan>.html in it [default: <plan>.html "
+    "in the pinned output folder, else in out].",
+)
+def report(**options: Any) -> None:
+    """Write one self-contained HTML report of PLAN as of today.
+
+    A Gantt chart of the phases and their tasks by week, with the baseline behind the
+    current bars, a today line, each phase's milestone against its nominal date, done work
+    shaded and late work marked; the hours of each week against the budget, with the hours
+    lost to holidays, time off and busy events; a burn-up of planned against done hours; and
+    tables of the milestones (baseline, last run, now), the tasks past their deadline and the
+    sessions of the next 14 days. Inline CSS and SVG only: it opens offline, fetches nothing,
+    and prints one A4 landscape page per section.
+
+    Reads the progress file and the state of the last run (the baseline) and changes
+    neither; an option such as --hours-per-week is for this report only. `plan2cal schedule
+    --format html` writes the same report with every run.
+
+    \b
+    Example:
+      plan2cal report plans/ai-pm-transition.yaml
+      plan2cal report plans/ai-pm-transition.yaml -o ~/roadmap.html --today 2027-01-18
+    """
+    result = write_report(
+        options["plan_file"],
+        _run_options(options),
+        _environment(options),
+        options["report_file"],
+        options["horizon_years"],
+    )
+    _notes(result.workspace, writes=False)
+    _say(
+        f"Wrote {_shown(result.path)} (report as of {result.schedule.today.isoformat()}, "
+        f"ends {result.schedule.end.isoformat()}; {result.size / 1024:.0f} KB)."
+    )
 
 
 @cli.command()

@@ -39,7 +39,14 @@ from plan2cal.fit import Fit, fit_budget
 from plan2cal.load import load_plan, locate
 from plan2cal.locking import hold_locks
 from plan2cal.model import DEFAULT_HOURS_PER_WEEK, HolidayRegion, Plan
-from plan2cal.outputs import OutputRequest, Outputs, output_paths, render_outputs, write_outputs
+from plan2cal.outputs import (
+    OutputRequest,
+    Outputs,
+    output_paths,
+    render_outputs,
+    report_path,
+    write_outputs,
+)
 from plan2cal.progress import (
     BudgetChange,
     Progress,
@@ -615,6 +622,7 @@ def run_schedule(
                 jira_keys=settings.jira_keys,
                 progress=progress_write,
                 events=target is not None,
+                report_settings=report_settings(workspace),
             ),
         )
         if not request.dry_run:
@@ -903,3 +911,64 @@ def log_change(
 def undo_change(task: str) -> Callable[[Progress], tuple[Progress, str]]:
     """The change ``undo`` makes."""
     return lambda progress: without_last(progress, task)
+
+
+def report_settings(workspace: Workspace) -> tuple[tuple[str, str], ...]:
+    """The run's settings as the HTML report's header shows them: (name, value). Not the
+    output folder: the same run into another folder writes the same report."""
+    settings = workspace.settings
+    holidays = ", ".join(region.code for region in settings.holidays) or "none"
+    return (
+        ("start", settings.start.isoformat()),
+        ("weekly budget", f"{settings.hours_per_week:g} h"),
+        ("time zone", settings.timezone),
+        ("holidays", holidays),
+        ("formats", ", ".join(settings.formats)),
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``report`` wrote: the file, its size, and what it was drawn from."""
+
+    workspace: Workspace
+    schedule: Schedule
+    path: Path
+    size: int
+
+
+def write_report(
+    plan_file: Path,
+    options: RunOptions,
+    env: Environment,
+    target: Path | None = None,
+    horizon_years: int = 30,
+) -> Report:
+    """``report``: the HTML report of the schedule as of today, written (atomically) to
+    ``target`` (in a folder: ``<plan>.html`` there), or to ``<plan>.html`` in the output
+    folder. Reads the progress and the state
+    (the baseline and the last run) and changes neither."""
+    from plan2cal.htmlreport import ReportInput, report_html
+
+    workspace = open_workspace(plan_file, options, env)
+    if target is None or os.path.isdir(target):
+        path = report_path(target or workspace.settings.output, workspace.plan.plan)
+    else:
+        path = target
+    inputs = [workspace.plan_file, workspace.progress_file, workspace.state_path]
+    for source in inputs:
+        if os.path.realpath(path) == os.path.realpath(source):
+            raise OutputError(
+                f"cannot write {path}: it is {source}, which the report reads; give -o another file"
+            )
+    schedule = workspace.schedule(horizon_years)
+    state = workspace.state
+    data = ReportInput(
+        schedule,
+        baseline=state.baseline if state else None,
+        last_run=state.last_run if state else None,
+        settings=report_settings(workspace),
+    )
+    html = report_html(data)
+    commit([FileWrite(path, html)])
+    return Report(workspace, schedule, path, len(html))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from plan2cal.export.events import calendar_events
-from plan2cal.export.formats import TABLE_FORMATS, Options
+from plan2cal.export.formats import HTML, TABLE_FORMATS, Options
 from plan2cal.export.ics import SIZE_WARNING, ics_bytes
 from plan2cal.export.revisions import (
     Revisions,
@@ -90,6 +90,7 @@ class Outputs:
     removals: tuple[Path, ...] = ()
     vdir: VdirFolder | None = None
     resources: tuple[Resource, ...] | None = None
+    report: Path | None = None  # the HTML report, when the run wrote one
 
     @property
     def paths(self) -> list[Path]:
@@ -109,6 +110,13 @@ class OutputRequest:
     progress: FileWrite | None = None  # the progress file, when the run pins new settings
     extra: Sequence[FileWrite] = field(default_factory=tuple)
     events: bool = False  # the run pushes: render the calendar's events even without ics
+    # The settings the HTML report's header shows, as (name, value).
+    report_settings: Sequence[tuple[str, str]] = ()
+
+
+def report_path(folder: Path, plan_id: str) -> Path:
+    """The HTML report of a plan in the output folder: ``<output>/<plan>.html``."""
+    return folder / f"{plan_id}.html"
 
 
 def vdir_folder(folder: Path, plan_id: str) -> Path:
@@ -123,6 +131,8 @@ def output_paths(plan_id: str, formats: Sequence[str], folder: Path) -> list[Pat
     for name in formats:
         if name in TABLE_FORMATS:
             paths += [folder / f"{plan_id}.{suffix}" for suffix in TABLE_FORMATS[name].suffixes]
+    if HTML in formats:
+        paths.append(report_path(folder, plan_id))
     if VDIR in formats:
         paths.append(vdir_folder(folder, plan_id))
     return [*paths, state_path(folder, plan_id)]
@@ -182,6 +192,22 @@ def render_outputs(schedule: Schedule, previous: State | None, request: OutputRe
         vdir = VdirFolder(
             changes.folder, len(changes.writes), len(changes.removals), changes.unchanged
         )
+    report: Path | None = None
+    if HTML in request.formats:
+        # The report compares with the run before this one and with the baseline the state
+        # keeps; a first run is its own baseline and last run, so that a rerun with the same
+        # inputs writes the same bytes.
+        from plan2cal.htmlreport import ReportInput, report_html
+
+        last_run = previous.last_run if previous is not None else None
+        drawn = ReportInput(
+            schedule,
+            baseline=state.baseline,
+            last_run=last_run or state.last_run,
+            settings=tuple(request.report_settings),
+        )
+        report = report_path(folder, schedule.plan)
+        writes.append(FileWrite(report, report_html(drawn)))
     writes += request.extra
     if request.progress is not None:
         writes.append(request.progress)
@@ -197,6 +223,7 @@ def render_outputs(schedule: Schedule, previous: State | None, request: OutputRe
         removals=removals,
         vdir=vdir,
         resources=resources,
+        report=report,
     )
 
 

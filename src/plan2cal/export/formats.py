@@ -94,5 +94,7 @@ TABLE_FORMATS: dict[str, Format] = {
     "msproject": Format((MSPROJECT_SUFFIX,), _msproject),
     "csv": _table(GENERIC),
 }
-# "vdir" (one file per event, publish/vdir.py) is rendered by outputs.py with the .ics.
-FORMATS = ("ics", *TABLE_FORMATS, "vdir")
+# "vdir" (one file per event, publish/vdir.py) is rendered by outputs.py with the .ics;
+# "html" (the report, htmlreport/) by outputs.py too, as it needs the baseline and last run.
+HTML = "html"
+FORMATS = ("ics", *TABLE_FORMATS, "vdir", HTML)

@@ -25,7 +25,7 @@ from plan2cal.diagnostics import quoted
 from plan2cal.errors import OutputError, PlanError, ProgressError
 from plan2cal.export.events import EventData, Revision, plan_namespace
 from plan2cal.load import read_input_bytes
-from plan2cal.schedule import Schedule
+from plan2cal.schedule import Schedule, TaskPlan
 
 STATE_VERSION = 1
 # The largest state or calendar read back. 100,000 tasks make about 60 MB of state; the bound
@@ -55,6 +55,9 @@ class Snapshot:
     milestones: dict[str, str]
     end: str
     planned: dict[str, int] = field(default_factory=dict)  # day → minutes of sessions planned
+    # First and last day of each task (its id) and phase ("phase:<id>"): the HTML report's
+    # baseline bars. Absent from state files written before it.
+    spans: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,13 @@ def _check_state(state: State) -> None:
             continue
         if not isinstance(snapshot.milestones, dict) or not isinstance(snapshot.planned, dict):
             raise TypeError(f"{name}: milestones and planned must be mappings")
+        if not isinstance(snapshot.spans, dict):
+            raise TypeError(f"{name}: spans must be a mapping")
+        for key, span in snapshot.spans.items():
+            if not isinstance(span, list) or len(span) != 2:
+                raise TypeError(f"{name}.spans[{key!r}] must be a first and a last day")
+            for day in span:
+                _check_day(f"{name}.spans[{key!r}]", day)
         for key, day in snapshot.milestones.items():
             _check_day(f"{name}.milestones[{key!r}]", day)
         if snapshot.end:
@@ -467,12 +477,28 @@ def snapshot_of(schedule: Schedule) -> Snapshot:
     milestones = {phase.key: phase.end.isoformat() for phase in schedule.phases}
     for key, reached in schedule.milestones_reached().items():
         milestones[f"milestone:{key}"] = reached.isoformat()
+    spans = {
+        f"phase:{phase.key}": [phase.start.isoformat(), phase.end.isoformat()]
+        for phase in schedule.phases
+    }
+    for task in schedule.tasks:
+        first = task_first_day(task, local)
+        if first is not None:
+            spans[task.key] = [first.isoformat(), task.end_date.isoformat()]
     return Snapshot(
         taken=schedule.today.isoformat(),
         milestones=milestones,
         end=schedule.end.isoformat(),
         planned=planned,
+        spans=spans,
     )
+
+
+def task_first_day(task: TaskPlan, zone: ZoneInfo) -> dt.date | None:
+    """The local day a task's work (or wait) begins; None for a task with neither."""
+    if task.wait is not None:
+        return task.wait.first_day
+    return task.start.astimezone(zone).date() if task.start is not None else None
 
 
 def rebaseline(state: State | None, schedule: Schedule) -> State:
