@@ -273,6 +273,33 @@ def test_a_habit_row_is_drawn_as_a_thin_band() -> None:
     )
 
 
+def test_each_habit_is_a_thin_band_under_its_phase_over_its_span() -> None:
+    """The bundled plan's habits are bands right under their phase row, before its tasks,
+    from their first day to their last on the chart's own axis, with rhythm and record."""
+    schedule = bundled_schedule()
+    picture = picture_of(schedule)
+    rows = picture.gantt.rows
+    to_x = day_to_x(picture.gantt.ticks)
+    habits = [task for task in schedule.tasks if task.habit is not None]
+    bands = [row for row in rows if row.kind == "habit"]
+    assert len(bands) == len(habits) == 6
+    for task in habits:
+        assert task.habit is not None
+        band = next(row for row in bands if f"({task.key})" in row.title)
+        before = rows[rows.index(band) - 1]
+        assert before.kind in ("phase", "habit")
+        phase_row = next(r for r in reversed(rows[: rows.index(band)]) if r.kind == "phase")
+        phase = next(p for p in schedule.phases if p.key == task.phase)
+        assert phase_row.label.startswith(phase.name[:20])
+        assert band.height < phase_row.height
+        assert band.bar is not None
+        assert abs(band.bar.x - to_x(task.habit.first_day)) < 1.5
+        assert abs(band.bar.x + band.bar.width - to_x(task.habit.last_day)) < 6
+        assert f"habit, {task.habit.rhythm.text}" in band.title
+    html = render_picture(picture).decode()
+    assert html.count('class="bar-habit"') == 6
+
+
 # --------------------------------------------------------------------------- the command line
 
 

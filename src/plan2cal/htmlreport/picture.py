@@ -85,8 +85,7 @@ class GanttRow:
     """One row of the Gantt chart.
 
     ``kind``: a phase (its bar spans its tasks), a task, a fixed milestone, or a habit: a
-    thin band under its phase for an ongoing task (``every:``); the scheduler has no habits
-    yet, so no row of that kind is made, but the template draws it already.
+    thin band under its phase for an ongoing task (``every:``), over the days it runs.
     """
 
     kind: Literal["phase", "task", "habit", "milestone"]
@@ -485,6 +484,25 @@ def _task_row(
     )
 
 
+def _habit_row(task: TaskPlan, y: float, scale: _Scale) -> GanttRow:
+    """A habit as a thin band under its phase, from its first day to its last."""
+    span = task.habit
+    assert span is not None
+    last = max(span.last_day, span.first_day)
+    title = (
+        f"{task.name} ({task.key}): habit, {span.rhythm.text}, {span.first_day.isoformat()} to "
+        f"{last.isoformat()}, {span.ends}; {span.kept_text()}"
+    )
+    return GanttRow(
+        kind="habit",
+        y=y,
+        height=HABIT_ROW,
+        label=_short(f"{task.name} ({span.rhythm.text})"),
+        title=title,
+        bar=scale.span(span.first_day, last, title),
+    )
+
+
 def _gantt(
     schedule: Schedule,
     scale: _Scale,
@@ -503,7 +521,9 @@ def _gantt(
         ghost = base_spans.get(f"phase:{phase.key}")
         late = phase.key in late_days
         status = f"LATE +{late_days[phase.key]} d" if late else ""
-        tasks = by_phase.get(phase.key, [])
+        everything = by_phase.get(phase.key, [])
+        habits = [task for task in everything if task.habit is not None]
+        tasks = [task for task in everything if task.habit is None]
         if tasks and all(task.done is not None for task in tasks):
             status = status or "done"
         rows.append(
@@ -552,6 +572,9 @@ def _gantt(
             )
         )
         y += PHASE_ROW
+        for habit in habits:
+            rows.append(_habit_row(habit, y, scale))
+            y += HABIT_ROW
         for task in tasks:
             rows.append(
                 _task_row(
