@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 
 import plan2cal.cli
 from conftest import DEMO_PLAN
@@ -570,3 +570,27 @@ def test_a_plan_without_weeks_of_its_own_says_nothing_of_them(
     assert "own weeks" not in result.stdout
     assert "would keep" not in result.stdout
     assert "The plan ends on" in result.stdout or "ends on" in result.stdout
+
+
+def test_shell_completion_completes_commands_and_formats() -> None:
+    """The completion the README documents (click's _PLAN2CAL_COMPLETE) offers the agenda
+    command and the mermaid format."""
+
+    def complete(words: str) -> list[str]:
+        result = CliRunner().invoke(
+            cli,
+            [],
+            prog_name="plan2cal",
+            env={
+                "_PLAN2CAL_COMPLETE": "bash_complete",
+                "COMP_WORDS": words,
+                "COMP_CWORD": str(len(words.split()) - 1),
+            },
+        )
+        assert result.exit_code == 0, result.output
+        return result.stdout.split()
+
+    assert complete("plan2cal ag") == ["plain,agenda"]
+    assert "plain,mermaid" in complete("plan2cal schedule plan.yaml --format m")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "_PLAN2CAL_COMPLETE=bash_source plan2cal" in readme

@@ -263,3 +263,13 @@ def test_a_path_in_the_output_folder_is_named_after_the_plan(tmp_path: Path) -> 
     from plan2cal.export.formats import TABLE_FORMATS
 
     assert TABLE_FORMATS["mermaid"].suffixes == ("mermaid.md",)
+
+
+def test_the_readme_chart_reads_as_the_bundled_plans_first_bars() -> None:
+    """The chart shown in the README parses, and its bars are the golden's first ones."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```mermaid\n")
+    block = readme[start : readme.index("```\n", start + 10) + 4]
+    shown = read_bars(chart_of(block.encode()))
+    golden = read_bars(chart_of((ROOT / "tests/golden/ai-pm-transition.mermaid.md").read_bytes()))
+    assert shown and all(bar in golden for bar in shown)

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import re
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import click
 
+from plan2cal.agenda import LONGEST_AGENDA_DAYS, agenda_lines
 from plan2cal.availability import holiday_lines, loss_lines
 from plan2cal.controllers import (
     Environment,
@@ -23,6 +25,7 @@ from plan2cal.controllers import (
     RunOptions,
     ScheduleRun,
     Workspace,
+    agenda,
     done_change,
     find_budget,
     log_change,
@@ -45,6 +48,9 @@ from plan2cal.model import (
 )
 from plan2cal.progress import LONGEST_LOG_ENTRY
 from plan2cal.report import (
+    ASCII_MARKS,
+    UNICODE_MARKS,
+    TimelineMarks,
     check_report,
     first_run_summary,
     heading,
@@ -52,6 +58,7 @@ from plan2cal.report import (
     rerun_summary,
     shortfall_lines,
     slip_report,
+    timeline_lines,
     warning_lines,
 )
 from plan2cal.schedule import Schedule
@@ -328,6 +335,30 @@ def _say(text: str, err: bool = False) -> None:
 def _echo(lines: list[str], err: bool = False) -> None:
     for line in lines:
         _say(line, err=err)
+
+
+def _width() -> int:
+    """The terminal's width; 80 in a pipe (or what COLUMNS says)."""
+    return shutil.get_terminal_size().columns
+
+
+def _timeline_marks() -> TimelineMarks:
+    """Unicode blocks when stdout takes UTF-8, else plain ASCII."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return UNICODE_MARKS if encoding == "utf8" else ASCII_MARKS
+
+
+def _colour() -> bool | None:
+    """False when NO_COLOR is set (https://no-color.org: any non-empty value), else None: click
+    then styles only a terminal and strips the styles from a pipe or a file."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def _say_styled(text: str, **style: Any) -> None:
+    """Print one line in a style (bold, a colour), on a terminal only; control characters in
+    the text are shown as in _say, before the style's own escape sequences are added."""
+    plain = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    click.echo(click.style(plain, **style) if style else plain, color=_colour())
 
 
 def _count(number: int, noun: str) -> str:
@@ -770,6 +801,8 @@ def status(**options: Any) -> None:
     title, assumed = heading(result)
     _echo([f"{title}: as of {seen.workspace.today.isoformat()}", assumed, ""])
     _echo([*progress_lines(result), ""])
+    baseline = state.baseline if state else None
+    _echo([*timeline_lines(result, baseline, width=_width(), marks=_timeline_marks()), ""])
     _echo(slip_report(result, state.baseline if state else None, state.last_run if state else None))
     if state is None:
         _say("(No earlier run: run plan2cal schedule to set the baseline.)")
@@ -777,6 +810,49 @@ def status(**options: Any) -> None:
     _echo(warning_lines(result))
     if options["strict"]:
         require_no_miss(result)
+
+
+# How agenda styles each kind of line on a terminal (agenda.agenda_lines).
+_AGENDA_STYLES: dict[str, dict[str, Any]] = {
+    "title": {"bold": True},
+    "day": {"bold": True, "fg": "cyan"},
+    "done": {"fg": "green"},
+    "milestone": {"fg": "magenta", "bold": True},
+}
+
+
+@cli.command(name="agenda")
+@_with_options(_PLAN + _SETTINGS)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1, max=LONGEST_AGENDA_DAYS),
+    default=7,
+    show_default=True,
+    help="How many days to show, from today.",
+)
+def agenda_command(**options: Any) -> None:
+    """Show the coming sessions of PLAN, day by day.
+
+    Each day lists its work sessions with their times in the plan's zone, the task (with its
+    session number) and its phase; the time logged and the tasks finished that day, marked
+    logged and done; waits, deadlines and milestones. Uses the pinned settings and the
+    progress recorded so far, as schedule would; writes nothing.
+
+    \b
+    Example:
+      plan2cal agenda plans/ai-pm-transition.yaml
+      plan2cal agenda plans/ai-pm-transition.yaml --days 14
+    """
+    workspace, seen = agenda(
+        options["plan_file"],
+        _run_options(options),
+        _environment(options),
+        options["days"],
+        options["horizon_years"],
+    )
+    _notes(workspace, writes=False)
+    for kind, line in agenda_lines(seen):
+        _say_styled(line, **_AGENDA_STYLES.get(kind, {}))
 
 
 @cli.command()
