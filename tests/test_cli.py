@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -594,3 +595,44 @@ def test_shell_completion_completes_commands_and_formats() -> None:
     assert "plain,mermaid" in complete("plan2cal schedule plan.yaml --format m")
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert "_PLAN2CAL_COMPLETE=bash_source plan2cal" in readme
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_spinner_turns_on_a_terminal_after_its_delay_and_clears_its_line() -> None:
+    """On a terminal, a run longer than the delay shows the label and the seconds, redrawn in
+    place, and leaves an empty line behind."""
+    stream = _Terminal()
+    spinner = plan2cal.cli._Spinner("Scheduling big.yaml", stream, delay=0.05, interval=0.01)
+    spinner.start()
+    time.sleep(0.3)
+    spinner.stop()
+    text = stream.getvalue()
+    assert text.startswith("\r| Scheduling big.yaml … 0 s")
+    assert text.count("\r") > 3
+    last = text.rsplit("\r", 2)[-2]
+    assert last.strip() == "" and text.endswith("\r")
+
+
+def test_the_spinner_stays_silent_in_a_pipe_and_for_a_quick_run() -> None:
+    """Nothing is written to a stream that is not a terminal, nor before the delay."""
+    pipe = io.StringIO()
+    plan2cal.cli._Spinner("x", pipe, delay=0, interval=0.01).start()
+    time.sleep(0.05)
+    terminal = _Terminal()
+    quick = plan2cal.cli._Spinner("x", terminal, delay=1.0).start()
+    quick.stop()
+    assert pipe.getvalue() == "" and terminal.getvalue() == ""
+
+
+def test_status_prints_no_spinner_in_a_pipe(write_plan: Callable[..., Path], run_cli: Run) -> None:
+    """The command's output, captured as a pipe would be, holds no carriage return."""
+    plan = write_plan(DEMO_PLAN, "demo.yaml")
+    result = run_cli("status", plan, "--start", "2027-01-04", "--today", "2027-01-04")
+    assert result.exit_code == 0, result.output
+    assert "\r" not in result.output and "Timeline from 2027-01-04" in result.stdout

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import math
 import os
 import re
 import shutil
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -328,7 +331,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _say(text: str, err: bool = False) -> None:
-    """Print one message, any control character in it shown as ``\\xNN``."""
+    """Print one message, any control character in it shown as ``\\xNN``; a message on
+    stderr first stops a spinner."""
+    if err:
+        for spinner in _TURNING:
+            spinner.stop()
     click.echo(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text), err=err)
 
 
@@ -450,7 +457,7 @@ def schedule(**options: Any) -> None:
     """
     chosen = options["formats"]
     formats = tuple(FORMATS) if "all" in chosen else (tuple(dict.fromkeys(chosen)) or None)
-    with _progress_bar() as bar:
+    with _progress_bar(f"Scheduling {_shown(options['plan_file'])}") as bar:
         run = run_schedule(
             options["plan_file"],
             _run_options(options, formats, options["push"]),
@@ -584,7 +591,7 @@ def push(**options: Any) -> None:
     """
     if options["create"] is not None and options["url"] is None:
         raise click.UsageError("--create needs --url: the calendar home to make it under")
-    with _progress_bar() as bar:
+    with _progress_bar(f"Scheduling {_shown(options['plan_file'])}") as bar:
         run = run_schedule(
             options["plan_file"],
             _run_options(options, push=True),
@@ -634,17 +641,86 @@ def _push_report(run: ScheduleRun) -> None:
             raise error
 
 
-class _ProgressBar:
-    """The push's progress on stderr, only when stderr is a terminal (never in a pipe)."""
+class _Spinner:
+    """Says on stderr that a long run is still working: after ``delay`` seconds, on a terminal
+    only (never in a pipe, a file or a test's output), a turning bar with the label and the
+    seconds so far, redrawn in place; the line is cleared when the run ends."""
 
-    def __init__(self) -> None:
+    FRAMES = "|/-\\"
+
+    def __init__(
+        self, label: str, stream: Any = None, delay: float = 1.0, interval: float = 0.1
+    ) -> None:
+        self._label = label
+        self._stream = stream if stream is not None else sys.stderr
+        self._delay = delay
+        self._interval = interval
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> _Spinner:
+        """Start the clock; nothing at all happens when the stream is not a terminal."""
+        isatty = getattr(self._stream, "isatty", None)
+        if isatty is not None and isatty():
+            self._thread = threading.Thread(target=self._turn, daemon=True)
+            self._thread.start()
+        return self
+
+    def _turn(self) -> None:
+        begun = time.monotonic()
+        if self._stopped.wait(self._delay):
+            return
+        width = 0
+        for frame in itertools.cycle(self.FRAMES):
+            seconds = time.monotonic() - begun
+            text = f"{frame} {self._label} … {seconds:.0f} s"
+            self._stream.write("\r" + text.ljust(width))
+            self._stream.flush()
+            width = max(width, len(text))
+            if self._stopped.wait(self._interval):
+                break
+        self._stream.write("\r" + " " * width + "\r")
+        self._stream.flush()
+
+    def stop(self) -> None:
+        """Stop turning and clear the line; safe to call twice."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+
+# The spinners turning now: a message on stderr stops them first, so lines never mix.
+_TURNING: list[_Spinner] = []
+
+
+@contextlib.contextmanager
+def _working(label: str) -> Iterator[_Spinner]:
+    """A spinner on stderr for the time of the block, if it takes more than a second."""
+    spinner = _Spinner(label).start()
+    _TURNING.append(spinner)
+    try:
+        yield spinner
+    finally:
+        spinner.stop()
+        _TURNING.remove(spinner)
+
+
+class _ProgressBar:
+    """The push's progress on stderr, only when stderr is a terminal (never in a pipe); it
+    takes over from the run's spinner."""
+
+    def __init__(self, spinner: _Spinner | None = None) -> None:
         self._bar: Any = None
         self._shown = 0
+        self._spinner = spinner
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
             if total == 0 or not sys.stderr.isatty():
                 return
+            if self._spinner is not None:
+                self._spinner.stop()
             self._bar = click.progressbar(
                 length=total, label="Pushing", file=sys.stderr, show_pos=True
             )
@@ -659,12 +735,14 @@ class _ProgressBar:
 
 
 @contextlib.contextmanager
-def _progress_bar() -> Iterator[_ProgressBar]:
-    bar = _ProgressBar()
-    try:
-        yield bar
-    finally:
-        bar.close()
+def _progress_bar(label: str) -> Iterator[_ProgressBar]:
+    """A spinner while the run schedules and writes, then the push's progress bar."""
+    with _working(label) as spinner:
+        bar = _ProgressBar(spinner)
+        try:
+            yield bar
+        finally:
+            bar.close()
 
 
 @cli.command()
@@ -679,9 +757,13 @@ def check(**options: Any) -> None:
     Example:
       plan2cal check plans/ai-pm-transition.yaml
     """
-    seen = look(
-        options["plan_file"], _run_options(options), _environment(options), options["horizon_years"]
-    )
+    with _working(f"Checking {_shown(options['plan_file'])}"):
+        seen = look(
+            options["plan_file"],
+            _run_options(options),
+            _environment(options),
+            options["horizon_years"],
+        )
     _notes(seen.workspace, writes=False)
     _echo(check_report(seen.schedule, seen.nominal))
     blocked = seen.workspace.blocked
@@ -793,9 +875,14 @@ def status(**options: Any) -> None:
     Example:
       plan2cal status plans/ai-pm-transition.yaml
     """
-    seen = look(
-        options["plan_file"], _run_options(options), _environment(options), options["horizon_years"]
-    )
+    with _working(f"Scheduling {_shown(options['plan_file'])}"):
+        seen = look(
+            options["plan_file"],
+            _run_options(options),
+            _environment(options),
+            options["horizon_years"],
+            nominal=False,
+        )
     _notes(seen.workspace, writes=False)
     result, state = seen.schedule, seen.state
     title, assumed = heading(result)
@@ -843,13 +930,14 @@ def agenda_command(**options: Any) -> None:
       plan2cal agenda plans/ai-pm-transition.yaml
       plan2cal agenda plans/ai-pm-transition.yaml --days 14
     """
-    workspace, seen = agenda(
-        options["plan_file"],
-        _run_options(options),
-        _environment(options),
-        options["days"],
-        options["horizon_years"],
-    )
+    with _working(f"Scheduling {_shown(options['plan_file'])}"):
+        workspace, seen = agenda(
+            options["plan_file"],
+            _run_options(options),
+            _environment(options),
+            options["days"],
+            options["horizon_years"],
+        )
     _notes(workspace, writes=False)
     for kind, line in agenda_lines(seen):
         _say_styled(line, **_AGENDA_STYLES.get(kind, {}))
@@ -873,14 +961,15 @@ def fit(**options: Any) -> None:
       plan2cal fit plans/ai-pm-transition.yaml --by 2027-08-01
     """
     try:
-        workspace, answer = find_budget(
-            options["plan_file"],
-            _run_options(options),
-            _environment(options),
-            options["by"],
-            options["milestone"],
-            options["horizon_years"],
-        )
+        with _working(f"Finding the budget for {_shown(options['plan_file'])}"):
+            workspace, answer = find_budget(
+                options["plan_file"],
+                _run_options(options),
+                _environment(options),
+                options["by"],
+                options["milestone"],
+                options["horizon_years"],
+            )
     except UnknownTargetError as exc:
         raise click.BadParameter(str(exc), param_hint="--milestone") from None
     _notes(workspace, writes=False)
@@ -912,12 +1001,13 @@ def baseline(**options: Any) -> None:
     Example:
       plan2cal baseline plans/ai-pm-transition.yaml
     """
-    workspace, result = set_baseline(
-        options["plan_file"],
-        _run_options(options),
-        _environment(options),
-        options["horizon_years"],
-    )
+    with _working(f"Scheduling {_shown(options['plan_file'])}"):
+        workspace, result = set_baseline(
+            options["plan_file"],
+            _run_options(options),
+            _environment(options),
+            options["horizon_years"],
+        )
     ends = ", ".join(f"{phase.key} {phase.end.isoformat()}" for phase in result.phases)
     _say(f"Baseline set in {_shown(workspace.state_path)}: {ends}.")
 
