@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,7 +27,7 @@ from plan2cal.report import (
     timeline_lines,
     warning_lines,
 )
-from plan2cal.schedule import Miss, Schedule, TaskPlan, availability_for, build_schedule
+from plan2cal.schedule import LoggedDay, Miss, Schedule, TaskPlan, availability_for, build_schedule
 
 THESIS = ROOT / "plans" / "phd-thesis.yaml"
 
@@ -289,3 +290,35 @@ def test_the_month_axis_names_months_where_they_begin(thesis: Schedule) -> None:
         assert axis.index(label) == (first_day - monday).days // 7
     if thesis.start.month == 12:
         assert "2027" in axis
+
+
+def test_columns_of_a_month_or_more_are_labelled_by_year_only(thesis: Schedule) -> None:
+    """A baseline ten years on makes columns of several weeks: the axis then shows years, each
+    on the column its first of January falls in."""
+    late = thesis.end + dt.timedelta(weeks=520)
+    baseline = Snapshot(taken="x", milestones={}, end=late.isoformat())
+    lines = timeline_lines(thesis, baseline, width=80)
+    names = max(len(phase.name) for phase in thesis.phases) + 2
+    labels = lines[1][names:].split()
+    assert labels and all(re.fullmatch(r"\d{4}", label) for label in labels)
+    assert labels[0] == str(thesis.start.year)
+    per_column = int(re.search(r"per (\d+) weeks", lines[0]).group(1))  # type: ignore[union-attr]
+    monday = thesis.start - dt.timedelta(days=thesis.start.weekday())
+    for label in labels[1:]:
+        column = (dt.date(int(label), 1, 1) - monday).days // 7 // per_column
+        assert lines[1][names + column :].startswith(label)
+
+
+def test_time_logged_on_a_day_without_a_session_counts_as_worked(thesis: Schedule) -> None:
+    """A day's logged time that no session shows (an all-day note) marks its week worked."""
+    day = thesis.start + dt.timedelta(days=3)
+    task = thesis.tasks[0]
+    noted = dataclasses.replace(
+        thesis,
+        sessions=(),
+        logged_days=(LoggedDay(task.key, day, 120),),
+        today=thesis.start + dt.timedelta(weeks=2),
+    )
+    lines = timeline_lines(noted, marks=ASCII_MARKS, width=200)
+    phase = next(phase for phase in thesis.phases if phase.key == task.phase)
+    assert _phase_rows(lines, thesis)[phase.name][0] == ASCII_MARKS.worked

@@ -490,18 +490,22 @@ def timeline_lines(
         for index in planned.get(phase.key, ()):
             cells[index] = marks.planned
         rows.append(f"{phase.name.ljust(name_width)}  {''.join(cells)}".rstrip())
-    # The month axis: each month's name at the column its first day falls in (the first
-    # column: the month the plan starts in), a January as its year. Years go first; a month
-    # whose name would touch one already placed is left out.
+    # The axis: each month's name at the column its first day falls in (the first column:
+    # the month the plan starts in), a January as its year; when a column spans a month or
+    # more, only the years. Years go first; a name that would touch one already placed is
+    # left out.
     starts: dict[int, dt.date] = {}
     for index in range(columns):
-        start = column_start(index)
+        start, end = column_start(index), column_start(index + 1)
         month = start.replace(day=1)
-        if index > 0 and start.day != 1:
+        if per_column >= 4:
+            month = start.replace(month=1, day=1)
+            if month < start and index > 0:
+                month = month.replace(year=month.year + 1)
+        elif index > 0 and start.day != 1:
             month = (month + dt.timedelta(days=32)).replace(day=1)
-            if month >= column_start(index + 1):
-                continue
-        starts[index] = month
+        if index == 0 or month < end:
+            starts[index] = month
     axis: dict[int, str] = {}
     for years in (True, False):
         for index, month in starts.items():
