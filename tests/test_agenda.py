@@ -196,3 +196,21 @@ def test_no_color_turns_the_styles_off_even_on_a_terminal(
     assert result.exit_code == 0, result.output
     assert ("\x1b[" in result.stdout) is styled
     assert "Mon 2027-01-04 (today)" in result.stdout
+
+
+def test_a_date_the_schedule_misses_is_marked_late_on_its_day() -> None:
+    """Started three weeks late, the thesis plan misses its due date: that milestone is
+    marked late (and its line is of the late kind); a date it makes is a plain milestone."""
+    plan = load_plan(ROOT / "plans" / "phd-thesis.yaml")
+    assert plan.defaults.start is not None
+    schedule = build_schedule(
+        plan, availability_for(plan), plan.defaults.start + dt.timedelta(weeks=3)
+    )
+    missed = {miss.key for miss in schedule.misses if miss.kind == "milestone"}
+    assert missed and missed != {m.key for m in schedule.milestones}
+    for milestone in schedule.milestones:
+        agenda = build_agenda(schedule, milestone.date, 1)
+        (entry,) = [e for e in agenda.entries if e.what == milestone.name]
+        assert entry.mark == ("milestone late" if milestone.key in missed else "milestone")
+        kinds = [kind for kind, line in agenda_lines(agenda) if milestone.name in line]
+        assert kinds == (["late"] if milestone.key in missed else ["milestone"])

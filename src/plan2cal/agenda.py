@@ -23,7 +23,8 @@ LONGEST_AGENDA_DAYS = 366
 class AgendaEntry:
     """One line of a day: ``time`` is ``19:00–21:00`` or ``all day``; ``mark`` says what
     happened (``done``; ``logged``, or ``logged 1h30m`` for time logged that no session
-    shows) or what the day means for the plan (``milestone``)."""
+    shows) or what the day means for the plan (``milestone``; ``late`` for a date the
+    schedule misses)."""
 
     day: dt.date
     time: str
@@ -85,11 +86,18 @@ def build_agenda(schedule: Schedule, today: dt.date, days: int = 7) -> Agenda:
     for note in schedule.logged_days:
         task = tasks[note.task]
         all_day(note.day, task.name, phases[task.phase], f"logged {duration_text(note.minutes)}")
+    # A date the schedule misses is marked late on its day.
+    late = {(miss.kind, miss.key) for miss in schedule.misses}
+
+    def due(kind: str, key: str) -> str:
+        return "late" if (kind, key) in late else ""
+
     for task in schedule.tasks:
         if task.done is not None:
             all_day(task.done, f"Finished: {task.name}", phases[task.phase], "done")
         elif task.deadline is not None:
-            all_day(task.deadline, f"Due: {task.name}", phases[task.phase])
+            mark = due("task", task.key)
+            all_day(task.deadline, f"Due: {task.name}", phases[task.phase], mark)
     for span in schedule.waits:
         task = tasks[span.task]
         day = max(span.first_day, first)
@@ -98,10 +106,11 @@ def build_agenda(schedule: Schedule, today: dt.date, days: int = 7) -> Agenda:
             day += dt.timedelta(days=1)
     for phase in schedule.phases:
         if phase.deadline is not None:
-            all_day(phase.deadline, f"Due: {phase.name}", phase.name)
+            all_day(phase.deadline, f"Due: {phase.name}", phase.name, due("phase", phase.key))
         all_day(phase.end, f"{phase.name} complete", phase.name, "milestone", order=2)
     for milestone in schedule.milestones:
-        all_day(milestone.date, milestone.name, "", "milestone")
+        missed = due("milestone", milestone.key)
+        all_day(milestone.date, milestone.name, "", f"milestone {missed}".strip())
     placed.sort(key=lambda item: (item[2].day, item[0], item[1]))
     entries = [entry for _, _, entry in placed]
     return Agenda(
@@ -119,15 +128,14 @@ def build_agenda(schedule: Schedule, today: dt.date, days: int = 7) -> Agenda:
 def day_heading(day: dt.date, today: dt.date) -> str:
     """``Tue 2026-12-08 (today)``; English day names, whatever the locale."""
     name = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[day.weekday()]
-    suffix = (
-        " (today)" if day == today else (" (tomorrow)" if day == today + dt.timedelta(1) else "")
-    )
-    return f"{name} {day.isoformat()}{suffix}"
+    relative = {0: " (today)", 1: " (tomorrow)"}.get((day - today).days, "")
+    return f"{name} {day.isoformat()}{relative}"
 
 
 def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
     """The agenda as lines, each with its kind: ``title``, ``day``, ``entry``, ``done`` (an
-    entry of work that happened), ``milestone`` or ``text``; a caller may style by kind."""
+    entry of work that happened), ``milestone``, ``late`` (a date the schedule misses) or
+    ``text``; a caller may style by kind."""
     span = f"{agenda.first.isoformat()} to {agenda.last.isoformat()}"
     lines: list[tuple[str, str]] = [
         ("title", f"{agenda.title}: {span} ({agenda.timezone})"),
@@ -148,9 +156,13 @@ def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
                 entry.phase.ljust(phase_width),
                 entry.mark,
             ]
-            kind = {"done": "done", "logged": "done", "milestone": "milestone"}.get(
-                entry.mark.split(" ")[0], "entry"
-            )
+            words = entry.mark.split()
+            if "late" in words:
+                kind = "late"
+            elif words:
+                kind = {"done": "done", "logged": "done"}.get(words[0], "milestone")
+            else:
+                kind = "entry"
             lines.append((kind, ("  " + "  ".join(cells)).rstrip()))
     sessions = sum(1 for entry in agenda.entries if entry.time != ALL_DAY and not entry.mark)
     lines += [

@@ -905,6 +905,7 @@ _AGENDA_STYLES: dict[str, dict[str, Any]] = {
     "day": {"bold": True, "fg": "cyan"},
     "done": {"fg": "green"},
     "milestone": {"fg": "magenta", "bold": True},
+    "late": {"fg": "red", "bold": True},
 }
 
 
