@@ -273,3 +273,18 @@ def test_the_readme_chart_reads_as_the_bundled_plans_first_bars() -> None:
     shown = read_bars(chart_of(block.encode()))
     golden = read_bars(chart_of((ROOT / "tests/golden/ai-pm-transition.mermaid.md").read_bytes()))
     assert shown and all(bar in golden for bar in shown)
+
+
+def test_blank_names_fall_back_to_their_ids_and_still_parse() -> None:
+    """A name of blanks (the plan allows one space) would leave Mermaid a line without a name;
+    the task, phase and title then show their ids."""
+    data: dict[str, Any] = {
+        "plan": "blank",
+        "title": " ",
+        "defaults": {"hours_per_week": 10, "windows": {"mon-fri": "18:00-20:00"}},
+        "phases": [{"id": "one", "name": " ", "tasks": [{"id": "a", "name": " ", "hours": 2}]}],
+    }
+    chart = chart_of(mermaid_bytes(schedule_of(data)))
+    assert chart["title"] == "blank"
+    assert chart["sections"] == ["one"]
+    assert [bar["name"] for bar in chart["tasks"]] == ["task_a", "one complete"]

@@ -55,11 +55,12 @@ _KEYWORD = re.compile(
 INDENT = "    "
 
 
-def mermaid_text(text: str) -> str:
+def mermaid_text(text: str, fallback: str = "-") -> str:
     """Plan text as a Mermaid label: one line, trimmed, with the characters the gantt lexer
     would misread written as entity codes, and the first one too when the text starts with a
-    keyword."""
-    line = " ".join(clean_text(text).split())
+    keyword. Text with nothing to show (blank, or control characters only) becomes
+    ``fallback``: a task line or a title needs a word before its ``:``."""
+    line = " ".join(clean_text(text).split()) or fallback
     escaped = _ESCAPED.sub(lambda match: _ESCAPES[match.group()], line)
     if _KEYWORD.match(line):
         escaped = f"#{ord(line[0])};{escaped[1:]}"
@@ -68,12 +69,13 @@ def mermaid_text(text: str) -> str:
 
 def _bar(name: str, tags: Iterable[str], bar_id: str, first: dt.date, last: dt.date) -> str:
     data = ", ".join([*tags, bar_id, first.isoformat(), last.isoformat()])
-    return f"{INDENT}{mermaid_text(name)} :{data}"
+    return f"{INDENT}{mermaid_text(name, bar_id)} :{data}"
 
 
 def _milestone(name: str, critical: bool, bar_id: str, day: dt.date) -> str:
     tags = ["crit", "milestone"] if critical else ["milestone"]
-    return f"{INDENT}{mermaid_text(name)} :{', '.join(tags)}, {bar_id}, {day.isoformat()}, 0d"
+    data = ", ".join([*tags, bar_id, day.isoformat(), "0d"])
+    return f"{INDENT}{mermaid_text(name, bar_id)} :{data}"
 
 
 def _task_tags(item: Item, late: bool) -> list[str]:
@@ -91,7 +93,7 @@ def gantt_lines(schedule: Schedule) -> list[str]:
     phases = {phase.key: phase for phase in schedule.phases}
     lines = [
         "gantt",
-        f"{INDENT}title {mermaid_text(schedule.title)}",
+        f"{INDENT}title {mermaid_text(schedule.title, schedule.plan)}",
         f"{INDENT}dateFormat YYYY-MM-DD",
         f"{INDENT}axisFormat %Y-%m-%d",
         f"{INDENT}inclusiveEndDates",
@@ -100,7 +102,8 @@ def gantt_lines(schedule: Schedule) -> list[str]:
     def phase_end(key: str) -> str:
         phase = phases[key]
         missed = ("phase", key) in late
-        return _milestone(f"{phase.name} complete", missed, f"phase_{key}", phase.end)
+        name = " ".join(clean_text(phase.name).split()) or key
+        return _milestone(f"{name} complete", missed, f"phase_{key}", phase.end)
 
     items = plan_items(schedule)  # each phase, then its tasks; the fixed milestones last
     section: str | None = None
@@ -110,7 +113,7 @@ def gantt_lines(schedule: Schedule) -> list[str]:
             if section is not None:
                 lines.append(phase_end(section))
             section = item.key
-            lines.append(f"{INDENT}section {mermaid_text(item.name)}")
+            lines.append(f"{INDENT}section {mermaid_text(item.name, item.key)}")
         elif item.kind == "task":
             assert item.start is not None and item.due is not None
             tags = _task_tags(item, ("task", item.key) in late)
@@ -133,7 +136,7 @@ def mermaid_bytes(schedule: Schedule) -> bytes:
     """The Markdown file: a heading, one line on what the chart shows, and the chart."""
     availability = schedule.availability
     work = sum(task.effort for task in schedule.tasks)
-    title = " ".join(clean_text(schedule.title).split())
+    title = " ".join(clean_text(schedule.title).split()) or schedule.plan
     as_of = f", as of {schedule.today.isoformat()}" if schedule.today > schedule.start else ""
     lines = [
         f"# {title}",
