@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,14 @@ import pytest
 
 from conftest import ROOT
 from goldens import START, bundled_schedule, check_golden, schedule_of
-from plan2cal.export.mermaid import mermaid_bytes, mermaid_text
+from plan2cal.export.formats import TABLE_FORMATS, Options
+from plan2cal.export.mermaid import (
+    MAX_TEXT_SIZE,
+    chart_size,
+    gantt_lines,
+    mermaid_bytes,
+    mermaid_text,
+)
 from plan2cal.schedule import Actuals, Schedule
 
 NODE_FOLDER = ROOT / "tests" / "node"
@@ -258,10 +264,8 @@ def test_the_file_is_markdown_with_one_mermaid_block() -> None:
     assert text.endswith("```\n")
 
 
-def test_a_path_in_the_output_folder_is_named_after_the_plan(tmp_path: Path) -> None:
+def test_a_path_in_the_output_folder_is_named_after_the_plan() -> None:
     """The format writes <plan>.mermaid.md."""
-    from plan2cal.export.formats import TABLE_FORMATS
-
     assert TABLE_FORMATS["mermaid"].suffixes == ("mermaid.md",)
 
 
@@ -288,3 +292,28 @@ def test_blank_names_fall_back_to_their_ids_and_still_parse() -> None:
     assert chart["title"] == "blank"
     assert chart["sections"] == ["one"]
     assert [bar["name"] for bar in chart["tasks"]] == ["task_a", "one complete"]
+
+
+def test_a_chart_too_long_for_mermaid_to_draw_is_reported() -> None:
+    """Past Mermaid's 50,000 characters the format's notes say the sites will not draw it,
+    counting characters as Mermaid does (a character outside the BMP counts twice)."""
+    name = "Read chapter 𝄞 " + "x" * 180
+    data: dict[str, Any] = {
+        "plan": "long",
+        "title": "Long",
+        "defaults": {"hours_per_week": 40, "windows": {"mon-sun": "08:00-20:00"}},
+        "phases": [
+            {
+                "id": "one",
+                "name": "One",
+                "tasks": [{"id": f"t{i}", "name": f"{name} {i}", "hours": 1} for i in range(260)],
+            }
+        ],
+    }
+    schedule = schedule_of(data)
+    chart = chart_of(mermaid_bytes(schedule))
+    assert chart["size"] == chart_size(gantt_lines(schedule)) > MAX_TEXT_SIZE
+    notes = TABLE_FORMATS["mermaid"].render(schedule, Options()).settings
+    assert any(f"{chart['size']:,} characters" in note for note in notes)
+    small = TABLE_FORMATS["mermaid"].render(bundled_schedule(), Options()).settings
+    assert not any("characters" in note for note in small)

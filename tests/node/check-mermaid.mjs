@@ -1,7 +1,7 @@
 // Reads a Markdown file (or bare Mermaid text) on stdin, parses each ```mermaid gantt block with
 // Mermaid's own parser and task database, and prints what Mermaid understood as JSON on stdout:
 // one object per chart with its title, sections and tasks (name, id, section, first and last
-// day, milestone, tags). Exits 1 with the parser's message on stderr when a chart does not
+// day, milestone, tags) and its size in characters. Exits 1 with the parser's message on stderr when a chart does not
 // parse, or when Mermaid silently misreads it:
 //   - a task whose id is not a plain word: a ':' in the name cut the name short, and the rest
 //     of the name became the id (the gantt lexer reads a task's name as [^:\n]+);
@@ -70,6 +70,7 @@ async function read(text) {
   const last = (task) =>
     task.milestone ? task.startTime : new Date(task.endTime.getTime() - 24 * 3600 * 1000);
   return {
+    size: text.trimEnd().length, // what Mermaid compares with its maxTextSize
     title: decoded(db.getDiagramTitle()),
     sections: db.getSections().map(decoded),
     tasks: tasks.map((task) => ({

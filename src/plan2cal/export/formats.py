@@ -19,7 +19,7 @@ from plan2cal.export.jira import (
 )
 from plan2cal.export.mermaid import SETTINGS as MERMAID_SETTINGS
 from plan2cal.export.mermaid import SUFFIX as MERMAID_SUFFIX
-from plan2cal.export.mermaid import mermaid_bytes
+from plan2cal.export.mermaid import mermaid_bytes, size_warning
 from plan2cal.export.msproject import SETTINGS as MSPROJECT_SETTINGS
 from plan2cal.export.msproject import SUFFIX as MSPROJECT_SUFFIX
 from plan2cal.export.msproject import msproject_bytes
@@ -88,7 +88,9 @@ def _msproject(schedule: Schedule, options: Options) -> Rendered:
 
 
 def _mermaid(schedule: Schedule, options: Options) -> Rendered:
-    return Rendered({MERMAID_SUFFIX: mermaid_bytes(schedule)}, list(MERMAID_SETTINGS))
+    too_long = size_warning(schedule)
+    settings = [*MERMAID_SETTINGS, *([too_long] if too_long else [])]
+    return Rendered({MERMAID_SUFFIX: mermaid_bytes(schedule)}, settings)
 
 
 # "ics" is written with its state by outputs.py; the other formats are rendered here.

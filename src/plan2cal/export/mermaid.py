@@ -53,6 +53,11 @@ _KEYWORD = re.compile(
     re.IGNORECASE,
 )
 INDENT = "    "
+# Mermaid draws a chart of at most this many characters and shows "Maximum text size in
+# diagram exceeded" instead of a longer one. It is its default maxTextSize, one of the "secure"
+# settings that a chart's own directives cannot change (mermaid 11, config defaults), so only
+# the site showing the page could raise it.
+MAX_TEXT_SIZE = 50_000
 
 
 def mermaid_text(text: str, fallback: str = "-") -> str:
@@ -130,6 +135,24 @@ def gantt_lines(schedule: Schedule) -> list[str]:
             missed = ("milestone", item.key) in late
             lines.append(_milestone(item.name, missed, f"milestone_{item.key}", item.due))
     return lines
+
+
+def chart_size(lines: list[str]) -> int:
+    """The length of the chart as Mermaid counts it (UTF-16 code units, as JavaScript does)."""
+    text = "\n".join(lines)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def size_warning(schedule: Schedule) -> str | None:
+    """What to tell the user when the chart is too long for Mermaid to draw; None if it fits."""
+    size = chart_size(gantt_lines(schedule))
+    if size <= MAX_TEXT_SIZE:
+        return None
+    return (
+        f"the chart has {size:,} characters, more than the {MAX_TEXT_SIZE:,} Mermaid draws: "
+        "GitHub, GitLab and Notion will show 'Maximum text size in diagram exceeded' instead "
+        "of it"
+    )
 
 
 def mermaid_bytes(schedule: Schedule) -> bytes:
