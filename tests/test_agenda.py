@@ -214,3 +214,19 @@ def test_a_date_the_schedule_misses_is_marked_late_on_its_day() -> None:
         assert entry.mark == ("milestone late" if milestone.key in missed else "milestone")
         kinds = [kind for kind, line in agenda_lines(agenda) if milestone.name in line]
         assert kinds == (["late"] if milestone.key in missed else ["milestone"])
+
+
+def test_a_terminal_width_cuts_names_to_fit_and_keeps_session_numbers() -> None:
+    """Given a width, every entry fits in it, cut names end in … before their session number;
+    without one, the names are whole."""
+    schedule = bundled_schedule()
+    agenda = build_agenda(schedule, START, days=7)
+    cut = [line for kind, line in agenda_lines(agenda, width=80) if line.startswith("  ")]
+    assert cut and all(len(line) <= 80 for line in cut), max(map(len, cut))
+    assert any("… (" in line for line in cut)
+    whole = [line for kind, line in agenda_lines(agenda) if line.startswith("  ")]
+    assert max(map(len, whole)) > 80
+    for entry, line in zip(agenda.entries, cut, strict=True):
+        number = entry.what[entry.what.rfind(" (") :] if entry.time != ALL_DAY else ""
+        assert number in line and entry.time in line
+    assert all(entry.what in line for entry, line in zip(agenda.entries, whole, strict=True))

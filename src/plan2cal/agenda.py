@@ -9,6 +9,7 @@ happened is marked ``done``, one placed from the time logged ``logged``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -132,10 +133,28 @@ def day_heading(day: dt.date, today: dt.date) -> str:
     return f"{name} {day.isoformat()}{relative}"
 
 
-def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
+_SESSION_NUMBER = re.compile(r" \(\d+/\d+\)$")
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, the words cut short with …; a session's
+    number, ``(3/12)``, stays whole at the end."""
+    if len(text) <= width:
+        return text
+    number = _SESSION_NUMBER.search(text)
+    tail = number.group() if number else ""
+    words = text[: len(text) - len(tail)]
+    return words[: max(width - len(tail) - 1, 1)].rstrip() + "…" + tail
+
+
+def agenda_lines(agenda: Agenda, width: int | None = None) -> list[tuple[str, str]]:
     """The agenda as lines, each with its kind: ``title``, ``day``, ``entry``, ``done`` (an
     entry of work that happened), ``milestone``, ``late`` (a date the schedule misses) or
-    ``text``; a caller may style by kind."""
+    ``text``; a caller may style by kind.
+
+    With ``width`` (a terminal's), the task and phase columns are cut short with … so that
+    each entry fits on one line, down to a few characters each; without it, nothing is cut.
+    """
     span = f"{agenda.first.isoformat()} to {agenda.last.isoformat()}"
     lines: list[tuple[str, str]] = [
         ("title", f"{agenda.title}: {span} ({agenda.timezone})"),
@@ -147,13 +166,22 @@ def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
     what_width = max(len(entry.what) for entry in agenda.entries)
     phase_width = max(len(entry.phase) for entry in agenda.entries)
     time_width = max(len(entry.time) for entry in agenda.entries)
+    mark_width = max(len(entry.mark) for entry in agenda.entries)
+    if width is not None:
+        # Two spaces of indent and between columns; the time and the mark stay whole.
+        room = width - 2 - time_width - 2 - 2 - (mark_width + 2 if mark_width else 0)
+        while what_width + phase_width > room and (what_width > 24 or phase_width > 12):
+            if what_width - 24 >= phase_width - 12:
+                what_width -= 1
+            else:
+                phase_width -= 1
     for day in agenda.days():
         lines += [("text", ""), ("day", day_heading(day, agenda.today))]
         for entry in (entry for entry in agenda.entries if entry.day == day):
             cells = [
                 entry.time.ljust(time_width),
-                entry.what.ljust(what_width),
-                entry.phase.ljust(phase_width),
+                _cut(entry.what, what_width).ljust(what_width),
+                _cut(entry.phase, phase_width).ljust(phase_width),
                 entry.mark,
             ]
             words = entry.mark.split()

@@ -940,7 +940,9 @@ def agenda_command(**options: Any) -> None:
             options["horizon_years"],
         )
     _notes(workspace, writes=False)
-    for kind, line in agenda_lines(seen):
+    # On a terminal, each entry fits on one line; a pipe or a file gets the whole text.
+    width = _width() if sys.stdout.isatty() else None
+    for kind, line in agenda_lines(seen, width):
         _say_styled(line, **_AGENDA_STYLES.get(kind, {}))
 
 
