@@ -330,13 +330,18 @@ def _run_options(
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def _printable(text: str) -> str:
+    """``text`` with any control character in it shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _say(text: str, err: bool = False) -> None:
     """Print one message, any control character in it shown as ``\\xNN``; a message on
     stderr first stops a spinner."""
     if err:
         for spinner in _TURNING:
             spinner.stop()
-    click.echo(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text), err=err)
+    click.echo(_printable(text), err=err)
 
 
 def _echo(lines: list[str], err: bool = False) -> None:
@@ -364,7 +369,7 @@ def _colour() -> bool | None:
 def _say_styled(text: str, **style: Any) -> None:
     """Print one line in a style (bold, a colour), on a terminal only; control characters in
     the text are shown as in _say, before the style's own escape sequences are added."""
-    plain = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    plain = _printable(text)
     click.echo(click.style(plain, **style) if style else plain, color=_colour())
 
 
