@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import plan2cal.cli
-from conftest import DEMO_PLAN
+from conftest import BUNDLED_PLAN, DEMO_PLAN
 from plan2cal import __version__
 from plan2cal.cli import cli
 from plan2cal.errors import PlanError
@@ -636,3 +636,22 @@ def test_status_prints_no_spinner_in_a_pipe(write_plan: Callable[..., Path], run
     result = run_cli("status", plan, "--start", "2027-01-04", "--today", "2027-01-04")
     assert result.exit_code == 0, result.output
     assert "\r" not in result.output and "Timeline from 2027-01-04" in result.stdout
+
+
+def test_status_draws_its_timeline_within_80_columns_in_a_pipe(
+    tmp_path: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Captured as a pipe, whatever terminal runs the tests, the timeline of the bundled plan
+    at 5 h a week (about 96 weeks) fits 80 columns by taking two weeks a column."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    plan = tmp_path / "plan.yaml"
+    plan.write_bytes(BUNDLED_PLAN.read_bytes())
+    result = run_cli(
+        "status", plan, "--start", "2027-01-04", "--today", "2027-01-04", "--hours-per-week", 5
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Timeline from"))
+    end = lines.index("", start)
+    assert "a column per 2 weeks" in lines[start]
+    assert all(len(line) <= 80 for line in lines[start + 1 : end])

@@ -350,7 +350,10 @@ def _echo(lines: list[str], err: bool = False) -> None:
 
 
 def _width() -> int:
-    """The terminal's width; 80 in a pipe (or what COLUMNS says)."""
+    """The width of the terminal stdout writes to; 80 for a pipe or a file (COLUMNS, when set,
+    says otherwise for either)."""
+    if not os.environ.get("COLUMNS") and not sys.stdout.isatty():
+        return 80
     return shutil.get_terminal_size().columns
 
 
