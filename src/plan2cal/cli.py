@@ -422,7 +422,8 @@ def _notes(workspace: Workspace, *, writes: bool) -> None:
     multiple=True,
     help="What to write; repeat for several [default: pinned, else ics]. jira: Jira CSV and "
     "its importer configuration; csv: a tasks CSV for spreadsheets; vdir: a folder with one "
-    ".ics file per event, for khal and vdirsyncer; all: every format.",
+    ".ics file per event, for khal and vdirsyncer; mermaid: a Markdown page with a Mermaid "
+    "Gantt chart, for GitHub, GitLab and Notion; all: every format.",
 )
 @click.option(
     "--jira-keys",
@@ -874,9 +875,9 @@ def _recorded(options: dict[str, Any], env: Environment, change: Any, on: dt.dat
 def status(**options: Any) -> None:
     """Show progress and slip of PLAN: milestones against the baseline and the last run.
 
-    Per phase and task, the time logged against the estimates, with the estimate error; the
-    deadlines and fixed milestones the schedule misses, with the days late (--strict: exit 4
-    when there is one). Writes nothing; the last run and the baseline come from the state
+    Per phase and task, the time logged against the estimates, with the estimate error; a
+    timeline of the phases by week, with today and the baseline's end; the deadlines and fixed
+    milestones the schedule misses, with the days late (--strict: exit 4 when there is one). Writes nothing; the last run and the baseline come from the state
     beside the outputs.
 
     \b
