@@ -877,8 +877,8 @@ def status(**options: Any) -> None:
 
     Per phase and task, the time logged against the estimates, with the estimate error; a
     timeline of the phases by week, with today and the baseline's end; the deadlines and fixed
-    milestones the schedule misses, with the days late (--strict: exit 4 when there is one). Writes nothing; the last run and the baseline come from the state
-    beside the outputs.
+    milestones the schedule misses, with the days late (--strict: exit 4 when there is one).
+    Writes nothing; the last run and the baseline come from the state beside the outputs.
 
     \b
     Example:
