@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -11,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 
 import plan2cal.cli
-from conftest import DEMO_PLAN
+from conftest import BUNDLED_PLAN, DEMO_PLAN
 from plan2cal import __version__
 from plan2cal.cli import cli
 from plan2cal.errors import PlanError
@@ -570,3 +571,87 @@ def test_a_plan_without_weeks_of_its_own_says_nothing_of_them(
     assert "own weeks" not in result.stdout
     assert "would keep" not in result.stdout
     assert "The plan ends on" in result.stdout or "ends on" in result.stdout
+
+
+def test_shell_completion_completes_commands_and_formats() -> None:
+    """The completion the README documents (click's _PLAN2CAL_COMPLETE) offers the agenda
+    command and the mermaid format."""
+
+    def complete(words: str) -> list[str]:
+        result = CliRunner().invoke(
+            cli,
+            [],
+            prog_name="plan2cal",
+            env={
+                "_PLAN2CAL_COMPLETE": "bash_complete",
+                "COMP_WORDS": words,
+                "COMP_CWORD": str(len(words.split()) - 1),
+            },
+        )
+        assert result.exit_code == 0, result.output
+        return result.stdout.split()
+
+    assert complete("plan2cal ag") == ["plain,agenda"]
+    assert "plain,mermaid" in complete("plan2cal schedule plan.yaml --format m")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "_PLAN2CAL_COMPLETE=bash_source plan2cal" in readme
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_spinner_turns_on_a_terminal_after_its_delay_and_clears_its_line() -> None:
+    """On a terminal, a run longer than the delay shows the label and the seconds, redrawn in
+    place, and leaves an empty line behind."""
+    stream = _Terminal()
+    spinner = plan2cal.cli._Spinner("Scheduling big.yaml", stream, delay=0.05, interval=0.01)
+    spinner.start()
+    time.sleep(0.3)
+    spinner.stop()
+    text = stream.getvalue()
+    assert text.startswith("\r| Scheduling big.yaml … 0 s")
+    assert text.count("\r") > 3
+    last = text.rsplit("\r", 2)[-2]
+    assert last.strip() == "" and text.endswith("\r")
+
+
+def test_the_spinner_stays_silent_in_a_pipe_and_for_a_quick_run() -> None:
+    """Nothing is written to a stream that is not a terminal, nor before the delay."""
+    pipe = io.StringIO()
+    plan2cal.cli._Spinner("x", pipe, delay=0, interval=0.01).start()
+    time.sleep(0.05)
+    terminal = _Terminal()
+    quick = plan2cal.cli._Spinner("x", terminal, delay=1.0).start()
+    quick.stop()
+    assert pipe.getvalue() == "" and terminal.getvalue() == ""
+
+
+def test_status_prints_no_spinner_in_a_pipe(write_plan: Callable[..., Path], run_cli: Run) -> None:
+    """The command's output, captured as a pipe would be, holds no carriage return."""
+    plan = write_plan(DEMO_PLAN, "demo.yaml")
+    result = run_cli("status", plan, "--start", "2027-01-04", "--today", "2027-01-04")
+    assert result.exit_code == 0, result.output
+    assert "\r" not in result.output and "Timeline from 2027-01-04" in result.stdout
+
+
+def test_status_draws_its_timeline_within_80_columns_in_a_pipe(
+    tmp_path: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Captured as a pipe, whatever terminal runs the tests, the timeline of the bundled plan
+    at 5 h a week (about 130 weeks) fits 80 columns by taking three weeks a column."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    plan = tmp_path / "plan.yaml"
+    plan.write_bytes(BUNDLED_PLAN.read_bytes())
+    result = run_cli(
+        "status", plan, "--start", "2027-01-04", "--today", "2027-01-04", "--hours-per-week", 5
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Timeline from"))
+    end = lines.index("", start)
+    assert "a column per 3 weeks" in lines[start]
+    assert all(len(line) <= 80 for line in lines[start + 1 : end])

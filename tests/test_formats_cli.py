@@ -24,6 +24,7 @@ FILES = {
     "todoist": ["demo.todoist.csv"],
     "msproject": ["demo.msproject.xml"],
     "csv": ["demo.tasks.csv"],
+    "mermaid": ["demo.mermaid.md"],
     "vdir": ["demo.vdir"],  # a folder: one <uid>.ics per event
     "html": ["demo.html"],  # the report
 }

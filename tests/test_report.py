@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from conftest import ROOT
+from plan2cal.export.revisions import Snapshot
 from plan2cal.fit import Fit, LateTask
 from plan2cal.load import load_plan
 from plan2cal.report import (
+    ASCII_MARKS,
+    UNICODE_MARKS,
     actual_text,
     actuals_lines,
     check_report,
@@ -19,9 +24,10 @@ from plan2cal.report import (
     miss_text,
     progress_lines,
     shortfall_lines,
+    timeline_lines,
     warning_lines,
 )
-from plan2cal.schedule import Miss, Schedule, TaskPlan, availability_for, build_schedule
+from plan2cal.schedule import LoggedDay, Miss, Schedule, TaskPlan, availability_for, build_schedule
 
 THESIS = ROOT / "plans" / "phd-thesis.yaml"
 
@@ -198,3 +204,121 @@ def test_the_first_run_lists_each_fixed_date_and_phase_deadline_with_its_margin(
         ),
     )
     assert dates_table(late)[3].endswith("MISSED, 1 day late")
+
+
+# --------------------------------------------------------------------------- the timeline
+
+
+def _phase_rows(lines: list[str], schedule: Schedule) -> dict[str, str]:
+    """Phase name → the cells of its timeline row (the text after the name column)."""
+    width = max(len(phase.name) for phase in schedule.phases) + 2
+    names = {phase.name for phase in schedule.phases}
+    return {line[:width].rstrip(): line[width:] for line in lines if line[:width].rstrip() in names}
+
+
+def test_each_phase_row_marks_the_weeks_it_has_sessions(thesis: Schedule) -> None:
+    """A week column is planned exactly when the phase has a session in that week, and the
+    first column is the Monday of the start's week."""
+    lines = timeline_lines(thesis, width=200, marks=UNICODE_MARKS)
+    monday = thesis.start - dt.timedelta(days=thesis.start.weekday())
+    assert lines[0].startswith(f"Timeline from {monday.isoformat()}, a column a week:")
+    zone = ZoneInfo(thesis.availability.timezone)
+    phase_of = {task.key: task.phase for task in thesis.tasks}
+    rows = _phase_rows(lines, thesis)
+    for phase in thesis.phases:
+        weeks = {
+            (session.start.astimezone(zone).date() - monday).days // 7
+            for session in thesis.sessions
+            if phase_of[session.task] == phase.key
+        }
+        row = rows[phase.name]
+        assert {i for i, cell in enumerate(row) if cell == UNICODE_MARKS.planned} == weeks
+        assert row.lstrip()[:1] == UNICODE_MARKS.planned  # its first week has work
+
+
+def test_weeks_before_today_show_as_worked_and_today_is_pointed_at(thesis: Schedule) -> None:
+    """With today a few weeks in, the earlier weeks of work are 'worked', later ones
+    'planned', and the pointer line marks today's column."""
+    today = thesis.start + dt.timedelta(weeks=5)
+    later = dataclasses.replace(thesis, today=today)
+    lines = timeline_lines(later, width=200, marks=ASCII_MARKS)
+    monday = thesis.start - dt.timedelta(days=thesis.start.weekday())
+    column = (today - monday).days // 7
+    worked = "".join(_phase_rows(lines, thesis).values())
+    assert ASCII_MARKS.worked in worked
+    pointer = next(line for line in lines if "today" in line and ASCII_MARKS.today in line)
+    width = max(len(phase.name) for phase in thesis.phases) + 2
+    assert pointer.index(ASCII_MARKS.today) == width + column
+    assert pointer.endswith(f"{ASCII_MARKS.today} today {today.isoformat()}")
+    for cells in _phase_rows(lines, thesis).values():
+        assert ASCII_MARKS.planned not in cells[:column]
+        assert ASCII_MARKS.worked not in cells[column + 1 :]
+
+
+def test_the_baseline_end_is_marked_and_a_long_plan_fits_the_width(thesis: Schedule) -> None:
+    """A baseline end two years on stretches the axis; columns then span several weeks, every
+    line stays within the width, and the baseline's column is marked."""
+    late = thesis.end + dt.timedelta(weeks=100)
+    baseline = Snapshot(taken="x", milestones={}, end=late.isoformat())
+    lines = timeline_lines(thesis, baseline, width=80, marks=ASCII_MARKS)
+    names = max(len(phase.name) for phase in thesis.phases) + 2
+    monday = thesis.start - dt.timedelta(days=thesis.start.weekday())
+    weeks = (late - monday).days // 7 + 1
+    per_column = -(-weeks // (80 - names))
+    assert per_column > 1
+    assert f"a column per {per_column} weeks" in lines[0]
+    assert all(len(line) <= 80 for line in lines[1:]), [len(line) for line in lines]
+    pointer, legend = lines[-2], lines[-1]
+    assert pointer[names + (late - monday).days // 7 // per_column] == ASCII_MARKS.baseline
+    assert legend.endswith(f"{ASCII_MARKS.baseline} baseline end {late.isoformat()}")
+
+
+def test_ascii_marks_give_a_plain_ascii_timeline(thesis: Schedule) -> None:
+    """For a terminal without UTF-8 every character of the timeline is ASCII."""
+    assert all(line.isascii() for line in timeline_lines(thesis, marks=ASCII_MARKS))
+
+
+def test_the_month_axis_names_months_where_they_begin(thesis: Schedule) -> None:
+    """Each month name sits on the column of the week its first day falls in; a January is
+    shown as its year."""
+    lines = timeline_lines(thesis, width=200)
+    width = max(len(phase.name) for phase in thesis.phases) + 2
+    axis = lines[1][width:]
+    monday = thesis.start - dt.timedelta(days=thesis.start.weekday())
+    for label, month in (("Feb", 2), ("Mar", 3)):
+        first_day = dt.date(2027, month, 1)
+        assert axis.index(label) == (first_day - monday).days // 7
+    if thesis.start.month == 12:
+        assert "2027" in axis
+
+
+def test_columns_of_a_month_or_more_are_labelled_by_year_only(thesis: Schedule) -> None:
+    """A baseline ten years on makes columns of several weeks: the axis then shows years, each
+    on the column its first of January falls in."""
+    late = thesis.end + dt.timedelta(weeks=520)
+    baseline = Snapshot(taken="x", milestones={}, end=late.isoformat())
+    lines = timeline_lines(thesis, baseline, width=80)
+    names = max(len(phase.name) for phase in thesis.phases) + 2
+    labels = lines[1][names:].split()
+    assert labels and all(re.fullmatch(r"\d{4}", label) for label in labels)
+    assert labels[0] == str(thesis.start.year)
+    per_column = int(re.search(r"per (\d+) weeks", lines[0]).group(1))  # type: ignore[union-attr]
+    monday = thesis.start - dt.timedelta(days=thesis.start.weekday())
+    for label in labels[1:]:
+        column = (dt.date(int(label), 1, 1) - monday).days // 7 // per_column
+        assert lines[1][names + column :].startswith(label)
+
+
+def test_time_logged_on_a_day_without_a_session_counts_as_worked(thesis: Schedule) -> None:
+    """A day's logged time that no session shows (an all-day note) marks its week worked."""
+    day = thesis.start + dt.timedelta(days=3)
+    task = thesis.tasks[0]
+    noted = dataclasses.replace(
+        thesis,
+        sessions=(),
+        logged_days=(LoggedDay(task.key, day, 120),),
+        today=thesis.start + dt.timedelta(weeks=2),
+    )
+    lines = timeline_lines(noted, marks=ASCII_MARKS, width=200)
+    phase = next(phase for phase in thesis.phases if phase.key == task.phase)
+    assert _phase_rows(lines, thesis)[phase.name][0] == ASCII_MARKS.worked

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import math
 import os
 import re
+import shutil
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
+from plan2cal.agenda import LONGEST_AGENDA_DAYS, agenda_lines
 from plan2cal.availability import holiday_lines, loss_lines
 from plan2cal.controllers import (
     Environment,
@@ -23,6 +28,7 @@ from plan2cal.controllers import (
     RunOptions,
     ScheduleRun,
     Workspace,
+    agenda,
     done_change,
     find_budget,
     log_change,
@@ -46,6 +52,9 @@ from plan2cal.model import (
 )
 from plan2cal.progress import LONGEST_LOG_ENTRY
 from plan2cal.report import (
+    ASCII_MARKS,
+    UNICODE_MARKS,
+    TimelineMarks,
     check_report,
     first_run_summary,
     heading,
@@ -53,6 +62,7 @@ from plan2cal.report import (
     rerun_summary,
     shortfall_lines,
     slip_report,
+    timeline_lines,
     warning_lines,
 )
 from plan2cal.schedule import Schedule
@@ -327,14 +337,50 @@ def _run_options(
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def _printable(text: str) -> str:
+    """``text`` with any control character in it shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _say(text: str, err: bool = False) -> None:
-    """Print one message, any control character in it shown as ``\\xNN``."""
-    click.echo(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text), err=err)
+    """Print one message, any control character in it shown as ``\\xNN``; a message on
+    stderr first stops a spinner."""
+    if err:
+        for spinner in _TURNING:
+            spinner.stop()
+    click.echo(_printable(text), err=err)
 
 
 def _echo(lines: list[str], err: bool = False) -> None:
     for line in lines:
         _say(line, err=err)
+
+
+def _width() -> int:
+    """The width of the terminal stdout writes to; 80 for a pipe or a file (COLUMNS, when set,
+    says otherwise for either)."""
+    if not os.environ.get("COLUMNS") and not sys.stdout.isatty():
+        return 80
+    return shutil.get_terminal_size().columns
+
+
+def _timeline_marks() -> TimelineMarks:
+    """Unicode blocks when stdout takes UTF-8, else plain ASCII."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return UNICODE_MARKS if encoding == "utf8" else ASCII_MARKS
+
+
+def _colour() -> bool | None:
+    """False when NO_COLOR is set (https://no-color.org: any non-empty value), else None: click
+    then styles only a terminal and strips the styles from a pipe or a file."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def _say_styled(text: str, **style: Any) -> None:
+    """Print one line in a style (bold, a colour), on a terminal only; control characters in
+    the text are shown as in _say, before the style's own escape sequences are added."""
+    plain = _printable(text)
+    click.echo(click.style(plain, **style) if style else plain, color=_colour())
 
 
 def _count(number: int, noun: str) -> str:
@@ -384,6 +430,7 @@ def _notes(workspace: Workspace, *, writes: bool) -> None:
     help="What to write; repeat for several [default: pinned, else ics]. jira: Jira CSV and "
     "its importer configuration; csv: a tasks CSV for spreadsheets; vdir: a folder with one "
     ".ics file per event, for khal and vdirsyncer; html: the report plan2cal report writes; "
+    "mermaid: a Markdown page with a Mermaid Gantt chart, for GitHub, GitLab and Notion; "
     "all: every format.",
 )
 @click.option(
@@ -427,7 +474,7 @@ def schedule(**options: Any) -> None:
     """
     chosen = options["formats"]
     formats = tuple(FORMATS) if "all" in chosen else (tuple(dict.fromkeys(chosen)) or None)
-    with _progress_bar() as bar:
+    with _progress_bar(f"Scheduling {_shown(options['plan_file'])}") as bar:
         run = run_schedule(
             options["plan_file"],
             _run_options(options, formats, options["push"]),
@@ -563,7 +610,7 @@ def push(**options: Any) -> None:
     """
     if options["create"] is not None and options["url"] is None:
         raise click.UsageError("--create needs --url: the calendar home to make it under")
-    with _progress_bar() as bar:
+    with _progress_bar(f"Scheduling {_shown(options['plan_file'])}") as bar:
         run = run_schedule(
             options["plan_file"],
             _run_options(options, push=True),
@@ -613,17 +660,86 @@ def _push_report(run: ScheduleRun) -> None:
             raise error
 
 
-class _ProgressBar:
-    """The push's progress on stderr, only when stderr is a terminal (never in a pipe)."""
+class _Spinner:
+    """Says on stderr that a long run is still working: after ``delay`` seconds, on a terminal
+    only (never in a pipe, a file or a test's output), a turning bar with the label and the
+    seconds so far, redrawn in place; the line is cleared when the run ends."""
 
-    def __init__(self) -> None:
+    FRAMES = "|/-\\"
+
+    def __init__(
+        self, label: str, stream: Any = None, delay: float = 1.0, interval: float = 0.1
+    ) -> None:
+        self._label = label
+        self._stream = stream if stream is not None else sys.stderr
+        self._delay = delay
+        self._interval = interval
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> _Spinner:
+        """Start the clock; nothing at all happens when the stream is not a terminal."""
+        isatty = getattr(self._stream, "isatty", None)
+        if isatty is not None and isatty():
+            self._thread = threading.Thread(target=self._turn, daemon=True)
+            self._thread.start()
+        return self
+
+    def _turn(self) -> None:
+        begun = time.monotonic()
+        if self._stopped.wait(self._delay):
+            return
+        width = 0
+        for frame in itertools.cycle(self.FRAMES):
+            seconds = time.monotonic() - begun
+            text = f"{frame} {self._label} … {seconds:.0f} s"
+            self._stream.write("\r" + text.ljust(width))
+            self._stream.flush()
+            width = max(width, len(text))
+            if self._stopped.wait(self._interval):
+                break
+        self._stream.write("\r" + " " * width + "\r")
+        self._stream.flush()
+
+    def stop(self) -> None:
+        """Stop turning and clear the line; safe to call twice."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+
+# The spinners turning now: a message on stderr stops them first, so lines never mix.
+_TURNING: list[_Spinner] = []
+
+
+@contextlib.contextmanager
+def _working(label: str) -> Iterator[_Spinner]:
+    """A spinner on stderr for the time of the block, if it takes more than a second."""
+    spinner = _Spinner(label).start()
+    _TURNING.append(spinner)
+    try:
+        yield spinner
+    finally:
+        spinner.stop()
+        _TURNING.remove(spinner)
+
+
+class _ProgressBar:
+    """The push's progress on stderr, only when stderr is a terminal (never in a pipe); it
+    takes over from the run's spinner."""
+
+    def __init__(self, spinner: _Spinner | None = None) -> None:
         self._bar: Any = None
         self._shown = 0
+        self._spinner = spinner
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
             if total == 0 or not sys.stderr.isatty():
                 return
+            if self._spinner is not None:
+                self._spinner.stop()
             self._bar = click.progressbar(
                 length=total, label="Pushing", file=sys.stderr, show_pos=True
             )
@@ -638,12 +754,14 @@ class _ProgressBar:
 
 
 @contextlib.contextmanager
-def _progress_bar() -> Iterator[_ProgressBar]:
-    bar = _ProgressBar()
-    try:
-        yield bar
-    finally:
-        bar.close()
+def _progress_bar(label: str) -> Iterator[_ProgressBar]:
+    """A spinner while the run schedules and writes, then the push's progress bar."""
+    with _working(label) as spinner:
+        bar = _ProgressBar(spinner)
+        try:
+            yield bar
+        finally:
+            bar.close()
 
 
 @cli.command()
@@ -658,9 +776,13 @@ def check(**options: Any) -> None:
     Example:
       plan2cal check plans/ai-pm-transition.yaml
     """
-    seen = look(
-        options["plan_file"], _run_options(options), _environment(options), options["horizon_years"]
-    )
+    with _working(f"Checking {_shown(options['plan_file'])}"):
+        seen = look(
+            options["plan_file"],
+            _run_options(options),
+            _environment(options),
+            options["horizon_years"],
+        )
     _notes(seen.workspace, writes=False)
     _echo(check_report(seen.schedule, seen.nominal))
     blocked = seen.workspace.blocked
@@ -763,23 +885,30 @@ def _recorded(options: dict[str, Any], env: Environment, change: Any, on: dt.dat
 def status(**options: Any) -> None:
     """Show progress and slip of PLAN: milestones against the baseline and the last run.
 
-    Per phase and task, the time logged against the estimates, with the estimate error; the
-    deadlines and fixed milestones the schedule misses, with the days late (--strict: exit 4
-    when there is one). Writes nothing; the last run and the baseline come from the state
-    beside the outputs.
+    Per phase and task, the time logged against the estimates, with the estimate error; a
+    timeline of the phases by week, with today and the baseline's end; the deadlines and fixed
+    milestones the schedule misses, with the days late (--strict: exit 4 when there is one).
+    Writes nothing; the last run and the baseline come from the state beside the outputs.
 
     \b
     Example:
       plan2cal status plans/ai-pm-transition.yaml
     """
-    seen = look(
-        options["plan_file"], _run_options(options), _environment(options), options["horizon_years"]
-    )
+    with _working(f"Scheduling {_shown(options['plan_file'])}"):
+        seen = look(
+            options["plan_file"],
+            _run_options(options),
+            _environment(options),
+            options["horizon_years"],
+            nominal=False,
+        )
     _notes(seen.workspace, writes=False)
     result, state = seen.schedule, seen.state
     title, assumed = heading(result)
     _echo([f"{title}: as of {seen.workspace.today.isoformat()}", assumed, ""])
     _echo([*progress_lines(result), ""])
+    baseline = state.baseline if state else None
+    _echo([*timeline_lines(result, baseline, width=_width(), marks=_timeline_marks()), ""])
     _echo(slip_report(result, state.baseline if state else None, state.last_run if state else None))
     if state is None:
         _say("(No earlier run: run plan2cal schedule to set the baseline.)")
@@ -787,6 +916,53 @@ def status(**options: Any) -> None:
     _echo(warning_lines(result))
     if options["strict"]:
         require_no_miss(result)
+
+
+# How agenda styles each kind of line on a terminal (agenda.agenda_lines).
+_AGENDA_STYLES: dict[str, dict[str, Any]] = {
+    "title": {"bold": True},
+    "day": {"bold": True, "fg": "cyan"},
+    "done": {"fg": "green"},
+    "milestone": {"fg": "magenta", "bold": True},
+    "late": {"fg": "red", "bold": True},
+}
+
+
+@cli.command(name="agenda")
+@_with_options(_PLAN + _SETTINGS)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1, max=LONGEST_AGENDA_DAYS),
+    default=7,
+    show_default=True,
+    help="How many days to show, from today.",
+)
+def agenda_command(**options: Any) -> None:
+    """Show the coming sessions of PLAN, day by day.
+
+    Each day lists its work sessions with their times in the plan's zone, the task (with its
+    session number) and its phase; the time logged and the tasks finished that day, marked
+    logged and done; waits, deadlines and milestones. Uses the pinned settings and the
+    progress recorded so far, as schedule would; writes nothing.
+
+    \b
+    Example:
+      plan2cal agenda plans/ai-pm-transition.yaml
+      plan2cal agenda plans/ai-pm-transition.yaml --days 14
+    """
+    with _working(f"Scheduling {_shown(options['plan_file'])}"):
+        workspace, seen = agenda(
+            options["plan_file"],
+            _run_options(options),
+            _environment(options),
+            options["days"],
+            options["horizon_years"],
+        )
+    _notes(workspace, writes=False)
+    # On a terminal, each entry fits on one line; a pipe or a file gets the whole text.
+    width = _width() if sys.stdout.isatty() else None
+    for kind, line in agenda_lines(seen, width):
+        _say_styled(line, **_AGENDA_STYLES.get(kind, {}))
 
 
 @cli.command()
@@ -852,14 +1028,15 @@ def fit(**options: Any) -> None:
       plan2cal fit plans/ai-pm-transition.yaml --by 2027-08-01
     """
     try:
-        workspace, answer = find_budget(
-            options["plan_file"],
-            _run_options(options),
-            _environment(options),
-            options["by"],
-            options["milestone"],
-            options["horizon_years"],
-        )
+        with _working(f"Finding the budget for {_shown(options['plan_file'])}"):
+            workspace, answer = find_budget(
+                options["plan_file"],
+                _run_options(options),
+                _environment(options),
+                options["by"],
+                options["milestone"],
+                options["horizon_years"],
+            )
     except UnknownTargetError as exc:
         raise click.BadParameter(str(exc), param_hint="--milestone") from None
     _notes(workspace, writes=False)
@@ -891,12 +1068,13 @@ def baseline(**options: Any) -> None:
     Example:
       plan2cal baseline plans/ai-pm-transition.yaml
     """
-    workspace, result = set_baseline(
-        options["plan_file"],
-        _run_options(options),
-        _environment(options),
-        options["horizon_years"],
-    )
+    with _working(f"Scheduling {_shown(options['plan_file'])}"):
+        workspace, result = set_baseline(
+            options["plan_file"],
+            _run_options(options),
+            _environment(options),
+            options["horizon_years"],
+        )
     ends = ", ".join(f"{phase.key} {phase.end.isoformat()}" for phase in result.phases)
     _say(f"Baseline set in {_shown(workspace.state_path)}: {ends}.")
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from plan2cal.agenda import Agenda, build_agenda
 from plan2cal.availability import Blocked, read_blocked
 from plan2cal.durations import duration_text
 from plan2cal.errors import (
@@ -800,13 +801,30 @@ class Look:
     nominal: NominalView | None = None
 
 
-def look(plan_file: Path, options: RunOptions, env: Environment, horizon_years: int = 30) -> Look:
-    """The schedule as of today with the pinned settings, for ``check`` and ``status``."""
+def look(
+    plan_file: Path,
+    options: RunOptions,
+    env: Environment,
+    horizon_years: int = 30,
+    *,
+    nominal: bool = True,
+) -> Look:
+    """The schedule as of today with the pinned settings, for ``check`` and ``status``; with
+    ``nominal`` False, without the budget that keeps the phases' weeks (a search over
+    schedules, which ``status`` does not print)."""
     workspace = open_workspace(plan_file, options, env)
     schedule = workspace.schedule(horizon_years)
-    return Look(
-        workspace, schedule, workspace.state, nominal_fit(workspace, schedule, horizon_years)
-    )
+    fitted = nominal_fit(workspace, schedule, horizon_years) if nominal else None
+    return Look(workspace, schedule, workspace.state, fitted)
+
+
+def agenda(
+    plan_file: Path, options: RunOptions, env: Environment, days: int, horizon_years: int = 30
+) -> tuple[Workspace, Agenda]:
+    """``agenda``: the coming ``days`` days of the schedule as of today; writes nothing."""
+    workspace = open_workspace(plan_file, options, env)
+    schedule = workspace.schedule(horizon_years)
+    return workspace, build_agenda(schedule, workspace.today, days)
 
 
 def find_budget(

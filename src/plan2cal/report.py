@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from plan2cal.durations import duration_text, estimate_error
 from plan2cal.export.revisions import Snapshot, milestone_dates
@@ -471,4 +472,128 @@ def shortfall_lines(answer: Fit) -> list[str]:
             "on the work that must be done by then puts it first (deadline-first ordering); "
             "run fit again after adding it."
         )
+    return lines
+
+
+@dataclass(frozen=True)
+class TimelineMarks:
+    """The characters of the phase timeline: Unicode blocks, or plain ASCII for a terminal
+    that cannot show them."""
+
+    worked: str
+    planned: str
+    between: str  # inside the phase's span, no session in that column (a wait, a gap)
+    today: str
+    baseline: str
+
+
+UNICODE_MARKS = TimelineMarks(worked="▓", planned="█", between="─", today="▲", baseline="◆")
+ASCII_MARKS = TimelineMarks(worked="=", planned="#", between="-", today="^", baseline="B")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def timeline_lines(
+    schedule: Schedule,
+    baseline: Snapshot | None = None,
+    *,
+    width: int = 80,
+    marks: TimelineMarks = UNICODE_MARKS,
+) -> list[str]:
+    """The phases over the weeks, one line each: a column per week (per few weeks when the
+    lines would be wider than ``width`` characters), the weeks worked before today, those
+    planned from today on, the phase's span between; a month axis above, and today's week and
+    the baseline's end below."""
+    zone = ZoneInfo(schedule.availability.timezone)
+    first = schedule.start - dt.timedelta(days=schedule.start.weekday())  # its Monday
+    baseline_end = dt.date.fromisoformat(baseline.end) if baseline and baseline.end else None
+    # A habit may run on after the last milestone (until: a date): its sessions count too.
+    sessions_end = max(
+        (s.start.astimezone(zone).date() for s in schedule.sessions[-1:]), default=schedule.end
+    )
+    last = max(schedule.end, sessions_end, baseline_end or schedule.end)
+    weeks = (last - first).days // 7 + 1
+    name_width = max(len(phase.name) for phase in schedule.phases)
+    room = max(width - name_width - 2, 12)
+    per_column = -(-weeks // room)  # weeks a column, rounded up
+    columns = -(-weeks // per_column)
+
+    def column(day: dt.date) -> int:
+        return (day - first).days // 7 // per_column
+
+    def column_start(index: int) -> dt.date:
+        return first + dt.timedelta(weeks=index * per_column)
+
+    worked: dict[str, set[int]] = {}
+    planned: dict[str, set[int]] = {}
+    phase_of = {task.key: task.phase for task in schedule.tasks}
+    for session in schedule.sessions:
+        day = session.start.astimezone(zone).date()
+        target = worked if day < schedule.today else planned
+        target.setdefault(phase_of[session.task], set()).add(column(day))
+    for note in schedule.logged_days:  # time logged that no session shows
+        worked.setdefault(phase_of[note.task], set()).add(column(note.day))
+    rows = []
+    for phase in schedule.phases:
+        cells = [" "] * columns
+        for index in range(column(phase.start), column(phase.end) + 1):
+            cells[index] = marks.between
+        for index in worked.get(phase.key, ()):
+            cells[index] = marks.worked
+        for index in planned.get(phase.key, ()):
+            cells[index] = marks.planned
+        rows.append(f"{phase.name.ljust(name_width)}  {''.join(cells)}".rstrip())
+    # The axis: each month's name at the column its first day falls in (the first column:
+    # the month the plan starts in), a January as its year; when a column spans a month or
+    # more, only the years. Years go first; a name that would touch one already placed is
+    # left out.
+    starts: dict[int, dt.date] = {}
+    for index in range(columns):
+        start, end = column_start(index), column_start(index + 1)
+        month = start.replace(day=1)
+        if per_column >= 4:
+            month = start.replace(month=1, day=1)
+            if month < start and index > 0:
+                month = month.replace(year=month.year + 1)
+        elif index > 0 and start.day != 1:
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+        if index == 0 or month < end:
+            starts[index] = month
+    axis: dict[int, str] = {}
+    for years in (True, False):
+        for index, month in starts.items():
+            if (month.month == 1) != years:
+                continue
+            label = str(month.year) if years else _MONTHS[month.month - 1]
+            # At least one space between two names.
+            if all(
+                other + len(text) < index or index + len(label) < other
+                for other, text in axis.items()
+            ):
+                axis[index] = label
+    axis_line = [" "] * (columns + 4)
+    for index, label in axis.items():
+        axis_line[index : index + len(label)] = label
+    pointer = [" "] * columns
+    legend = []
+    if first <= schedule.today <= last:
+        pointer[column(schedule.today)] = marks.today
+        legend.append(f"{marks.today} today {schedule.today.isoformat()}")
+    if baseline_end is not None:
+        pointer[column(baseline_end)] = marks.baseline
+        legend.append(f"{marks.baseline} baseline end {baseline_end.isoformat()}")
+    unit = "a column a week" if per_column == 1 else f"a column per {per_column} weeks"
+    pad = " " * (name_width + 2)
+    lines = [
+        f"Timeline from {first.isoformat()}, {unit}: {marks.worked} worked, "
+        f"{marks.planned} planned, {marks.between} no session",
+        f"{pad}{''.join(axis_line)}".rstrip(),
+        *rows,
+    ]
+    if legend:
+        pointed = f"{pad}{''.join(pointer).rstrip()}"
+        said = "; ".join(legend)
+        if len(pointed) + 2 + len(said) <= width:
+            lines.append(f"{pointed}  {said}")
+        else:
+            lines += [pointed, f"{pad}{said}"]
     return lines

@@ -17,6 +17,9 @@ from plan2cal.export.jira import (
     read_jira_keys,
     successors,
 )
+from plan2cal.export.mermaid import SETTINGS as MERMAID_SETTINGS
+from plan2cal.export.mermaid import SUFFIX as MERMAID_SUFFIX
+from plan2cal.export.mermaid import mermaid_bytes, size_warning
 from plan2cal.export.msproject import SETTINGS as MSPROJECT_SETTINGS
 from plan2cal.export.msproject import SUFFIX as MSPROJECT_SUFFIX
 from plan2cal.export.msproject import msproject_bytes
@@ -84,6 +87,12 @@ def _msproject(schedule: Schedule, options: Options) -> Rendered:
     return Rendered({MSPROJECT_SUFFIX: msproject_bytes(schedule)}, list(MSPROJECT_SETTINGS))
 
 
+def _mermaid(schedule: Schedule, options: Options) -> Rendered:
+    too_long = size_warning(schedule)
+    settings = [*MERMAID_SETTINGS, *([too_long] if too_long else [])]
+    return Rendered({MERMAID_SUFFIX: mermaid_bytes(schedule)}, settings)
+
+
 # "ics" is written with its state by outputs.py; the other formats are rendered here.
 TABLE_FORMATS: dict[str, Format] = {
     "jira": Format(("jira.csv", JIRA_CONFIG), _jira),
@@ -93,6 +102,7 @@ TABLE_FORMATS: dict[str, Format] = {
     "todoist": _table(TODOIST),
     "msproject": Format((MSPROJECT_SUFFIX,), _msproject),
     "csv": _table(GENERIC),
+    "mermaid": Format((MERMAID_SUFFIX,), _mermaid),
 }
 # "vdir" (one file per event, publish/vdir.py) is rendered by outputs.py with the .ics;
 # "html" (the report, htmlreport/) by outputs.py too, as it needs the baseline and last run.
