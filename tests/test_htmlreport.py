@@ -297,7 +297,7 @@ def test_each_habit_is_a_thin_band_under_its_phase_over_its_span() -> None:
         assert abs(band.bar.x + band.bar.width - to_x(task.habit.last_day)) < 6
         assert f"habit, {task.habit.rhythm.text}" in band.title
     html = render_picture(picture).decode()
-    assert html.count('class="bar-habit"') == 6
+    assert html.count('class="bar-habit"') == 6 + 1  # and the legend's swatch
 
 
 # --------------------------------------------------------------------------- the command line

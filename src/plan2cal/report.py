@@ -526,10 +526,15 @@ def timeline_lines(
     worked: dict[str, set[int]] = {}
     planned: dict[str, set[int]] = {}
     phase_of = {task.key: task.phase for task in schedule.tasks}
+    habits = {task.key for task in schedule.tasks if task.habit is not None}
+    spans = {phase.key: (phase.start, phase.end) for phase in schedule.phases}
     for session in schedule.sessions:
         day = session.start.astimezone(zone).date()
+        phase_key = phase_of[session.task]
+        if session.task in habits and not spans[phase_key][0] <= day <= spans[phase_key][1]:
+            continue  # a habit that outlives its phase (until:) does not stretch its row
         target = worked if day < schedule.today else planned
-        target.setdefault(phase_of[session.task], set()).add(column(day))
+        target.setdefault(phase_key, set()).add(column(day))
     for note in schedule.logged_days:  # time logged that no session shows
         worked.setdefault(phase_of[note.task], set()).add(column(note.day))
     rows = []

@@ -30,7 +30,7 @@ CHART_RIGHT = WIDTH - 90  # room for the date label of a milestone at the very e
 AXIS_HEIGHT = 34
 PHASE_ROW = 24
 TASK_ROW = 17
-HABIT_ROW = 9
+HABIT_ROW = 12
 # Row labels longer than this are cut with an ellipsis; the whole name is in the tooltip.
 LABEL_CHARS = 48
 # Weekly load and burn-up: the plot's height below its top margin.
