@@ -21,7 +21,7 @@ from plan2cal.export.events import calendar_events
 from plan2cal.export.msproject import SUFFIX as MSPROJECT_SUFFIX
 from plan2cal.habits import monday_of
 from plan2cal.load import load_plan
-from plan2cal.schedule import availability_for, build_schedule
+from plan2cal.schedule import Actuals, availability_for, build_schedule
 from readers import read_with_ical, read_with_vobject
 
 Run = Callable[..., Result]
@@ -234,6 +234,25 @@ def test_done_on_a_habit_ends_it_and_status_shows_the_weeks_kept(
     line = next(line for line in status.output.splitlines() if line.strip().startswith("review"))
     assert "kept 1 of 1 week (30m of 30m)" in line
     assert "ended 2027-01-13" in line
+
+
+def test_done_on_a_habit_gives_its_time_back_to_the_project() -> None:
+    """Ending the bundled plan's relationships habit two weeks in frees its half hour (and the
+    break beside it) every week: the first phase, and the plan, end at least a week sooner."""
+    plan = load_plan(BUNDLED_PLAN)
+    availability = availability_for(plan)
+    start, today = dt.date(2027, 1, 4), dt.date(2027, 1, 18)
+    kept = build_schedule(plan, availability, start, actuals=Actuals(today=today))
+    ended = build_schedule(
+        plan,
+        availability,
+        start,
+        actuals=Actuals(today=today, done={"data-science-relationships": today}),
+    )
+    assert not [s for s in ended.sessions if s.task == "data-science-relationships"]
+    assert [s for s in kept.sessions if s.task == "data-science-relationships"]
+    assert ended.phases[0].end <= kept.phases[0].end - dt.timedelta(weeks=1)
+    assert ended.end <= kept.end - dt.timedelta(weeks=1)
 
 
 @pytest.mark.parametrize(
