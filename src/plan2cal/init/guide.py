@@ -1,0 +1,550 @@
+"""Read a career-roadmap guide (plain text, one heading or item a line) into a draft plan.
+
+The layout is that of ``shared/examples/ai-pm-transition-guide.txt``: a title line, then
+sections under headings. Three of them hold the work:
+
+* "Skills You'll Need to Learn": a skill's name on a line, its advice on the next;
+* "Your Learning Roadmap": a phase's name, then ``8 weeks- first task`` and ``- task`` lines;
+* "Start Your Journey Now": "This Week", "This Month" and "Next 90 Days" lists of actions.
+
+The prose sections (Overview, Your Transferable Skills, Reality Check, Frequently Asked
+Questions) are recognised so that their lines are not mistaken for work: the overview becomes
+the first phase's description, the others are left out and named in the plan's header. Any
+other line that cannot be placed is kept as a note with its line number.
+
+Headings may differ a little in wording ("Skills you need to learn", "Learning Roadmap:"),
+lines may be blank, bulleted with ``-``, ``*``, ``•`` or a dash, and lengths may be given in
+weeks or months.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Protocol
+
+from plan2cal.init.draft import (
+    LENGTH,
+    Draft,
+    DraftPhase,
+    DraftTask,
+    IdMaker,
+    Note,
+    read_length,
+    short_slug,
+)
+
+# The headings of the guide's sections, by kind, in the wordings seen or likely.
+_HEADINGS = {
+    "overview": ("overview", "introduction"),
+    "transferable": ("your transferable skills", "transferable skills"),
+    "skills": (
+        "skills youll need to learn",
+        "skills you need to learn",
+        "skills you will need to learn",
+        "skills to learn",
+    ),
+    "roadmap": ("your learning roadmap", "learning roadmap", "your roadmap", "roadmap"),
+    "reality": ("reality check",),
+    "actions": ("start your journey now", "start your journey", "your action plan", "action plan"),
+    "faq": ("frequently asked questions", "faq", "faqs"),
+    "closing": ("ready to start your transition", "ready to get started"),
+}
+_PROSE_KINDS = {
+    "overview": "Overview",
+    "transferable": "Your Transferable Skills",
+    "reality": "Reality Check",
+    "faq": "Frequently Asked Questions",
+    "closing": "the closing call to action",
+}
+# How close a line must be to a known heading, by difflib's ratio, to be read as it: close
+# enough for "Skills You Will Need to Learn" or a typo, far from any sentence.
+_HEADING_RATIO = 0.85
+_HEADING_WORDS = 8
+
+# Bullets: hyphen, asterisk, bullet, en and em dash; then at least one space or the text.
+_BULLET = re.compile(r"^[-*•‣◦–—]\s*(?=\S)")
+_LENGTH_LINE = re.compile(r"^" + LENGTH + r"\s*[-–—:•*]*\s*(?P<rest>.*)$", re.IGNORECASE)
+# A length at the end of a phase's name: "Foundation (8 weeks)", "Foundation – 2 months".
+_LENGTH_IN_NAME = (
+    re.compile(r"^(?P<name>.*?\S)\s*[(\[]\s*" + LENGTH + r"\s*[)\]]\s*$", re.IGNORECASE),
+    re.compile(r"^(?P<name>.*?\S)\s*[-–—:,]\s*" + LENGTH + r"\s*$", re.IGNORECASE),
+)
+_SENTENCE_END = re.compile(r"[.!?:;]['’\"”)]*$")
+
+# When each list of "Start Your Journey Now" is due, counted from the plan's start, and how
+# urgent it is: the week's actions first, the longer lists after them.
+_HORIZON = re.compile(
+    r"^(?:(?P<this>this|first)\s+(?P<unit1>day|week|month)"
+    r"|(?P<today>today)"
+    r"|(?:next|first|within\s+(?:the\s+)?(?:next\s+)?|in\s+the\s+next|over\s+the\s+next)\s+"
+    r"(?P<n>\d{1,3})\s+(?P<unit2>days?|weeks?|months?))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Skill:
+    name: str
+    line: int
+    advice: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.advice)
+
+
+@dataclass
+class _Action:
+    name: str
+    line: int
+    deadline: str | None
+    priority: str | None
+
+    @property
+    def weight(self) -> float | None:
+        """A share of the phase's time small enough to make the deadline: the phase's weeks
+        are shared by weight, and an action due within a week or a month is a small step
+        next to a roadmap task (a quarter or a half of one's share; longer ones a full one)."""
+        if self.deadline in ("+1d", "+1w"):
+            return 0.25
+        if self.deadline in ("+2w", "+3w", "+4w", "+1mo"):
+            return 0.5
+        return None
+
+
+@dataclass
+class _Reading:
+    """What the sections hold, before it is arranged into phases."""
+
+    title: str | None = None
+    overview: list[str] = field(default_factory=list)
+    skills: list[_Skill] = field(default_factory=list)
+    phases: list[DraftPhase] = field(default_factory=list)
+    actions: list[_Action] = field(default_factory=list)
+    left_out: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind → first, last line
+    notes: list[Note] = field(default_factory=list)
+    unplaced: list[tuple[int, str]] = field(default_factory=list)
+
+
+def normalise_heading(text: str) -> str:
+    """Lower-case letters, digits and single spaces: the wording of a heading without its
+    punctuation (``Skills You’ll Need to Learn:`` → ``skills youll need to learn``)."""
+    text = text.lower().replace("’", "").replace("'", "")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def heading_kind(line: str) -> str | None:
+    """The kind of section ``line`` opens, or None when it is no known heading."""
+    if _BULLET.match(line) or len(line.split()) > _HEADING_WORDS:
+        return None
+    if line.endswith(".") and not line.endswith(".."):
+        return None
+    wording = normalise_heading(line.lstrip("#").strip())
+    if not wording:
+        return None
+    best, best_ratio = None, 0.0
+    for kind, variants in _HEADINGS.items():
+        for variant in variants:
+            ratio = difflib.SequenceMatcher(None, wording, variant).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = kind, ratio
+    return best if best_ratio >= _HEADING_RATIO else None
+
+
+def clean_line(raw: str) -> str:
+    """A source line without surrounding white space, with no-break spaces as spaces."""
+    return raw.replace("\u00a0", " ").replace("\ufeff", "").strip()
+
+
+def is_prose(line: str) -> bool:
+    """A sentence rather than a name: it ends as sentences end, or is long."""
+    return bool(_SENTENCE_END.search(line)) or len(line.split()) > 12
+
+
+def bullet_text(line: str) -> str | None:
+    """The text of a bulleted line, or None for a line without a bullet."""
+    match = _BULLET.match(line)
+    if match is None:
+        return None
+    # A hyphen joined to a word ("-based") is no bullet; "- task" and "-task" are.
+    return line[match.end() :].strip() or None
+
+
+def name_and_length(line: str) -> tuple[str, int, str | None] | None:
+    """A phase's name and whole weeks from ``Foundation (8 weeks)`` or ``Foundation – 2
+    months``, with the note of a conversion; None when the line ends in no length."""
+    for pattern in _LENGTH_IN_NAME:
+        match = pattern.match(line)
+        if match is not None:
+            length = read_length(match["n"], match["unit"])
+            if length is not None:
+                return match["name"].rstrip(" -–—:,("), length[0], length[1]
+    return None
+
+
+def horizon(line: str) -> tuple[str, str] | None:
+    """The deadline and priority of an action list headed ``line``, or None."""
+    match = _HORIZON.match(normalise_heading(line))
+    if match is None:
+        return None
+    if match["today"]:
+        return "+1d", "highest"
+    if match["this"]:
+        unit = match["unit1"].lower()
+        offset = {"day": "+1d", "week": "+1w", "month": "+1mo"}[unit]
+        return offset, "highest" if unit in ("day", "week") else "high"
+    if match["n"] is None:
+        return None
+    n = int(match["n"])
+    if n < 1:
+        return None
+    unit = match["unit2"].lower().rstrip("s")
+    suffix = {"day": "d", "week": "w", "month": "mo"}[unit]
+    return f"+{n}{suffix}", "high"
+
+
+def read_guide(text: str, source: str) -> Draft:
+    """A draft plan from the text of a guide; ``source`` names it in notes and comments.
+
+    The result may hold no phase: the caller decides what a file without a roadmap means.
+    """
+    reading = _Reading()
+    kind: str | None = None
+    handlers: dict[str, _Section] = {
+        "skills": _SkillsReader(reading),
+        "roadmap": _RoadmapReader(reading),
+        "actions": _ActionsReader(reading),
+    }
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = clean_line(raw)
+        if not line:
+            continue
+        found = heading_kind(line)
+        if reading.title is None and found is None:
+            reading.title = line.lstrip("#").strip()
+            continue
+        if found is not None and (found != "roadmap" or kind != "roadmap"):
+            kind = found
+            if kind in _PROSE_KINDS:
+                first, _ = reading.left_out.get(kind, (number, number))
+                reading.left_out[kind] = (first, number)
+            continue
+        if kind is None:
+            reading.unplaced.append((number, line))
+        elif kind in handlers:
+            handlers[kind].read(number, line)
+        else:
+            first, _ = reading.left_out[kind]
+            reading.left_out[kind] = (first, number)
+            if kind == "overview":
+                reading.overview.append(line)
+    for handler in handlers.values():
+        handler.finish()
+    return _arrange(reading, source)
+
+
+class _Section(Protocol):
+    """The reader of one kind of section: a line at a time, then once at the end."""
+
+    def read(self, number: int, line: str) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class _SkillsReader:
+    """A skill's name on a line of its own, its advice on the lines after it."""
+
+    def __init__(self, reading: _Reading) -> None:
+        self.reading = reading
+
+    def read(self, number: int, line: str) -> None:
+        skills = self.reading.skills
+        item = bullet_text(line)
+        if item is None and not is_prose(line):
+            if skills and not skills[-1].advice:
+                self.reading.notes.append(
+                    Note(skills[-1].line, f"the skill '{skills[-1].name}' has no advice under it")
+                )
+            skills.append(_Skill(line, number))
+        elif skills:
+            skills[-1].advice.append(item if item is not None else line)
+        # Prose before the first skill introduces the list.
+
+    def finish(self) -> None:
+        skills = self.reading.skills
+        if skills and not skills[-1].advice:
+            self.reading.notes.append(
+                Note(skills[-1].line, f"the skill '{skills[-1].name}' has no advice under it")
+            )
+
+
+class _RoadmapReader:
+    """A phase's name, then its length with the first task, then one task a line."""
+
+    def __init__(self, reading: _Reading) -> None:
+        self.reading = reading
+        self.ids = IdMaker()
+
+    @property
+    def phase(self) -> DraftPhase | None:
+        return self.reading.phases[-1] if self.reading.phases else None
+
+    def read(self, number: int, line: str) -> None:
+        phase = self.phase
+        length = _LENGTH_LINE.match(line)
+        if length is not None and phase is not None:
+            self._length(phase, number, length["n"], length["unit"])
+            rest = length["rest"].strip()
+            if rest:
+                self._task(phase, number, bullet_text(rest) or rest)
+            return
+        item = bullet_text(line)
+        if item is not None:
+            if phase is None:
+                self.reading.unplaced.append((number, line))
+            else:
+                self._task(phase, number, item)
+            return
+        if is_prose(line):
+            if phase is not None:
+                phase.description = " ".join(filter(None, [phase.description, line]))
+            # Prose before the first phase introduces the roadmap.
+            return
+        self._start_phase(number, line)
+
+    def _start_phase(self, number: int, line: str) -> None:
+        self._check_length(self.phase)
+        name, weeks, note = line, None, None
+        inside = name_and_length(line)
+        if inside is not None:
+            name, weeks, note = inside
+        phase = DraftPhase(short_slug(name, "phase"), name, weeks, number, weeks_note=note)
+        self.reading.phases.append(phase)
+
+    def _length(self, phase: DraftPhase, number: int, n: str, unit: str) -> None:
+        length = read_length(n, unit)
+        if length is None:
+            self.reading.notes.append(Note(number, f"a length of nothing for '{phase.name}'"))
+            return
+        if phase.weeks is not None:
+            self.reading.notes.append(
+                Note(number, f"a second length for '{phase.name}'; the first one is kept")
+            )
+            return
+        phase.weeks, phase.weeks_note = length
+
+    def _task(self, phase: DraftPhase, number: int, name: str) -> None:
+        phase.tasks.append(DraftTask("", name, number))
+
+    def _check_length(self, phase: DraftPhase | None) -> None:
+        if phase is not None and phase.weeks is None and phase.line:
+            self.reading.notes.append(
+                Note(phase.line, f"the phase '{phase.name}' gives no length ('8 weeks')")
+            )
+            phase.line = -phase.line  # reported once
+
+    def finish(self) -> None:
+        self._check_length(self.phase)
+
+
+class _ActionsReader:
+    """ "This Week", "This Month", "Next 90 Days": each a heading over a list of actions."""
+
+    def __init__(self, reading: _Reading) -> None:
+        self.reading = reading
+        self.current: tuple[str, str] | None = None
+        self.seen_list = False
+
+    def read(self, number: int, line: str) -> None:
+        found = horizon(line)
+        if found is not None and bullet_text(line) is None:
+            self.current, self.seen_list = found, True
+            return
+        item = bullet_text(line)
+        if item is None and is_prose(line):
+            if self.seen_list:
+                self.reading.unplaced.append((number, line))
+            return  # the section's introduction
+        if item is None:
+            self.reading.notes.append(
+                Note(
+                    number,
+                    f"'{line}' is no time frame this tool knows (This Week, This Month, "
+                    "Next 90 Days); its actions get no deadline",
+                )
+            )
+            self.current, self.seen_list = None, True
+            return
+        if self.current is None:
+            self.reading.notes.append(
+                Note(number, f"the action '{item}' is under no time frame; it gets no deadline")
+            )
+            self.reading.actions.append(_Action(item, number, None, None))
+            return
+        deadline, priority = self.current
+        self.reading.actions.append(_Action(item, number, deadline, priority))
+
+    def finish(self) -> None:
+        pass
+
+
+# --- arranging what was read into phases ------------------------------------------------------
+
+_QUOTED = re.compile(
+    r"(?:(?<=^)|(?<=[\s(]))['‘\"“](?P<title>[^'‘’\"“”]+?)[.,]?['’\"”](?=$|[\s.,;:)!?])"
+)
+# Between two sentences: a full stop (perhaps inside a closing quote), a space, a capital.
+_SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]['’\"”]))\s+(?=[A-Z])")
+_STOP_CAPITALS = frozenset({"i", "a", "an", "the", "your", "you"})
+
+
+def resources(text: str) -> tuple[set[str], set[tuple[str, str]]]:
+    """The named resources of ``text``: its quoted titles, and the pairs of adjacent words in
+    its runs of capitalised words (``Google Project Management`` → google project, project
+    management), leaving out each sentence's first word, which is capitalised anyway."""
+    titles = {normalise_heading(match["title"]) for match in _QUOTED.finditer(text)}
+    bare = _QUOTED.sub(" | ", text)
+    pairs: set[tuple[str, str]] = set()
+    for sentence in re.split(r"(?<=[.!?])\s+|\s\|\s", bare):
+        words = sentence.split()
+        run: list[str] = []
+        for index, word in enumerate(words):
+            core = word.strip("()[],;:.!?\"'“”‘’")
+            core = re.sub(r"['’]s$", "", core)
+            capital = index > 0 and core[:1].isupper() and core.lower() not in _STOP_CAPITALS
+            if capital:
+                run.append(core.lower())
+            if not capital or word[-1:] in ",;:)(":
+                pairs.update(itertools.pairwise(run))
+                run = []
+        pairs.update(itertools.pairwise(run))
+    return titles, pairs
+
+
+def shares_resource(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` name the same resource: a quoted title, or two adjacent
+    capitalised words ("Google Project Management Certificate", "Scrum Master")."""
+    titles_a, pairs_a = resources(a)
+    titles_b, pairs_b = resources(b)
+    return bool(titles_a & titles_b) or bool(pairs_a & pairs_b)
+
+
+def _skill_name(skill: _Skill) -> str:
+    """A task name for a skill of its own: its advice's first sentence, else its name."""
+    first = _SENTENCE_BREAK.split(skill.text, maxsplit=1)[0].strip()
+    first = re.sub(r"\.(['’\"”]?)$", r"\1", first).strip()  # "…Authority.'" → "…Authority'"
+    return first or skill.name
+
+
+def _arrange(reading: _Reading, source: str) -> Draft:
+    title = reading.title or source
+    header: list[str] = []
+    if ": " in title:
+        title, subtitle = (part.strip() for part in title.split(": ", 1))
+        header.append(f"Subtitle: {subtitle}")
+    draft = Draft(plan_id=short_slug(title, "plan"), title=title, source=source)
+    draft.notes.extend(reading.notes)
+    for number, line in reading.unplaced:
+        draft.notes.append(Note(number, f"not read as part of a roadmap: {line[:80]}"))
+    ids = IdMaker()
+    phases = [phase for phase in reading.phases if phase.tasks or _no_tasks(draft, phase)]
+    for phase in phases:
+        phase.id = ids.make(phase.name, "phase")
+        phase.line = abs(phase.line)
+        for task in phase.tasks:
+            task.id = ids.make(task.name)
+    draft.phases = phases
+    if not phases:
+        return draft
+    roadmap_tasks = [task for phase in phases for task in phase.tasks]
+    if reading.actions:
+        first = phases[0]
+        actions = [
+            DraftTask(
+                ids.make(action.name),
+                action.name,
+                action.line,
+                deadline=action.deadline,
+                priority=action.priority,
+                weight=action.weight,
+                weight_note=(
+                    "a small step next to a roadmap task, so that it makes its deadline"
+                    if action.weight is not None
+                    else None
+                ),
+            )
+            for action in reading.actions
+        ]
+        first.tasks[:0] = actions
+        first.mode = "interleave"
+        first.mode_note = (
+            "the action plan's items open this phase; interleaving lets the most urgent of "
+            "them go first"
+        )
+    for skill in reading.skills:
+        advice = f"Skill: {skill.name}. {skill.text}".strip()
+        merged = [task for task in roadmap_tasks if shares_resource(skill.text, task.name)]
+        for task in merged:
+            task.skills.append(skill.name)
+            task.description = "\n".join(filter(None, [task.description, advice]))
+        if merged:
+            continue
+        phase = _roomiest(phases)
+        task = DraftTask(ids.make(skill.name), _skill_name(skill), skill.line, description=advice)
+        task.skills.append(skill.name)
+        phase.tasks.append(task)
+    if reading.overview:
+        phases[0].description = " ".join(
+            filter(None, [" ".join(reading.overview), phases[0].description])
+        )
+    for phase in phases:
+        if phase.weeks is None:
+            phase.weeks = max(1, sum(1 for task in phase.tasks if task.minutes is None))
+            phase.weeks_note = (
+                f"the guide gives no length for this phase (line {phase.line}); "
+                "a week a task until you set it"
+            )
+    header.extend(_header(reading))
+    draft.header = header
+    return draft
+
+
+def _no_tasks(draft: Draft, phase: DraftPhase) -> bool:
+    draft.notes.append(Note(abs(phase.line), f"the phase '{phase.name}' has no tasks; left out"))
+    return False
+
+
+def _roomiest(phases: list[DraftPhase]) -> DraftPhase:
+    """The phase whose weeks fit one more task best: the most weeks a task once it is added
+    (the earliest on a tie). Phases without a length count as one week."""
+
+    def room(phase: DraftPhase) -> Fraction:
+        return Fraction(phase.weeks or 1) / (len(phase.tasks) + 1)
+
+    return max(phases, key=lambda phase: (room(phase), -phases.index(phase)))
+
+
+def _header(reading: _Reading) -> list[str]:
+    lines = []
+    if reading.skills:
+        lines.append(
+            'Each skill of "Skills You\'ll Need to Learn" is merged into the roadmap task that '
+            "names the same resource, or added as a task of its own to the phase with the most "
+            "weeks per task; its advice is the description."
+        )
+    if reading.actions:
+        lines.append(
+            'The "Start Your Journey Now" actions open the first phase, due +1w (This Week), '
+            "+1mo (This Month) or +90d (Next 90 Days) after the start."
+        )
+    for kind, (first, last) in sorted(reading.left_out.items(), key=lambda item: item[1]):
+        if kind == "overview":
+            where = "the first phase's description"
+            lines.append(f"{_PROSE_KINDS[kind]} (lines {first}-{last}) is {where}.")
+        else:
+            lines.append(f"{_PROSE_KINDS[kind]} (lines {first}-{last}) is prose, left out.")
+    return lines
