@@ -891,7 +891,7 @@ def init(**options: Any) -> None:
     plan with one example phase. Lines it cannot place are listed, never guessed silently.
 
     \b
-    Examples:
+    Example:
       plan2cal init --from transition-guide.txt -o plan.yaml
       plan2cal init --from study-plan.md
       plan2cal init -o roadmap.yaml
@@ -922,7 +922,8 @@ def init(**options: Any) -> None:
         )
     unsized = sum(1 for task in tasks if task.minutes is None)
     if unsized:
-        _say(f"{_count(unsized, 'task')} have no estimate: look for '# hours:' in the plan.")
+        verb = "has" if unsized == 1 else "have"
+        _say(f"{_count(unsized, 'task')} {verb} no estimate: look for '# hours:' in the plan.")
     _say(f"Next: plan2cal schedule {_shown(written.plan_file)}")
 
 
