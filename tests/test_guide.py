@@ -274,7 +274,7 @@ def test_unplaced_lines_are_noted_with_their_line(tmp_path: Path) -> None:
     assert [(phase.name, phase.weeks) for phase in draft.phases] == [("Start", 2), ("Next", 2)]
     written, _ = plan_text(draft)
     assert "the guide gives no length for this phase (line 4)" in written
-    assert "#   line 3: not read as part of a roadmap: - stray item" in written
+    assert "#   line 3: not read as part of a roadmap: '- stray item'" in written
 
 
 @pytest.mark.parametrize(
@@ -310,5 +310,22 @@ def test_no_phase_error_shows_the_first_lines_it_could_not_place(tmp_path: Path)
     path.write_text("Shopping list\nmilk\neggs\n", encoding="utf-8")
     with pytest.raises(PlanError) as caught:
         read_source(path, today=dt.date(2027, 1, 1))
-    assert "line 2: not read as part of a roadmap: milk" in str(caught.value)
-    assert "line 3: not read as part of a roadmap: eggs" in str(caught.value)
+    assert "line 2: not read as part of a roadmap: 'milk'" in str(caught.value)
+    assert "line 3: not read as part of a roadmap: 'eggs'" in str(caught.value)
+
+
+def test_roadmap_without_its_heading_is_found_by_its_first_length_line() -> None:
+    """A phase name followed by ``N weeks- task`` starts the roadmap even without its heading,
+    and a note says where; the line before it stays unplaced."""
+    text = "My Guide\nSome intro.\nPhase One\n2 weeks- a\n- b\nPhase Two\n1 month- c\n"
+    draft = read_guide(text, "guide.txt")
+    assert [(phase.name, phase.weeks) for phase in draft.phases] == [
+        ("Phase One", 2),
+        ("Phase Two", 4),
+    ]
+    assert [task.name for task in draft.tasks()] == ["a", "b", "c"]
+    notes = {note.line: note.text for note in draft.notes}
+    assert notes == {
+        2: "not read as part of a roadmap: 'Some intro.'",
+        3: "no 'Your Learning Roadmap' heading; the roadmap is read from here",
+    }

@@ -219,6 +219,7 @@ def read_guide(text: str, source: str) -> Draft:
         "roadmap": _RoadmapReader(reading),
         "actions": _ActionsReader(reading),
     }
+    previous: tuple[int, str] | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = clean_line(raw)
         if not line:
@@ -228,11 +229,23 @@ def read_guide(text: str, source: str) -> Draft:
             reading.title = line.lstrip("#").strip()
             continue
         if found is not None and (found != "roadmap" or kind != "roadmap"):
-            kind = found
+            kind, previous = found, None
             if kind in _PROSE_KINDS:
                 first, _ = reading.left_out.get(kind, (number, number))
                 reading.left_out[kind] = (first, number)
             continue
+        if kind not in handlers and previous is not None and _starts_roadmap(previous[1], line):
+            # No roadmap heading, but a phase's name and its "8 weeks- task" line: the roadmap
+            # starts here, and the note says so.
+            _take_back(reading, kind, previous)
+            reading.notes.append(
+                Note(
+                    previous[0], "no 'Your Learning Roadmap' heading; the roadmap is read from here"
+                )
+            )
+            kind = "roadmap"
+            handlers[kind].read(*previous)
+        previous = (number, line)
         if kind is None:
             reading.unplaced.append((number, line))
         elif kind in handlers:
@@ -245,6 +258,24 @@ def read_guide(text: str, source: str) -> Draft:
     for handler in handlers.values():
         handler.finish()
     return _arrange(reading, source)
+
+
+def _starts_roadmap(name: str, line: str) -> bool:
+    """True for a phase's name followed by its length line (``8 weeks- first task``)."""
+    return (
+        _LENGTH_LINE.match(line) is not None
+        and bullet_text(name) is None
+        and not is_prose(name)
+        and _LENGTH_LINE.match(name) is None
+    )
+
+
+def _take_back(reading: _Reading, kind: str | None, previous: tuple[int, str]) -> None:
+    """Undo the reading of ``previous`` as a line of a section it turned out not to be in."""
+    if kind is None and previous in reading.unplaced:
+        reading.unplaced.remove(previous)
+    elif kind == "overview" and reading.overview and reading.overview[-1] == previous[1]:
+        reading.overview.pop()
 
 
 class _Section(Protocol):
@@ -449,7 +480,7 @@ def _arrange(reading: _Reading, source: str) -> Draft:
     draft = Draft(plan_id=short_slug(title, "plan"), title=title, source=source)
     draft.notes.extend(reading.notes)
     for number, line in reading.unplaced:
-        draft.notes.append(Note(number, f"not read as part of a roadmap: {line[:80]}"))
+        draft.notes.append(Note(number, f"not read as part of a roadmap: '{line[:80]}'"))
     ids = IdMaker()
     phases = [phase for phase in reading.phases if phase.tasks or _no_tasks(draft, phase)]
     for phase in phases:
