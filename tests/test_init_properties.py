@@ -12,6 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from plan2cal.init.draft import Draft, DraftPhase, DraftTask
 from plan2cal.init.guide import heading_kind, is_prose, name_and_length, read_guide
 from plan2cal.init.markdown import read_markdown
 from plan2cal.init.writer import plan_text
@@ -164,3 +165,21 @@ def test_generated_markdown_round_trips(phases: list[dict[str, Any]], newline: s
         if checked
     ]
     assert draft.done() == dict.fromkeys(checked_ids, TODAY)
+
+
+@PROPERTY_SETTINGS
+@given(
+    name=st.text(min_size=1, max_size=60),
+    description=st.text(max_size=200),
+    title=st.text(min_size=1, max_size=40),
+)
+def test_any_text_is_written_so_that_it_reads_back(name: str, description: str, title: str) -> None:
+    """Names, titles and descriptions of any characters (quotes, colons, line breaks, control
+    characters, YAML words such as 'yes') read back from the plan exactly as they were."""
+    task = DraftTask("t", name, description=description or None)
+    draft = Draft("p", title, "test", phases=[DraftPhase("one", "One", 2, tasks=[task])])
+    text, _ = plan_text(draft)
+    data = yaml.safe_load(text)
+    assert data["title"] == title
+    assert data["phases"][0]["tasks"][0]["name"] == name
+    assert data["phases"][0]["tasks"][0].get("description") == (description or None)

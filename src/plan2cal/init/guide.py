@@ -20,6 +20,7 @@ weeks or months.
 from __future__ import annotations
 
 import difflib
+import heapq
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -149,7 +150,14 @@ def heading_kind(line: str) -> str | None:
     best, best_ratio = None, 0.0
     for kind, variants in _HEADINGS.items():
         for variant in variants:
-            ratio = difflib.SequenceMatcher(None, wording, variant).ratio()
+            matcher = difflib.SequenceMatcher(None, wording, variant)
+            # The quick upper bounds first: most lines are far from every heading.
+            if (
+                matcher.real_quick_ratio() < _HEADING_RATIO
+                or matcher.quick_ratio() < _HEADING_RATIO
+            ):
+                continue
+            ratio = matcher.ratio()
             if ratio > best_ratio:
                 best, best_ratio = kind, ratio
     return best if best_ratio >= _HEADING_RATIO else None
@@ -516,15 +524,17 @@ def _arrange(reading: _Reading, source: str) -> Draft:
             "the action plan's items open this phase; interleaving lets the most urgent of "
             "them go first"
         )
+    named = _ResourceIndex(roadmap_tasks)
+    roomiest = _Rooms(phases)
     for skill in reading.skills:
         advice = f"Skill: {skill.name}. {skill.text}".strip()
-        merged = [task for task in roadmap_tasks if shares_resource(skill.text, task.name)]
+        merged = named.sharing(skill.text)
         for task in merged:
             task.skills.append(skill.name)
             task.description = "\n".join(filter(None, [task.description, advice]))
         if merged:
             continue
-        phase = _roomiest(phases)
+        phase = roomiest.take()
         task = DraftTask(ids.make(skill.name), _skill_name(skill), skill.line, description=advice)
         task.skills.append(skill.name)
         phase.tasks.append(task)
@@ -549,14 +559,51 @@ def _no_tasks(draft: Draft, phase: DraftPhase) -> bool:
     return False
 
 
-def _roomiest(phases: list[DraftPhase]) -> DraftPhase:
-    """The phase whose weeks fit one more task best: the most weeks a task once it is added
-    (the earliest on a tie). Phases without a length count as one week."""
+class _ResourceIndex:
+    """The roadmap tasks by the resources their names hold, so that finding the tasks a skill
+    shares a resource with costs a look-up per resource rather than a comparison per task."""
 
-    def room(phase: DraftPhase) -> Fraction:
-        return Fraction(phase.weeks or 1) / (len(phase.tasks) + 1)
+    def __init__(self, tasks: list[DraftTask]) -> None:
+        self.order = {id(task): index for index, task in enumerate(tasks)}
+        self.by_resource: dict[tuple[str, object], list[DraftTask]] = {}
+        for task in tasks:
+            for key in _keys(task.name):
+                self.by_resource.setdefault(key, []).append(task)
 
-    return max(phases, key=lambda phase: (room(phase), -phases.index(phase)))
+    def sharing(self, text: str) -> list[DraftTask]:
+        """The tasks that share a resource with ``text``, in roadmap order."""
+        found = {id(task): task for key in _keys(text) for task in self.by_resource.get(key, ())}
+        return sorted(found.values(), key=lambda task: self.order[id(task)])
+
+
+def _keys(text: str) -> set[tuple[str, object]]:
+    titles, pairs = resources(text)
+    return {("title", title) for title in titles} | {("words", pair) for pair in pairs}
+
+
+class _Rooms:
+    """The phase whose weeks fit one more task best: the most weeks a task once it is added,
+    the earliest on a tie (phases without a length count as one week). A heap keeps each
+    choice a logarithm of the number of phases."""
+
+    def __init__(self, phases: list[DraftPhase]) -> None:
+        self.phases = phases
+        self.heap = [self._entry(index) for index in range(len(phases))]
+        heapq.heapify(self.heap)
+
+    def _entry(self, index: int) -> tuple[Fraction, int, int]:
+        phase = self.phases[index]
+        return -Fraction(phase.weeks or 1, len(phase.tasks) + 1), index, len(phase.tasks)
+
+    def take(self) -> DraftPhase:
+        """The roomiest phase; the caller adds one task to it."""
+        while True:
+            _, index, count = heapq.heappop(self.heap)
+            if count == len(self.phases[index].tasks):  # else a stale entry
+                break
+        phase = self.phases[index]
+        heapq.heappush(self.heap, (-Fraction(phase.weeks or 1, count + 2), index, count + 1))
+        return phase
 
 
 def _header(reading: _Reading) -> list[str]:

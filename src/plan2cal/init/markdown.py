@@ -19,6 +19,7 @@ checked box is a task done: on the date it gives, else on the day ``init`` runs.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 
@@ -238,8 +239,9 @@ class _Reader:
     def _resolve_after(self) -> None:
         """Point each ``after:`` at a task or phase id, by its id, its name's slug, or the
         start of one; what matches nothing (or itself) is left out with a note."""
-        known = [phase.id for phase in self.draft.phases]
-        known += [task.id for task in self.draft.tasks()]
+        known = sorted(
+            [phase.id for phase in self.draft.phases] + [t.id for t in self.draft.tasks()]
+        )
         for task in self.draft.tasks():
             resolved = []
             for given in task.after:
@@ -254,10 +256,13 @@ class _Reader:
 
 
 def _match(given: str, known: list[str]) -> str | None:
+    """The id ``given`` names in the sorted ``known``: itself, or the one id it starts."""
     slug = slugify(given)
-    if slug in known:
+    at = bisect.bisect_left(known, slug)
+    if at < len(known) and known[at] == slug:
         return slug
-    starting = [key for key in known if key.startswith(slug)]
+    starting = known[at : at + 2]
+    starting = [key for key in starting if key.startswith(slug)]
     return starting[0] if len(starting) == 1 else None
 
 
