@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 
+import pytest
 import yaml
 
+from plan2cal.errors import PlanError
 from plan2cal.init.markdown import looks_like_markdown, read_markdown
 from plan2cal.init.writer import plan_text
 from plan2cal.model import Plan
@@ -137,3 +139,15 @@ def test_markdown_is_recognised_by_headings_or_checkboxes() -> None:
     assert looks_like_markdown("# Title\ntext")
     assert looks_like_markdown("  - [ ] task")
     assert not looks_like_markdown("Title\nYour Learning Roadmap\n8 weeks- task\n- task")
+
+
+def test_after_links_in_a_cycle_are_refused_naming_the_cycle() -> None:
+    """``after:`` links that wait for each other are an input error (exit 3) naming the cycle,
+    found before any file is written."""
+    text = "# P\n## One (2 weeks)\n- [ ] a after: b\n- [ ] b after: a\n"
+    draft = read_markdown(text, "cycle.md", TODAY)
+    with pytest.raises(PlanError) as caught:
+        plan_text(draft)
+    assert caught.value.exit_code == 3
+    assert str(caught.value).startswith("cycle.md: the plan has a dependency cycle: ")
+    assert "a → b → a" in str(caught.value) or "b → a → b" in str(caught.value)

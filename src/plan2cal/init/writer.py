@@ -16,7 +16,8 @@ import yaml
 from pydantic import ValidationError
 
 from plan2cal.durations import duration_text
-from plan2cal.errors import PlanError
+from plan2cal.errors import PlanError, UnschedulableError
+from plan2cal.graph import check_acyclic, dependency_graph
 from plan2cal.init.draft import Draft, DraftPhase, DraftTask, Note
 from plan2cal.model import (
     DEFAULT_HOURS_PER_WEEK,
@@ -121,7 +122,7 @@ def plan_text(draft: Draft) -> tuple[str, dict[str, Any]]:
         listed += [f"#   line {note.line}: {note.text}" for note in sorted(notes, key=_by_line)]
         out[2:2] = [*listed, "#"]
     text = "\n".join(out) + "\n"
-    _check(text, data)
+    _check(text, data, draft.source)
     return text, data
 
 
@@ -189,11 +190,31 @@ def _phase(phase: DraftPhase, phases: list[dict[str, Any]], notes: list[Note]) -
     return out
 
 
+def _foldable(value: str) -> bool:
+    """True when a folded block (``>-``) holds ``value`` exactly once wrapped at spaces: one
+    line of printable text, single spaces only, none at either end."""
+    return (
+        value == value.strip()
+        and "  " not in value
+        and not set(value) & _UNPRINTABLE
+        and "\t" not in value
+        and value[:1] not in ("#", "")
+    )
+
+
 def _keyed(key: str, value: str, indent: str) -> list[str]:
     """``key: value`` at ``indent``; a long one-line value folded over lines of _WIDTH."""
     if "\n" in value or len(indent) + len(key) + len(value) + 2 <= _WIDTH:
         lines = _text_value(value, indent)
         return [f"{indent}{key}:{lines[0]}", *lines[1:]]
+    if _foldable(value):
+        lines = textwrap.wrap(
+            value,
+            max(40, _WIDTH - len(indent) - 2),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        return [f"{indent}{key}: >-", *(f"{indent}  {line}" for line in lines)]
     dumped = yaml.safe_dump(
         {key: value},
         allow_unicode=True,
@@ -245,17 +266,22 @@ def _task(
     return out
 
 
-def _check(text: str, data: dict[str, Any]) -> None:
+def _check(text: str, data: dict[str, Any], source: str) -> None:
     """Read the text back: it must hold ``data`` exactly and be a valid plan."""
     # libyaml's safe loader where PyYAML has it: the same reading, many times faster.
     read_back = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if read_back != data:
         raise AssertionError(f"the plan text does not read back as written:\n{text}")
     try:
-        Plan.model_validate(read_back)
+        plan = Plan.model_validate(read_back)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
             for error in exc.errors()[:5]
         )
         raise PlanError(f"the plan made from {data['title']!r} is not valid: {problems}") from None
+    try:
+        check_acyclic(dependency_graph(plan))
+    except UnschedulableError as exc:
+        # The links came from the source ("after: id" in Markdown): it is the input to fix.
+        raise PlanError(f"{source}: {exc}") from None
