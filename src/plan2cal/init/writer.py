@@ -35,14 +35,12 @@ _WIDTH = 96
 _PLAIN = re.compile(r"[A-Za-z](?:[A-Za-z0-9 _./()'&+,-]*[A-Za-z0-9_.)'])?")
 _BREAKS = frozenset("\n\r\x85\u2028\u2029")
 _NOT_TEXT = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
-# Characters a literal block scalar cannot hold as they are (YAML 1.1 §5.1: printable only).
-_UNPRINTABLE = {chr(code) for code in range(0x20) if code not in (0x09, 0x0A)} | {
-    "\x7f",
-    "\x85",
-    "\u2028",
-    "\u2029",
-    "\ufeff",
-}
+# What a block scalar cannot hold as it is: YAML 1.1's non-printable characters (§5.1: C0 and C1
+# controls but tab and line feed, surrogates, U+FFFE and U+FFFF), the line breaks other than a
+# line feed (CR, NEL, LS, PS) and the byte order mark. Such text goes in double quotes.
+_NOT_IN_BLOCK = re.compile(
+    "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 def scalar(value: object) -> str:
@@ -66,7 +64,7 @@ def _text_value(value: str, indent: str) -> list[str]:
         return [" " + scalar(value)]
     lines = value.split("\n")
     blockable = (
-        not set(value) & _UNPRINTABLE
+        _NOT_IN_BLOCK.search(value) is None
         and lines[0][:1] not in (" ", "\t", "")
         and all(line == line.rstrip() for line in lines)
         and not value.endswith("\n")
@@ -196,7 +194,7 @@ def _foldable(value: str) -> bool:
     return (
         value == value.strip()
         and "  " not in value
-        and not set(value) & _UNPRINTABLE
+        and _NOT_IN_BLOCK.search(value) is None
         and "\t" not in value
         and value[:1] not in ("#", "")
     )
