@@ -84,22 +84,38 @@ def test_example_guide_action_items_equal_the_bundled_plans(
     assert [task["name"] for task in first] == [name for name, _, _ in ours]
 
 
+def _guide_list_items() -> set[str]:
+    """The task texts of the example guide's roadmap and action lists, read independently of
+    the code under test: what follows the first "- " on a roadmap or action line."""
+    lines = EXAMPLE_GUIDE.read_text(encoding="utf-8").splitlines()
+    start, end = lines.index("Your Learning Roadmap"), lines.index("Reality Check")
+    actions, faq = lines.index("Start Your Journey Now"), lines.index("Frequently Asked Questions")
+    chosen = lines[start:end] + lines[actions:faq]
+    return {line.split("- ", 1)[1] for line in chosen if "- " in line and line[0] in "-0123456789"}
+
+
 def test_example_guide_roadmap_tasks_are_the_bundled_plans(
     example: dict[str, Any], bundled: dict[str, Any]
 ) -> None:
     """Every task read from the roadmap or the actions has the name of a bundled task of the
-    same phase, and the bundled plan's task order among them."""
+    same phase, in the bundled plan's order; a task added for a skill whose name the bundled
+    plan also has sits in the same phase."""
+    items = _guide_list_items()
+    assert len(items) == 25
     for ours, theirs in zip(example["phases"], bundled["phases"], strict=True):
         names = [task["name"] for task in theirs["tasks"]]
-        from_lists = [
-            task["name"]
-            for task in ours["tasks"]
-            if not task.get("description", "").startswith("Skill:") or task["name"] in names
-        ]
+        from_lists = [task["name"] for task in ours["tasks"] if task["name"] in items]
         assert from_lists, ours["name"]
         assert all(name in names for name in from_lists), set(from_lists) - set(names)
         positions = [names.index(name) for name in from_lists]
         assert positions == sorted(positions), ours["name"]
+        elsewhere = {
+            task["name"]
+            for phase in bundled["phases"]
+            if phase is not theirs
+            for task in phase["tasks"]
+        }
+        assert not {task["name"] for task in ours["tasks"]} & elsewhere, ours["name"]
 
 
 def test_example_guide_roadmap_lines_all_become_tasks(example: dict[str, Any]) -> None:
@@ -131,9 +147,12 @@ def test_example_guide_merges_skills_where_the_bundled_plan_does(
         for task in phase["tasks"]
         if task["name"] in bundled_skills and _skills_of(task)
     }
-    assert len(merged) == 4  # the certificate, the ML course, 'AI For Everyone', the Scrum one
     for name, skills in merged.items():
         assert skills == bundled_skills[name], name
+    items = _guide_list_items()
+    roadmap_with_skills = {name for name, skills in bundled_skills.items() if skills} & items
+    assert len(roadmap_with_skills) == 4
+    assert roadmap_with_skills <= set(merged)
 
 
 def test_example_guide_adds_each_unmerged_skill_once(example: dict[str, Any]) -> None:
@@ -329,3 +348,34 @@ def test_roadmap_without_its_heading_is_found_by_its_first_length_line() -> None
         2: "not read as part of a roadmap: 'Some intro.'",
         3: "no 'Your Learning Roadmap' heading; the roadmap is read from here",
     }
+
+
+def test_unmerged_skills_go_to_a_phase_of_the_same_name_else_where_weeks_fit() -> None:
+    """A skill naming a phase's word goes there; a skill of several quoted titles becomes one
+    task a title; the rest go to the phase with the most weeks per task."""
+    text = "\n".join(
+        [
+            "Guide",
+            "Skills You'll Need to Learn",
+            "Reading List",
+            "Read 'Book One', 'Book Two' and 'Book Three'. Take notes.",
+            "Design Basics",
+            "Sketch every day.",
+            "Your Learning Roadmap",
+            "Short",
+            "1 week- a",
+            "Long",
+            "9 weeks- b",
+            "Design Practice",
+            "2 weeks- c",
+        ]
+    )
+    draft = read_guide(text, "guide.txt")
+    placed = {task.name: phase.name for phase in draft.phases for task in phase.tasks}
+    assert placed["Sketch every day"] == "Design Practice"
+    books = ["Read 'Book One'", "Read 'Book Two'", "Read 'Book Three'"]
+    assert [placed[name] for name in books] == ["Long", "Long", "Long"]  # 9 weeks for 4 tasks
+    descriptions = {task.name: task.description for task in draft.tasks()}
+    assert descriptions["Read 'Book Two'"] == (
+        "Skill: Reading List. Read 'Book One', 'Book Two' and 'Book Three'. Take notes."
+    )

@@ -472,11 +472,41 @@ def shares_resource(a: str, b: str) -> bool:
     return bool(titles_a & titles_b) or bool(pairs_a & pairs_b)
 
 
-def _skill_name(skill: _Skill) -> str:
-    """A task name for a skill of its own: its advice's first sentence, else its name."""
+def _advice(skill: _Skill) -> str:
+    return f"Skill: {skill.name}. {skill.text}".strip()
+
+
+# "Read 'Crucial Conversations' and 'Influence Without Authority'": a verb, then only quoted
+# titles joined by commas and "and"; each title is a task of its own.
+_TITLE = r"['‘\"“][^'‘’\"“”]+?[’'\"”]"
+_TITLES = re.compile(rf"^(?P<verb>[A-Z][a-z]+) (?P<titles>{_TITLE}(?:, {_TITLE})*,? and {_TITLE})$")
+
+
+def _skill_task_names(skill: _Skill) -> list[str]:
+    """Task names for a skill of its own: its advice's first sentence (else its name), one a
+    title when that sentence is a verb over several quoted titles."""
     first = _SENTENCE_BREAK.split(skill.text, maxsplit=1)[0].strip()
     first = re.sub(r"\.(['’\"”]?)$", r"\1", first).strip()  # "…Authority.'" → "…Authority'"
-    return first or skill.name
+    several = _TITLES.match(first)
+    if several is None:
+        return [first or skill.name]
+    titles = re.findall(_TITLE, several["titles"])
+    return [f"{several['verb']} {title}" for title in titles]
+
+
+_SMALL_WORDS = frozenset({"a", "an", "and", "the", "of", "to", "for", "in", "on", "with", "your"})
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower())) - _SMALL_WORDS
+
+
+def _phase_named_like(name: str, phases: list[DraftPhase]) -> DraftPhase | None:
+    """The phase whose name shares the most words with ``name`` (the earliest on a tie), or
+    None when no phase's name shares one."""
+    wanted = _words(name)
+    best = max(phases, key=lambda phase: (len(wanted & _words(phase.name)), -phases.index(phase)))
+    return best if wanted & _words(best.name) else None
 
 
 def _arrange(reading: _Reading, source: str) -> Draft:
@@ -526,18 +556,25 @@ def _arrange(reading: _Reading, source: str) -> Draft:
         )
     named = _ResourceIndex(roadmap_tasks)
     roomiest = _Rooms(phases)
+    unmerged: list[_Skill] = []
     for skill in reading.skills:
-        advice = f"Skill: {skill.name}. {skill.text}".strip()
         merged = named.sharing(skill.text)
         for task in merged:
             task.skills.append(skill.name)
-            task.description = "\n".join(filter(None, [task.description, advice]))
-        if merged:
-            continue
-        phase = roomiest.take()
-        task = DraftTask(ids.make(skill.name), _skill_name(skill), skill.line, description=advice)
-        task.skills.append(skill.name)
-        phase.tasks.append(task)
+            task.description = "\n".join(filter(None, [task.description, _advice(skill)]))
+        if not merged:
+            unmerged.append(skill)
+    # A skill whose name shares a word with a phase's name goes there first (AI Ethics → AI
+    # Specialization); the others then fill the phases whose weeks fit them best.
+    by_name = {id(skill): _phase_named_like(skill.name, phases) for skill in unmerged}
+    for skill in sorted(unmerged, key=lambda skill: by_name[id(skill)] is None):
+        names = _skill_task_names(skill)
+        for name in names:
+            phase = roomiest.take(by_name[id(skill)])
+            key = ids.make(skill.name if len(names) == 1 else name)
+            task = DraftTask(key, name, skill.line, description=_advice(skill))
+            task.skills.append(skill.name)
+            phase.tasks.append(task)
     if reading.overview:
         phases[0].description = " ".join(
             filter(None, [" ".join(reading.overview), phases[0].description])
@@ -595,8 +632,12 @@ class _Rooms:
         phase = self.phases[index]
         return -Fraction(phase.weeks or 1, len(phase.tasks) + 1), index, len(phase.tasks)
 
-    def take(self) -> DraftPhase:
-        """The roomiest phase; the caller adds one task to it."""
+    def take(self, phase: DraftPhase | None = None) -> DraftPhase:
+        """``phase``, or else the roomiest one; the caller adds one task to it."""
+        if phase is not None:
+            index, count = self.phases.index(phase), len(phase.tasks)
+            heapq.heappush(self.heap, (-Fraction(phase.weeks or 1, count + 2), index, count + 1))
+            return phase
         while True:
             _, index, count = heapq.heappop(self.heap)
             if count == len(self.phases[index].tasks):  # else a stale entry
@@ -610,8 +651,9 @@ def _header(reading: _Reading) -> list[str]:
     lines = []
     if reading.skills:
         lines.append(
-            'Each skill of "Skills You\'ll Need to Learn" is merged into the roadmap task that '
-            "names the same resource, or added as a task of its own to the phase with the most "
+            'Each skill of "Skills You\'ll Need to Learn" is merged into the roadmap tasks that '
+            "name the same resource, or added as a task (one a title for 'Read X and Y') to the "
+            "phase whose name shares a word with the skill's, else to the phase with the most "
             "weeks per task; its advice is the description."
         )
     if reading.actions:
