@@ -4,6 +4,7 @@ that the plan it writes schedules at once."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -204,3 +205,22 @@ def test_no_window_at_all_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no time to work in" in result.output
     assert not plan.exists()
+
+
+@pytest.mark.parametrize("source", ["guide", "markdown", "questions"])
+def test_written_plans_validate_against_the_json_schema(
+    run_cli: Run, tmp_path: Path, source: str
+) -> None:
+    """An independent validator accepts each kind of written plan against ``plan2cal schema``."""
+    jsonschema = pytest.importorskip("jsonschema")
+    plan = tmp_path / "plan.yaml"
+    args: list[object] = ["init", "-o", plan, "--today", "2027-01-20"]
+    if source == "guide":
+        args += ["--from", EXAMPLE_GUIDE]
+    elif source == "markdown":
+        (tmp_path / "s.md").write_text(MARKDOWN, encoding="utf-8")
+        args += ["--from", tmp_path / "s.md"]
+    assert run_cli(*args).exit_code == 0
+    schema = json.loads(run_cli("schema").stdout)
+    data = json.loads(json.dumps(yaml.safe_load(plan.read_text(encoding="utf-8")), default=str))
+    jsonschema.validate(data, schema)
