@@ -67,21 +67,26 @@ def test_example_guide_phases_equal_the_bundled_plans(
 def test_example_guide_action_items_equal_the_bundled_plans(
     example: dict[str, Any], bundled: dict[str, Any]
 ) -> None:
-    """The nine "Start Your Journey Now" actions open the first phase, in the guide's order, with
-    the bundled plan's names, deadlines and priorities."""
-
-    def actions(plan: dict[str, Any]) -> list[tuple[str, str, str]]:
-        return [
-            (task["name"], task["deadline"], task["priority"])
-            for task in plan["phases"][0]["tasks"]
-            if "deadline" in task
-        ]
-
-    ours = actions(example)
+    """The nine "Start Your Journey Now" actions open the first phase, in the guide's order,
+    with the bundled plan's names, and its deadlines and priorities wherever it gives them (a
+    task the bundled plan keeps as a habit has no deadline)."""
+    tasks = example["phases"][0]["tasks"]
+    ours = [task for task in tasks if "deadline" in task]
     assert len(ours) == 9
-    assert ours == actions(bundled)
-    first = example["phases"][0]["tasks"][: len(ours)]
-    assert [task["name"] for task in first] == [name for name, _, _ in ours]
+    assert tasks[: len(ours)] == ours
+    theirs = {task["name"]: task for task in bundled["phases"][0]["tasks"]}
+    order = list(theirs)
+    assert [order.index(task["name"]) for task in ours] == list(range(len(ours)))
+    compared = 0
+    for task in ours:
+        bundled_task = theirs[task["name"]]
+        if "deadline" in bundled_task:
+            assert (task["deadline"], task["priority"]) == (
+                bundled_task["deadline"],
+                bundled_task["priority"],
+            ), task["name"]
+            compared += 1
+    assert compared >= 6
 
 
 def _guide_list_items() -> set[str]:
