@@ -384,3 +384,12 @@ def test_unmerged_skills_go_to_a_phase_of_the_same_name_else_where_weeks_fit() -
     assert descriptions["Read 'Book Two'"] == (
         "Skill: Reading List. Read 'Book One', 'Book Two' and 'Book Three'. Take notes."
     )
+
+
+def test_a_span_of_weeks_or_months_is_a_length() -> None:
+    """``Weeks 1-8`` is a phase of 8 weeks and ``Months 3–4: task`` one of 2 months (9 weeks),
+    with the text after the span as the first task."""
+    text = "G\nYour Learning Roadmap\nA\nWeeks 1-8\n- a\nB\nMonths 3–4: b\n- c\n"
+    draft = read_guide(text, "guide.txt")
+    assert [(phase.name, phase.weeks) for phase in draft.phases] == [("A", 8), ("B", 9)]
+    assert [task.name for task in draft.tasks()] == ["a", "b", "c"]

@@ -69,6 +69,12 @@ _HEADING_WORDS = 8
 # Bullets: hyphen, asterisk, bullet, en and em dash; then at least one space or the text.
 _BULLET = re.compile(r"^[-*•‣◦–—]\s*(?=\S)")
 _LENGTH_LINE = re.compile(r"^" + LENGTH + r"\s*[-–—:•*]*\s*(?P<rest>.*)$", re.IGNORECASE)
+# "Weeks 1-8", "Months 3–4: first task": a span of the plan's calendar, as long as its range.
+_SPAN_LINE = re.compile(
+    r"^(?P<unit>weeks?|months?)\s+(?P<a>\d{1,3})\s*(?:-|–|—|to)\s*(?P<b>\d{1,3})\b"
+    r"\s*[-–—:•*]*\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
 # A length at the end of a phase's name: "Foundation (8 weeks)", "Foundation – 2 months".
 _LENGTH_IN_NAME = (
     re.compile(r"^(?P<name>.*?\S)\s*[(\[]\s*" + LENGTH + r"\s*[)\]]\s*$", re.IGNORECASE),
@@ -268,10 +274,19 @@ def read_guide(text: str, source: str) -> Draft:
     return _arrange(reading, source)
 
 
+def _span(line: str) -> dict[str, str] | None:
+    """``Weeks 1-8`` read as a length of 8 weeks (with what follows it), or None."""
+    match = _SPAN_LINE.match(line)
+    if match is None or int(match["b"]) < int(match["a"]):
+        return None
+    n = int(match["b"]) - int(match["a"]) + 1
+    return {"n": str(n), "unit": match["unit"], "rest": match["rest"]}
+
+
 def _starts_roadmap(name: str, line: str) -> bool:
     """True for a phase's name followed by its length line (``8 weeks- first task``)."""
     return (
-        _LENGTH_LINE.match(line) is not None
+        (_LENGTH_LINE.match(line) is not None or _span(line) is not None)
         and bullet_text(name) is None
         and not is_prose(name)
         and _LENGTH_LINE.match(name) is None
@@ -334,7 +349,7 @@ class _RoadmapReader:
 
     def read(self, number: int, line: str) -> None:
         phase = self.phase
-        length = _LENGTH_LINE.match(line)
+        length = _LENGTH_LINE.match(line) or _span(line)
         if length is not None and phase is not None:
             self._length(phase, number, length["n"], length["unit"])
             rest = length["rest"].strip()
