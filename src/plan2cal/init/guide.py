@@ -341,7 +341,7 @@ class _RoadmapReader:
 
     def __init__(self, reading: _Reading) -> None:
         self.reading = reading
-        self.ids = IdMaker()
+        self.checked = 0  # phases whose length has been checked
 
     @property
     def phase(self) -> DraftPhase | None:
@@ -371,7 +371,7 @@ class _RoadmapReader:
         self._start_phase(number, line)
 
     def _start_phase(self, number: int, line: str) -> None:
-        self._check_length(self.phase)
+        self._check_lengths()
         name, weeks, note = line, None, None
         inside = name_and_length(line)
         if inside is not None:
@@ -394,15 +394,17 @@ class _RoadmapReader:
     def _task(self, phase: DraftPhase, number: int, name: str) -> None:
         phase.tasks.append(DraftTask("", name, number))
 
-    def _check_length(self, phase: DraftPhase | None) -> None:
-        if phase is not None and phase.weeks is None and phase.line:
-            self.reading.notes.append(
-                Note(phase.line, f"the phase '{phase.name}' gives no length ('8 weeks')")
-            )
-            phase.line = -phase.line  # reported once
+    def _check_lengths(self) -> None:
+        """Note each phase read so far that gave no length, once."""
+        for phase in self.reading.phases[self.checked :]:
+            if phase.weeks is None:
+                self.reading.notes.append(
+                    Note(phase.line, f"the phase '{phase.name}' gives no length ('8 weeks')")
+                )
+        self.checked = len(self.reading.phases)
 
     def finish(self) -> None:
-        self._check_length(self.phase)
+        self._check_lengths()
 
 
 class _ActionsReader:
@@ -527,18 +529,24 @@ def _phase_named_like(name: str, phases: list[DraftPhase]) -> DraftPhase | None:
 def _arrange(reading: _Reading, source: str) -> Draft:
     title = reading.title or source
     header: list[str] = []
-    if ": " in title:
-        title, subtitle = (part.strip() for part in title.split(": ", 1))
-        header.append(f"Subtitle: {subtitle}")
+    main, _, subtitle = title.partition(": ")
+    if main.strip() and subtitle.strip():
+        # "From X to Y: Your 8-Month Transition Guide": the plan is the move, not the guide.
+        title = main.strip()
+        header.append(f"Subtitle: {subtitle.strip()}")
     draft = Draft(plan_id=short_slug(title, "plan"), title=title, source=source)
     draft.notes.extend(reading.notes)
     for number, line in reading.unplaced:
         draft.notes.append(Note(number, f"not read as part of a roadmap: '{line[:80]}'"))
     ids = IdMaker()
-    phases = [phase for phase in reading.phases if phase.tasks or _no_tasks(draft, phase)]
+    phases = []
+    for phase in reading.phases:
+        if phase.tasks:
+            phases.append(phase)
+        else:
+            draft.notes.append(Note(phase.line, f"the phase '{phase.name}' has no tasks; left out"))
     for phase in phases:
         phase.id = ids.make(phase.name, "phase")
-        phase.line = abs(phase.line)
         for task in phase.tasks:
             task.id = ids.make(task.name)
     draft.phases = phases
@@ -604,11 +612,6 @@ def _arrange(reading: _Reading, source: str) -> Draft:
     header.extend(_header(reading))
     draft.header = header
     return draft
-
-
-def _no_tasks(draft: Draft, phase: DraftPhase) -> bool:
-    draft.notes.append(Note(abs(phase.line), f"the phase '{phase.name}' has no tasks; left out"))
-    return False
 
 
 class _ResourceIndex:
