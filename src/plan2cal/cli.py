@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -37,15 +37,6 @@ from plan2cal.durations import parse_duration
 from plan2cal.errors import Plan2CalError, UnschedulableError
 from plan2cal.export.formats import FORMATS
 from plan2cal.fit import UnknownTargetError
-from plan2cal.init.questions import (
-    QUESTIONS,
-    Answers,
-    Question,
-    default_answers,
-    shown_default,
-    starter_draft,
-)
-from plan2cal.init.start import default_plan_file, read_source, write_plan
 from plan2cal.model import (
     check_date_in_range,
     check_hours_per_week,
@@ -65,6 +56,10 @@ from plan2cal.report import (
 )
 from plan2cal.schedule import Schedule
 from plan2cal.version import __version__
+
+if TYPE_CHECKING:
+    # init's readers and writer are imported by init alone, not by every run.
+    from plan2cal.init.questions import Answers
 
 
 class _DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
@@ -896,6 +891,9 @@ def init(**options: Any) -> None:
       plan2cal init --from study-plan.md
       plan2cal init -o roadmap.yaml
     """
+    from plan2cal.init.questions import default_answers, starter_draft
+    from plan2cal.init.start import default_plan_file, read_source, write_plan
+
     today = options["today"] or dt.date.today()
     zone = _local_zone()
     source = options["source"]
@@ -929,6 +927,8 @@ def init(**options: Any) -> None:
 
 def _answers(ask: bool | None, defaults: Answers) -> Answers:
     """The answers typed at the terminal, or the defaults when nobody can answer."""
+    from plan2cal.init.questions import QUESTIONS, Answers, Question, shown_default, starter_draft
+
     if ask is None:
         ask = sys.stdin.isatty()
     if not ask:
