@@ -393,3 +393,26 @@ def test_a_span_of_weeks_or_months_is_a_length() -> None:
     draft = read_guide(text, "guide.txt")
     assert [(phase.name, phase.weeks) for phase in draft.phases] == [("A", 8), ("B", 9)]
     assert [task.name for task in draft.tasks()] == ["a", "b", "c"]
+
+
+def test_example_guide_saved_as_markdown_reads_the_same(tmp_path: Path) -> None:
+    """The example guide with Markdown heading marks and bold phase names, saved as .md, gives
+    the same phases, weeks and tasks as the plain text."""
+    plain = read_guide(EXAMPLE_GUIDE.read_text(encoding="utf-8"), EXAMPLE_GUIDE.name)
+    lines = EXAMPLE_GUIDE.read_text(encoding="utf-8").splitlines()
+    marked = ["# " + lines[0]]
+    for line in lines[1:]:
+        if heading_kind(line) is not None:
+            marked.append("## " + line)
+        elif plain.phases and line in {phase.name for phase in plain.phases}:
+            marked.append(f"**{line}**")
+        else:
+            marked.append(line)
+    path = tmp_path / "guide.md"
+    path.write_text("\n".join(marked), encoding="utf-8")
+    again = read_source(path, today=dt.date(2027, 1, 1))
+
+    def shape(draft: Draft) -> list[tuple[str, int | None, list[str]]]:
+        return [(p.name, p.weeks, [t.name for t in p.tasks]) for p in draft.phases]
+
+    assert shape(again) == shape(plain)

@@ -224,3 +224,16 @@ def test_written_plans_validate_against_the_json_schema(
     schema = json.loads(run_cli("schema").stdout)
     data = json.loads(json.dumps(yaml.safe_load(plan.read_text(encoding="utf-8")), default=str))
     jsonschema.validate(data, schema)
+
+
+@pytest.mark.parametrize("name", ["plan.yaml", "plan.txt"])
+def test_a_plan_file_is_no_source(run_cli: Run, tmp_path: Path, name: str) -> None:
+    """A plan file given to --from (by its suffix, or by its plan: and phases: keys) exits 3
+    pointing at check and schedule, rather than being read as Markdown."""
+    source = tmp_path / name
+    source.write_text("# my plan\nplan: p\ntitle: P\nphases:\n  - name: A\n", encoding="utf-8")
+    result = run_cli("init", "--from", source, "-o", tmp_path / "new.yaml")
+    assert result.exit_code == 3
+    assert "is a plan file already" in result.stderr
+    assert f"plan2cal check {source}" in result.stderr
+    assert not (tmp_path / "new.yaml").exists()

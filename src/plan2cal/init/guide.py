@@ -235,7 +235,7 @@ def read_guide(text: str, source: str) -> Draft:
     }
     previous: tuple[int, str] | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = clean_line(raw)
+        line = _unmarked(clean_line(raw))
         if not line:
             continue
         found = heading_kind(line)
@@ -281,6 +281,27 @@ def _span(line: str) -> dict[str, str] | None:
         return None
     n = int(match["b"]) - int(match["a"]) + 1
     return {"n": str(n), "unit": match["unit"], "rest": match["rest"]}
+
+
+def _unmarked(line: str) -> str:
+    """A line without Markdown's heading marks and bold, for a guide saved as Markdown:
+    ``## Your Learning Roadmap`` and ``**Foundation Building**`` read as their words."""
+    if line.startswith("#"):
+        line = line.lstrip("#").strip()
+    for mark in ("**", "__"):
+        if len(line) > 4 and line.startswith(mark) and line.endswith(mark):
+            line = line[2:-2].strip()
+    return line
+
+
+def is_guide(text: str) -> bool:
+    """True when ``text`` has a guide's roadmap heading on a line of its own (with or without
+    Markdown's marks): such a file is read as a guide even when it is Markdown."""
+    return any(
+        heading_kind(_unmarked(clean_line(line))) == "roadmap"
+        for line in text.splitlines()
+        if len(line) < 80
+    )
 
 
 def _starts_roadmap(name: str, line: str) -> bool:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from plan2cal.errors import OutputError, PlanError
 from plan2cal.files import FileWrite, commit, remove_stale_temporaries
 from plan2cal.init.draft import SHOWN_LINES, Draft
-from plan2cal.init.guide import read_guide
+from plan2cal.init.guide import is_guide, read_guide
 from plan2cal.init.markdown import looks_like_markdown, read_markdown
 from plan2cal.init.writer import plan_text
 from plan2cal.load import read_input_bytes
@@ -19,6 +20,11 @@ from plan2cal.locking import hold_locks
 from plan2cal.progress import Progress, load_progress, progress_bytes, progress_path, with_done
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+# What plan files are written in (load.py reads each); a YAML plan's comments would otherwise
+# pass for Markdown headings.
+PLAN_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
+_PLAN_KEY = re.compile(r"^plan\s*[:=]", re.MULTILINE)
+_PHASES_KEY = re.compile(r"^(?:phases\s*[:=]|\[\[phases\]\])", re.MULTILINE)
 EXPECTED = (
     "expected a roadmap guide (a 'Your Learning Roadmap' heading, then each phase's name and "
     "a line such as '8 weeks- first task', then '- task' lines) or Markdown ('## Phase "
@@ -63,7 +69,16 @@ def read_source(path: Path, today: dt.date, timezone: str | None = None) -> Draf
     place.
     """
     text = source_text(path)
-    markdown = path.suffix.lower() in MARKDOWN_SUFFIXES or looks_like_markdown(text)
+    if path.suffix.lower() in PLAN_SUFFIXES or (
+        _PLAN_KEY.search(text) and _PHASES_KEY.search(text)
+    ):
+        raise PlanError(
+            f"{path} is a plan file already, not a guide or a Markdown roadmap; check it with "
+            f"'plan2cal check {path}' or schedule it with 'plan2cal schedule {path}'"
+        )
+    markdown = not is_guide(text) and (
+        path.suffix.lower() in MARKDOWN_SUFFIXES or looks_like_markdown(text)
+    )
     draft = read_markdown(text, path.name, today) if markdown else read_guide(text, path.name)
     if not draft.phases:
         kind = "Markdown roadmap" if markdown else "roadmap guide"
