@@ -416,3 +416,14 @@ def test_example_guide_saved_as_markdown_reads_the_same(tmp_path: Path) -> None:
         return [(p.name, p.weeks, [t.name for t in p.tasks]) for p in draft.phases]
 
     assert shape(again) == shape(plain)
+
+
+def test_a_source_with_more_phases_than_a_plan_holds_stops_early(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reading stops with PlanError at the line that passes the plan's phase limit."""
+    monkeypatch.setattr("plan2cal.init.guide.MAX_PHASES", 3)
+    text = "G\nYour Learning Roadmap\n" + "".join(f"P{n}\n1 week- t\n" for n in range(10))
+    with pytest.raises(PlanError) as caught:
+        read_guide(text, "g.txt")
+    assert str(caught.value) == "g.txt:9: more than 3 phases, the most a plan holds"

@@ -850,6 +850,10 @@ def baseline(**options: Any) -> None:
     _say(f"Baseline set in {_shown(workspace.state_path)}: {ends}.")
 
 
+# Notes init prints; the plan file lists more (writer.LISTED_NOTES).
+_SHOWN_NOTES = 20
+
+
 @cli.command("init")
 @click.option(
     "--from",
@@ -905,9 +909,16 @@ def init(**options: Any) -> None:
     if source is not None and os.path.realpath(plan_file) == os.path.realpath(source):
         raise click.BadParameter("the plan would replace its own source; choose another file")
     written = write_plan(draft, plan_file, force=options["force"])
-    for note in sorted(written.draft.notes, key=lambda note: note.line):
+    notes = sorted(written.draft.notes, key=lambda note: note.line)
+    for note in notes[:_SHOWN_NOTES]:
         where = f"{_shown(source)}:{note.line}: " if source is not None and note.line else ""
         _say(f"Note: {where}{note.text}.", err=True)
+    if len(notes) > _SHOWN_NOTES:
+        _say(
+            f"Note: {len(notes) - _SHOWN_NOTES:,} more lines were not read as they stand; the "
+            f"plan lists them at its top.",
+            err=True,
+        )
     tasks = written.draft.tasks()
     _say(
         f"Wrote {_shown(written.plan_file)}: {_count(len(written.draft.phases), 'phase')}, "

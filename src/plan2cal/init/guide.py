@@ -20,6 +20,7 @@ weeks or months.
 from __future__ import annotations
 
 import difflib
+import functools
 import heapq
 import itertools
 import re
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Protocol
 
+from plan2cal.errors import PlanError
 from plan2cal.init.draft import (
     LENGTH,
     Draft,
@@ -37,6 +39,7 @@ from plan2cal.init.draft import (
     read_length,
     short_slug,
 )
+from plan2cal.model import MAX_PHASES, MAX_TASKS
 
 # The headings of the guide's sections, by kind, in the wordings seen or likely.
 _HEADINGS = {
@@ -135,6 +138,7 @@ class _Reading:
     left_out: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind → first, last line
     notes: list[Note] = field(default_factory=list)
     unplaced: list[tuple[int, str]] = field(default_factory=list)
+    task_count: int = 0
 
 
 def normalise_heading(text: str) -> str:
@@ -150,18 +154,24 @@ def heading_kind(line: str) -> str | None:
         return None
     if line.endswith(".") and not line.endswith(".."):
         return None
-    wording = normalise_heading(line.lstrip("#").strip())
+    return _kind_of_wording(normalise_heading(line.lstrip("#").strip()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _kind_of_wording(wording: str) -> str | None:
+    """The kind of heading ``wording`` is closest to, if close enough (cached: a guide repeats
+    its short lines, and a hostile file repeats one line a million times)."""
     if not wording:
         return None
     best, best_ratio = None, 0.0
     for kind, variants in _HEADINGS.items():
         for variant in variants:
+            # difflib's ratio is at most 2·shorter/(sum of lengths): skip what cannot reach it.
+            shorter, total = min(len(wording), len(variant)), len(wording) + len(variant)
+            if 2 * shorter < _HEADING_RATIO * total:
+                continue
             matcher = difflib.SequenceMatcher(None, wording, variant)
-            # The quick upper bounds first: most lines are far from every heading.
-            if (
-                matcher.real_quick_ratio() < _HEADING_RATIO
-                or matcher.quick_ratio() < _HEADING_RATIO
-            ):
+            if matcher.quick_ratio() < _HEADING_RATIO:
                 continue
             ratio = matcher.ratio()
             if ratio > best_ratio:
@@ -264,6 +274,7 @@ def read_guide(text: str, source: str) -> Draft:
             reading.unplaced.append((number, line))
         elif kind in handlers:
             handlers[kind].read(number, line)
+            check_size(source, number, len(reading.phases), reading.task_count)
         else:
             first, _ = reading.left_out[kind]
             reading.left_out[kind] = (first, number)
@@ -281,6 +292,14 @@ def _span(line: str) -> dict[str, str] | None:
         return None
     n = int(match["b"]) - int(match["a"]) + 1
     return {"n": str(n), "unit": match["unit"], "rest": match["rest"]}
+
+
+def check_size(source: str, number: int, phases: int, tasks: int) -> None:
+    """PlanError once a source holds more phases or tasks than a plan may (model.py's limits):
+    reading on would only make a plan that cannot load."""
+    if phases > MAX_PHASES or tasks > MAX_TASKS:
+        what = f"{MAX_PHASES:,} phases" if phases > MAX_PHASES else f"{MAX_TASKS:,} tasks"
+        raise PlanError(f"{source}:{number}: more than {what}, the most a plan holds")
 
 
 def _unmarked(line: str) -> str:
@@ -414,6 +433,7 @@ class _RoadmapReader:
 
     def _task(self, phase: DraftPhase, number: int, name: str) -> None:
         phase.tasks.append(DraftTask("", name, number))
+        self.reading.task_count += 1
 
     def _check_lengths(self) -> None:
         """Note each phase read so far that gave no length, once."""

@@ -25,7 +25,7 @@ import re
 
 from plan2cal.durations import parse_duration
 from plan2cal.init.draft import LENGTH, Draft, DraftPhase, DraftTask, IdMaker, Note, read_length
-from plan2cal.init.guide import clean_line, name_and_length
+from plan2cal.init.guide import check_size, clean_line, name_and_length
 from plan2cal.model import MAX_TASK_MINUTES, check_date_in_range, slugify
 
 _HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
@@ -58,6 +58,7 @@ def read_markdown(text: str, source: str, today: dt.date) -> Draft:
     reader = _Reader(source, today)
     for number, raw in enumerate(text.splitlines(), start=1):
         reader.read(number, raw.replace("\t", "    ").rstrip())
+        check_size(source, number, len(reader.draft.phases), reader.task_count)
     return reader.finish()
 
 
@@ -68,6 +69,7 @@ class _Reader:
         self.phase: DraftPhase | None = None
         self.task: DraftTask | None = None
         self.task_indent = 0
+        self.task_count = 0
         self.description: list[str] = []
 
     def note(self, line: int, text: str) -> None:
@@ -155,6 +157,7 @@ class _Reader:
         if checked and task.done is None:
             task.done = self.today
         self.phase.tasks.append(task)
+        self.task_count += 1
         self.task, self.task_indent, self.description = task, indent, []
 
     def _tail(self, task: DraftTask, number: int, text: str, checked: bool) -> str:

@@ -27,6 +27,9 @@ from plan2cal.model import (
     Plan,
 )
 
+# The notes listed at the top of a plan: enough for any real guide, and a hostile file of a
+# million stray lines does not make a plan of a million comment lines.
+LISTED_NOTES = 100
 SCHEMA_COMMENT = "# yaml-language-server: $schema=plan2cal.schema.json"
 _WIDTH = 96
 # Text that YAML reads back as the same text when written bare: a letter, then letters, digits
@@ -117,7 +120,10 @@ def plan_text(draft: Draft) -> tuple[str, dict[str, Any]]:
             "Lines of the source that were not read as they stand; check them and add by hand "
             "what belongs in the plan:"
         )
-        listed += [f"#   line {note.line}: {note.text}" for note in sorted(notes, key=_by_line)]
+        ordered = sorted(notes, key=_by_line)
+        listed += [f"#   line {note.line}: {note.text}" for note in ordered[:LISTED_NOTES]]
+        if len(ordered) > LISTED_NOTES:
+            listed.append(f"#   … and {len(ordered) - LISTED_NOTES:,} more lines after these")
         out[2:2] = [*listed, "#"]
     text = "\n".join(out) + "\n"
     _check(text, data, draft.source)
