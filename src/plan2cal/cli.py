@@ -895,20 +895,23 @@ def init(**options: Any) -> None:
       plan2cal init --from study-plan.md
       plan2cal init -o roadmap.yaml
     """
-    from plan2cal.init.questions import default_answers, starter_draft
-    from plan2cal.init.start import default_plan_file, read_source, write_plan
+    from plan2cal.init.questions import default_answers
+    from plan2cal.init.start import init_plan
 
     today = options["today"] or dt.date.today()
     zone = _local_zone()
     source = options["source"]
-    if source is not None:
-        draft = read_source(source, today, zone)
-    else:
-        draft = starter_draft(_answers(options["ask"], default_answers(today, zone)))
-    plan_file = options["plan_file"] or default_plan_file(source, draft)
-    if source is not None and os.path.realpath(plan_file) == os.path.realpath(source):
-        raise click.BadParameter("the plan would replace its own source; choose another file")
-    written = write_plan(draft, plan_file, force=options["force"])
+    answers = None
+    if source is None:
+        answers = _answers(options["ask"], default_answers(today, zone))
+    written = init_plan(
+        source,
+        options["plan_file"],
+        today=today,
+        zone=zone,
+        answers=answers,
+        force=options["force"],
+    )
     notes = sorted(written.draft.notes, key=lambda note: note.line)
     for note in notes[:_SHOWN_NOTES]:
         where = f"{_shown(source)}:{note.line}: " if source is not None and note.line else ""

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from plan2cal.errors import OutputError, PlanError
+from plan2cal.errors import OutputError, PlanError, UsageError
 from plan2cal.files import FileWrite, commit, remove_stale_temporaries
 from plan2cal.init.draft import SHOWN_LINES, Draft
 from plan2cal.init.guide import is_guide, read_guide
 from plan2cal.init.markdown import looks_like_markdown, read_markdown
+from plan2cal.init.questions import Answers, default_answers, starter_draft
 from plan2cal.init.writer import plan_text
 from plan2cal.load import read_input_bytes
 from plan2cal.locking import hold_locks
@@ -129,3 +131,30 @@ def default_plan_file(source: Path | None, draft: Draft) -> Path:
     """Where the plan goes without ``-o``: ``<source stem>.yaml``, or ``<plan id>.yaml``,
     in the current folder."""
     return Path(f"{source.stem if source is not None else draft.plan_id}.yaml")
+
+
+def init_plan(
+    source: Path | None,
+    plan_file: Path | None,
+    *,
+    today: dt.date,
+    zone: str,
+    answers: Answers | None = None,
+    force: bool = False,
+) -> Written:
+    """What ``plan2cal init`` does: a draft from ``source`` (or from ``answers``, else the
+    defaults), written to ``plan_file`` (or its default) with the progress of checked boxes.
+
+    UsageError when the plan would replace its own source, whatever ``force`` says.
+    """
+    if source is not None:
+        draft = read_source(source, today, zone)
+    else:
+        try:
+            draft = starter_draft(answers or default_answers(today, zone))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    target = plan_file or default_plan_file(source, draft)
+    if source is not None and os.path.realpath(target) == os.path.realpath(source):
+        raise UsageError(f"{target} is the source itself; choose another plan file with -o")
+    return write_plan(draft, target, force=force)
