@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -67,6 +67,10 @@ from plan2cal.report import (
 )
 from plan2cal.schedule import Schedule
 from plan2cal.version import __version__
+
+if TYPE_CHECKING:
+    # init's readers and writer are imported by init alone, not by every run.
+    from plan2cal.init.questions import Answers
 
 
 class _DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
@@ -1077,6 +1081,148 @@ def baseline(**options: Any) -> None:
         )
     ends = ", ".join(f"{phase.key} {phase.end.isoformat()}" for phase in result.phases)
     _say(f"Baseline set in {_shown(workspace.state_path)}: {ends}.")
+
+
+# Notes init prints; the plan file lists more (writer.LISTED_NOTES).
+_SHOWN_NOTES = 20
+
+
+@cli.command("init")
+@click.option(
+    "--from",
+    "source",
+    type=_Path(dir_okay=False, path_type=Path),
+    help="A roadmap guide (plain text) or a Markdown plan with '- [ ]' tasks.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "plan_file",
+    type=_Path(dir_okay=False, path_type=Path),
+    help="The plan file to write [default: <source stem>.yaml, or <plan id>.yaml].",
+)
+@click.option("--force", is_flag=True, help="Replace an existing plan file.")
+@click.option(
+    "--ask/--no-ask",
+    default=None,
+    help="Without --from: ask the questions [default: when run in a terminal].",
+)
+@click.option(
+    "--today",
+    type=_DateType(),
+    help="The day checked boxes without a date were done [default: today].",
+)
+def init(**options: Any) -> None:
+    """Write a plan file from a roadmap guide, a Markdown plan, or a few questions.
+
+    A guide in the layout of the career guides (phases with "8 weeks- first task", skills,
+    "This Week / This Month / Next 90 Days") or Markdown ("## Phase (3 weeks)", "- [ ] task
+    (12h) after: id", "- [x] done task (done 2027-01-10)") becomes a YAML plan that schedules
+    as it is; checked boxes go into the progress file as done. Without --from, it asks the
+    plan's name, start, hours a week, evening and weekend windows and time zone, and writes a
+    plan with one example phase. Lines it cannot place are listed, never guessed silently.
+
+    \b
+    Example:
+      plan2cal init --from transition-guide.txt -o plan.yaml
+      plan2cal init --from study-plan.md
+      plan2cal init -o roadmap.yaml
+    """
+    from plan2cal.init.questions import default_answers
+    from plan2cal.init.start import init_plan
+
+    today = options["today"] or dt.date.today()
+    zone = _local_zone()
+    source = options["source"]
+    answers = None
+    if source is None:
+        answers = _answers(options["ask"], default_answers(today, zone))
+    written = init_plan(
+        source,
+        options["plan_file"],
+        today=today,
+        zone=zone,
+        answers=answers,
+        force=options["force"],
+    )
+    notes = sorted(written.draft.notes, key=lambda note: note.line)
+    for note in notes[:_SHOWN_NOTES]:
+        where = f"{_shown(source)}:{note.line}: " if source is not None and note.line else ""
+        _say(f"Note: {where}{note.text}.", err=True)
+    if len(notes) > _SHOWN_NOTES:
+        _say(
+            f"Note: {len(notes) - _SHOWN_NOTES:,} more lines were not read as they stand; the "
+            f"plan lists them at its top.",
+            err=True,
+        )
+    tasks = written.draft.tasks()
+    _say(
+        f"Wrote {_shown(written.plan_file)}: {_count(len(written.draft.phases), 'phase')}, "
+        f"{_count(len(tasks), 'task')}, from {written.draft.source}."
+    )
+    if written.progress_file is not None:
+        _say(
+            f"Recorded {_count(len(written.done), 'task')} as done in "
+            f"{_shown(written.progress_file)}."
+        )
+    unsized = sum(1 for task in tasks if task.minutes is None)
+    if unsized:
+        verb = "has" if unsized == 1 else "have"
+        _say(f"{_count(unsized, 'task')} {verb} no estimate: look for '# hours:' in the plan.")
+    _say(f"Next: plan2cal schedule {_shown(written.plan_file)}")
+
+
+def _answers(ask: bool | None, defaults: Answers) -> Answers:
+    """The answers typed at the terminal, or the defaults when nobody can answer."""
+    from plan2cal.init.questions import QUESTIONS, Answers, Question, shown_default, starter_draft
+
+    if ask is None:
+        ask = sys.stdin.isatty()
+    if not ask:
+        _say(
+            "Note: not a terminal, so the defaults were taken (--ask asks anyway); edit the "
+            "plan's defaults: to change them.",
+            err=True,
+        )
+        return defaults
+    values: dict[str, Any] = {}
+    for question in QUESTIONS:
+
+        def read(text: str, question: Question = question) -> object:
+            try:
+                return question.read(text)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc)) from None
+
+        values[question.field] = click.prompt(
+            question.prompt,
+            default=shown_default(defaults, question.field),
+            value_proc=read,
+        )
+    answers = Answers(**values)
+    try:
+        starter_draft(answers)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    return answers
+
+
+def _local_zone() -> str:
+    """This machine's IANA zone as tzlocal finds it (TZ, /etc/timezone, the registry on
+    Windows), else as schedule finds it."""
+    import tzlocal
+
+    try:
+        name = tzlocal.get_localzone_name()
+    except Exception:  # tzlocal raises errors of its own on a broken setup
+        name = None
+    if name:
+        try:
+            check_timezone(name)
+            return name
+        except ValueError:
+            pass
+    return _system_zone()
 
 
 @cli.command()
