@@ -195,13 +195,40 @@ def test_example_guide_leaves_prose_out_of_the_tasks(example: dict[str, Any]) ->
 
 
 def test_example_guide_marks_every_missing_estimate(tmp_path: Path) -> None:
-    """The guide gives no hours, so each task carries a ``# hours:`` comment and no hours."""
+    """The guide gives no hours, so each task carries a ``# hours:`` comment and no hours; a
+    practice it names is a habit instead, whose ``every:`` says where the amount goes."""
     draft = read_guide(EXAMPLE_GUIDE.read_text(encoding="utf-8"), EXAMPLE_GUIDE.name)
     text, data = plan_text(draft)
     tasks = [task for phase in data["phases"] for task in phase["tasks"]]
+    habits = [task for task in tasks if "every" in task]
     marked = [line for line in text.splitlines() if line.strip().startswith("# hours:")]
-    assert len(marked) == len(tasks)
+    assert len(marked) == len(tasks) - len(habits)
     assert not any("hours" in task for task in tasks)
+    every = [line for line in text.splitlines() if line.strip().startswith("every: ")]
+    assert len(every) == len(habits) == 4
+    assert all("set your own amount" in line for line in every)
+
+
+def test_example_guide_gives_every_task_name_of_the_bundled_plan(
+    example: dict[str, Any], bundled: dict[str, Any]
+) -> None:
+    """Phase by phase, the example guide gives exactly the bundled plan's task names; the
+    practices its skills name are habits in both."""
+    for ours, theirs in zip(example["phases"], bundled["phases"], strict=True):
+        assert sorted(t["name"] for t in ours["tasks"]) == sorted(
+            t["name"] for t in theirs["tasks"]
+        ), ours["name"]
+        their_habits = {t["name"] for t in theirs["tasks"] if "every" in t}
+        our_habits = {t["name"] for t in ours["tasks"] if "every" in t}
+        assert our_habits <= their_habits, ours["name"]
+    practices = {t["name"] for p in example["phases"] for t in p["tasks"] if "every" in t}
+    assert practices == {
+        "Practice with tools like Jira, Asana, or Monday.com",
+        "Stay updated with AI regulations",
+        "Practice through role-playing scenarios and seek opportunities to lead meetings in "
+        "your current role",
+        "Practice facilitating ceremonies",
+    }
 
 
 def test_second_guide_reads_months_dashes_bullets_and_crlf(tmp_path: Path) -> None:

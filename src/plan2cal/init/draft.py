@@ -51,6 +51,7 @@ class DraftTask:
     weight: float | None = None
     weight_note: str | None = None
     skills: list[str] = field(default_factory=list)  # names of the skills merged into it
+    every: str | None = None  # a habit's rhythm (a practice the source names), else None
 
 
 @dataclass

@@ -621,13 +621,15 @@ def _arrange(reading: _Reading, source: str) -> Draft:
     named = _ResourceIndex(roadmap_tasks)
     roomiest = _Rooms(phases)
     unmerged: list[_Skill] = []
+    skill_tasks: dict[int, list[DraftTask]] = {}  # the tasks each skill went into
     for skill in reading.skills:
-        merged = named.sharing(skill.text)
+        merged = named.sharing(_SENTENCE_BREAK.split(skill.text, maxsplit=1)[0])
         for task in merged:
             task.skills.append(skill.name)
             task.description = "\n".join(filter(None, [task.description, _advice(skill)]))
         if not merged:
             unmerged.append(skill)
+        skill_tasks[id(skill)] = merged
     # A skill whose name shares a word with a phase's name goes there first (AI Ethics → AI
     # Specialization); the others then fill the phases whose weeks fit them best.
     by_name = {id(skill): _phase_named_like(skill.name, phases) for skill in unmerged}
@@ -639,6 +641,9 @@ def _arrange(reading: _Reading, source: str) -> Draft:
             task = DraftTask(key, name, skill.line, description=_advice(skill))
             task.skills.append(skill.name)
             phase.tasks.append(task)
+            skill_tasks[id(skill)] = [*skill_tasks.get(id(skill), []), task]
+    for skill in reading.skills:
+        _add_practices(skill, skill_tasks.get(id(skill), []), phases, ids)
     if reading.overview:
         phases[0].description = " ".join(
             filter(None, [" ".join(reading.overview), phases[0].description])
@@ -653,6 +658,37 @@ def _arrange(reading: _Reading, source: str) -> Draft:
     header.extend(_header(reading))
     draft.header = header
     return draft
+
+
+# A later sentence of a skill's advice that names a rhythm to keep ("Practice facilitating
+# ceremonies", "Stay updated with AI regulations") becomes a habit; one that adds a resource
+# ("Supplement with fast.ai …") a task of its own. Other sentences stay in the description.
+_PRACTICE = re.compile(r"^(Practice|Stay (?:updated|current|informed)|Keep up)\b")
+_SUPPLEMENT = re.compile(r"^Supplement with\b")
+PRACTICE_RHYTHM = "30m a week"
+
+
+def _add_practices(
+    skill: _Skill, tasks: list[DraftTask], phases: list[DraftPhase], ids: IdMaker
+) -> None:
+    """The habits and extra tasks a skill's later sentences name, in the phase of the last
+    task the skill went into; a habit starts after that task when the skill has just one."""
+    if not tasks:
+        return
+    sentences = [s.strip() for s in _SENTENCE_BREAK.split(skill.text)[1:]]
+    home = next(phase for phase in phases if any(t is tasks[-1] for t in phase.tasks))
+    for sentence in sentences:
+        name = re.sub(r"\.(['’\"”]?)$", r"\1", sentence).strip()
+        practice = bool(_PRACTICE.match(name))
+        if not practice and not _SUPPLEMENT.match(name):
+            continue
+        task = DraftTask(ids.make(name), name, skill.line, description=_advice(skill))
+        task.skills.append(skill.name)
+        if practice:
+            task.every = PRACTICE_RHYTHM
+            if len(tasks) == 1 and tasks[0].id:
+                task.after = [tasks[0].id]
+        home.tasks.append(task)
 
 
 class _ResourceIndex:

@@ -236,21 +236,27 @@ def _task(
     name = _clip(task.name, MAX_NAME_LENGTH, f"the name of task '{task.id}'", notes, task.line)
     item: dict[str, Any] = {"id": task.id, "name": name}
     out = [f"      - id: {scalar(task.id)}", *_keyed("name", name, "        ")]
-    if task.minutes is not None:
+    if task.every is not None:
+        item["every"] = task.every
+        out.append(
+            f"        every: {scalar(task.every)}   # a practice, not a deliverable: a slice of "
+            "every week of its phase; set your own amount"
+        )
+    elif task.minutes is not None:
         item["hours"] = duration_text(task.minutes)
         note = f"  # {task.hours_note}" if task.hours_note else ""
         out.append(f"        hours: {item['hours']}{note}")
     else:
         share = f"its phase's {phase.weeks} weeks" if phase.weeks else "its phase"
         out.append(f"        # hours:   # your estimate; without it, a share of {share}")
-    if task.weight is not None and task.minutes is None:
+    if task.weight is not None and task.minutes is None and task.every is None:
         item["weight"] = _number(task.weight)
         note = f"  # {task.weight_note}" if task.weight_note else ""
         out.append(f"        weight: {scalar(item['weight'])}{note}")
     if task.priority is not None:
         item["priority"] = task.priority
         out.append(f"        priority: {task.priority}")
-    if task.deadline is not None:
+    if task.deadline is not None and task.every is None:
         item["deadline"] = task.deadline
         out.append(f"        deadline: {scalar(task.deadline)}")
     if task.after:
