@@ -4,6 +4,7 @@ what happened, as plain text in a pipe."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,7 +31,8 @@ def text_of(schedule: Schedule, today: dt.date, days: int = 7) -> list[str]:
 
 def test_each_session_of_the_days_is_listed_once_with_its_local_time_task_and_phase() -> None:
     """Every session from today to the last day appears, in time order, with its wall-clock
-    times in the plan's zone, its task name and number, and its phase; no other session."""
+    times in the plan's zone, its task name and number (a habit's name as a habit), and its
+    phase; no other session."""
     schedule = bundled_schedule()
     today = START + dt.timedelta(days=8)  # Tuesday of the second week
     agenda = build_agenda(schedule, today, days=5)
@@ -46,12 +48,15 @@ def test_each_session_of_the_days_is_listed_once_with_its_local_time_task_and_ph
                 (
                     begin.date(),
                     f"{begin:%H:%M}–{end:%H:%M}",
-                    f"{task.name} ({session.ordinal}/{task.sessions})",
+                    f"Habit: {task.name}"
+                    if task.habit is not None
+                    else f"{task.name} ({session.ordinal}/{task.sessions})",
                     phases[task.phase],
                 )
             )
     timed = [(e.day, e.time, e.what, e.phase) for e in agenda.entries if e.time != ALL_DAY]
     assert timed == expected and expected
+    assert any(what.startswith("Habit: ") for _, _, what, _ in timed)
     assert agenda.work_minutes == minutes
 
 
@@ -227,6 +232,8 @@ def test_a_terminal_width_cuts_names_to_fit_and_keeps_session_numbers() -> None:
     whole = [line for kind, line in agenda_lines(agenda) if line.startswith("  ")]
     assert max(map(len, whole)) > 80
     for entry, line in zip(agenda.entries, cut, strict=True):
-        number = entry.what[entry.what.rfind(" (") :] if entry.time != ALL_DAY else ""
+        # A habit's session has no number to keep.
+        found = re.search(r" \(\d+/\d+\)$", entry.what)
+        number = found.group() if found and entry.time != ALL_DAY else ""
         assert number in line and entry.time in line
     assert all(entry.what in line for entry, line in zip(agenda.entries, whole, strict=True))

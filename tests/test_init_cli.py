@@ -46,6 +46,10 @@ def test_example_guide_writes_a_plan_that_schedules(run_cli: Run, tmp_path: Path
     data = yaml.safe_load(plan.read_text(encoding="utf-8"))
     count = sum(len(phase["tasks"]) for phase in data["phases"])
     assert f"{len(data['phases'])} phases, {count} tasks" in result.stdout
+    # Habits have their every: and so no estimate to fill in; the other tasks each have one.
+    habits = sum(1 for phase in data["phases"] for task in phase["tasks"] if "every" in task)
+    assert habits == 4
+    assert f"{count - habits} tasks have no estimate" in result.stdout
     assert plan.read_text(encoding="utf-8").startswith(
         "# yaml-language-server: $schema=plan2cal.schema.json\n"
     )

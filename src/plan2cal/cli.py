@@ -1165,7 +1165,7 @@ def init(**options: Any) -> None:
             f"Recorded {_count(len(written.done), 'task')} as done in "
             f"{_shown(written.progress_file)}."
         )
-    unsized = sum(1 for task in tasks if task.minutes is None)
+    unsized = sum(1 for task in tasks if task.minutes is None and task.every is None)
     if unsized:
         verb = "has" if unsized == 1 else "have"
         _say(f"{_count(unsized, 'task')} {verb} no estimate: look for '# hours:' in the plan.")
