@@ -642,7 +642,7 @@ def test_status_draws_its_timeline_within_80_columns_in_a_pipe(
     tmp_path: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Captured as a pipe, whatever terminal runs the tests, the timeline of the bundled plan
-    at 5 h a week (about 130 weeks) fits 80 columns by taking three weeks a column."""
+    at 5 h a week (about 150 weeks) fits 80 columns by taking four weeks a column."""
     monkeypatch.delenv("COLUMNS", raising=False)
     plan = tmp_path / "plan.yaml"
     plan.write_bytes(BUNDLED_PLAN.read_bytes())
@@ -653,5 +653,5 @@ def test_status_draws_its_timeline_within_80_columns_in_a_pipe(
     lines = result.stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("Timeline from"))
     end = lines.index("", start)
-    assert "a column per 3 weeks" in lines[start]
+    assert "a column per 4 weeks" in lines[start]
     assert all(len(line) <= 80 for line in lines[start + 1 : end])

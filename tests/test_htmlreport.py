@@ -282,7 +282,7 @@ def test_each_habit_is_a_thin_band_under_its_phase_over_its_span() -> None:
     to_x = day_to_x(picture.gantt.ticks)
     habits = [task for task in schedule.tasks if task.habit is not None]
     bands = [row for row in rows if row.kind == "habit"]
-    assert len(bands) == len(habits) == 6
+    assert len(bands) == len(habits) == 8
     for task in habits:
         assert task.habit is not None
         band = next(row for row in bands if f"({task.key})" in row.title)
@@ -297,7 +297,7 @@ def test_each_habit_is_a_thin_band_under_its_phase_over_its_span() -> None:
         assert abs(band.bar.x + band.bar.width - to_x(task.habit.last_day)) < 6
         assert f"habit, {task.habit.rhythm.text}" in band.title
     html = render_picture(picture).decode()
-    assert html.count('class="bar-habit"') == 6 + 1  # and the legend's swatch
+    assert html.count('class="bar-habit"') == 8 + 1  # and the legend's swatch
 
 
 # --------------------------------------------------------------------------- the command line
