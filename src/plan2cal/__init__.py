@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from plan2cal.errors import Plan2CalError, PlanError, ProgressError, UnschedulableError
-from plan2cal.export.ics import build_calendar, ics_bytes
 from plan2cal.load import load_plan
 from plan2cal.model import Plan
 from plan2cal.schedule import Schedule, availability_for, build_schedule
 from plan2cal.version import __version__
+
+if TYPE_CHECKING:
+    from plan2cal.export.ics import build_calendar, ics_bytes
 
 __all__ = [
     "Plan",
@@ -23,3 +27,13 @@ __all__ = [
     "ics_bytes",
     "load_plan",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The calendar writers on first use (PEP 562): importing icalendar takes a sixth of a
+    second, which commands that write no calendar need not pay."""
+    if name in ("build_calendar", "ics_bytes"):
+        from plan2cal.export import ics
+
+        return getattr(ics, name)
+    raise AttributeError(f"module 'plan2cal' has no attribute {name!r}")

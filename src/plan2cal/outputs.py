@@ -14,10 +14,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from plan2cal.export.events import calendar_events
 from plan2cal.export.formats import HTML, TABLE_FORMATS, Options
-from plan2cal.export.ics import SIZE_WARNING, ics_bytes
 from plan2cal.export.revisions import (
     Revisions,
     State,
@@ -27,9 +27,10 @@ from plan2cal.export.revisions import (
     state_path,
 )
 from plan2cal.files import FileWrite, commit
-from plan2cal.publish.resources import Resource, calendar_resources
-from plan2cal.publish.vdir import vdir_changes
 from plan2cal.schedule import Schedule
+
+if TYPE_CHECKING:
+    from plan2cal.publish.resources import Resource
 
 VDIR = "vdir"  # the format name of the vdir folder (publish/vdir.py)
 
@@ -51,6 +52,8 @@ class CalendarFile:
     @property
     def too_big_for_google(self) -> bool:
         """Google Calendar imports files of up to about 1 MB."""
+        from plan2cal.export.ics import SIZE_WARNING
+
         return self.size > SIZE_WARNING
 
 
@@ -158,6 +161,10 @@ def render_outputs(schedule: Schedule, previous: State | None, request: OutputRe
             previous, schedule, calendar_events(schedule), request.now, request.tombstone_days
         )
         if "ics" in request.formats:
+            # Imported only by a run that writes a calendar: icalendar takes a sixth of a
+            # second to import, which every other command (report, status, log) need not pay.
+            from plan2cal.export.ics import ics_bytes
+
             data = ics_bytes(schedule, request.now, revisions.revisions, revisions.events)
             path = folder / f"{schedule.plan}.ics"
             writes.append(FileWrite(path, data))
@@ -165,6 +172,8 @@ def render_outputs(schedule: Schedule, previous: State | None, request: OutputRe
         if VDIR in request.formats or request.events:
             # One calendar object per event costs as much as the .ics again: only for the
             # runs that write a vdir or push.
+            from plan2cal.publish.resources import calendar_resources
+
             resources = tuple(
                 calendar_resources(
                     schedule.plan, revisions.events, revisions.revisions, request.now
@@ -186,6 +195,8 @@ def render_outputs(schedule: Schedule, previous: State | None, request: OutputRe
         tables.append(TableFiles(name, paths, tuple(rendered.settings)))
     if VDIR in request.formats:
         assert resources is not None
+        from plan2cal.publish.vdir import vdir_changes
+
         changes = vdir_changes(vdir_folder(folder, schedule.plan), resources, schedule.plan)
         writes += changes.writes
         removals = changes.removals
