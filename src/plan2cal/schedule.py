@@ -1203,9 +1203,13 @@ def build_schedule(
             "raise the weekly budget or --horizon-years"
         )
     run_pending(None)
+    by_habit: dict[str, list[Session]] = {}
     if rhythms:
         sessions = _habit_last_weeks(sessions, rhythms, habit_first, habit_last, zone, smin)
         sessions = _habit_ordinals(sessions, rhythms, start, zone)
+        for session in sessions:
+            if session.task in rhythms:
+                by_habit.setdefault(session.task, []).append(session)
     sessions.sort(key=lambda session: (session.start, session.task))
     schedule = _assemble(
         plan,
@@ -1233,7 +1237,7 @@ def build_schedule(
                     habit_first.get(key, start),
                     habit_last.get(key),
                     habit_ends[key],
-                    [s for s in sessions if s.task == key],
+                    by_habit.get(key, ()),
                     today,
                     actuals.logged.get(key, ()) if actuals is not None else (),
                     smin,
@@ -1358,18 +1362,18 @@ def _habit_last_weeks(
     (habits.week_quota). Sessions of the past are as they happened and stay.
     """
     cut: dict[int, int] = {}  # index in sessions → minutes to keep (0: drop)
+    own: dict[str, list[int]] = {}  # habit → the indexes of its sessions ahead
+    for i, session in enumerate(sessions):
+        if session.task in rhythms and not session.done:
+            own.setdefault(session.task, []).append(i)
     for key, rhythm in rhythms.items():
         ends = last.get(key)
-        if ends is None or key not in first:
+        if ends is None or key not in first or key not in own:
             continue
         monday = monday_of(ends)
         quota = week_quota(rhythm, days_in_week(monday, first[key], ends), smin)
         week = [
-            i
-            for i, session in enumerate(sessions)
-            if session.task == key
-            and not session.done
-            and monday_of(session.start.astimezone(zone).date()) == monday
+            i for i in own[key] if monday_of(sessions[i].start.astimezone(zone).date()) == monday
         ]
         excess = sum(sessions[i].minutes for i in week) - quota
         for i in sorted(week, key=lambda i: sessions[i].start, reverse=True):
@@ -1865,12 +1869,21 @@ def _assemble(
         return end_date(key)
 
     work = {phase.key for phase in plan.phases} | run.phase_of.keys()
+    habit_sessions: dict[str, list[Session]] = {}
+    if run.habits:
+        for session in sessions:
+            if session.task in run.habits:
+                habit_sessions.setdefault(session.task, []).append(session)
     misses: list[Miss] = []
     tasks: list[TaskPlan] = []
     for phase, task in run.listed:
         key = task.key
         if key in run.habits:
-            tasks.append(_habit_plan(phase.key, task, run.habits[key], sessions, run, work))
+            tasks.append(
+                _habit_plan(
+                    phase.key, task, run.habits[key], habit_sessions.get(key, []), run, work
+                )
+            )
             continue
         deadline = run.due.tasks.get(key)
         finished = end_date(key)
@@ -2009,10 +2022,10 @@ def _habit_plan(
     run: _Run,
     work: set[str],
 ) -> TaskPlan:
-    """A habit as a TaskPlan: its effort is the time of all its sessions over its span (the
-    past as logged), its remaining time that of the sessions still ahead, its end its span's
-    last day."""
-    own = [session for session in sessions if session.task == task.key]
+    """A habit as a TaskPlan, from its ``sessions`` in time order: its effort is their time
+    over its span (the past as logged), its remaining time that of those still ahead, its end
+    its span's last day."""
+    own = sessions
     return TaskPlan(
         key=task.key,
         name=task.name,
