@@ -28,6 +28,9 @@ WINDOWS = (
     {"mon-sun": "07:00-08:30"},
 )
 
+# Windows a habit may have of its own; each overlaps every plan window above on some day.
+HABIT_WINDOWS = ({"sat": "09:00-12:00", "sun": "07:00-08:30"}, {"mon-sun": "07:00-21:00"})
+
 
 @dataclass(frozen=True)
 class Case:
@@ -67,7 +70,7 @@ class Case:
 @st.composite
 def plan_specs(draw: st.DrawFn) -> dict[str, Any]:
     """A plan of one to three phases, each with project tasks and up to two habits; some
-    habits run until a date, an offset or a later phase."""
+    habits run until a date, an offset or a later phase, some in windows of their own."""
     phase_count = draw(st.integers(1, 3))
     phases: list[dict[str, Any]] = []
     for p in range(phase_count):
@@ -92,6 +95,8 @@ def plan_specs(draw: st.DrawFn) -> dict[str, Any]:
                 habit["until"] = f"p{p}-t0"
             if draw(st.booleans()):
                 habit["after"] = [f"p{p}-t0"]
+            if draw(st.integers(0, 3)) == 0:  # windows of its own: the plan is restricted
+                habit["windows"] = draw(st.sampled_from(HABIT_WINDOWS))
             tasks.insert(draw(st.integers(0, len(tasks))), habit)
         phases.append(
             {
@@ -165,8 +170,10 @@ def test_a_habit_never_gets_more_than_its_week_is_due(case: Case) -> None:
 @PROPERTY_SETTINGS
 @given(cases())
 def test_a_habit_gets_its_amount_in_every_whole_week_of_its_span(case: Case) -> None:
-    """Every calendar week wholly inside a habit's span holds exactly its amount, and the
-    first and last weeks their share, when the week's windows have room for it."""
+    """Every calendar week wholly inside a habit's span holds exactly its amount, or the
+    schedule warns that the habit's windows cannot hold it (the week's budget is spread over
+    its days first); and where the habits of a week take less than half of it and the habit
+    has the plan's windows, it always gets its amount."""
     smin = case.schedule.availability.session_min
     weekly_budget = case.schedule.pattern.weekly_minutes
     reserved: dict[dt.date, int] = defaultdict(int)
@@ -177,16 +184,19 @@ def test_a_habit_gets_its_amount_in_every_whole_week_of_its_span(case: Case) -> 
         while monday <= last:
             reserved[monday] += week_quota(_rhythm(task), days_in_week(monday, first, last), smin)
             monday += dt.timedelta(days=7)
+    own_windows = {
+        task.key for phase in case.plan.phases for task in phase.tasks if task.windows is not None
+    }
     for task in case.habits():
         assert task.habit is not None
         first, last = task.habit.first_day, task.habit.last_day
+        warned = any(w.startswith(f"habit '{task.key}' gets less") for w in case.schedule.warnings)
         got = case.minutes_by_week(task.key)
         monday = monday_of(first) + dt.timedelta(days=7)
         while monday + dt.timedelta(days=6) <= last:
-            # Room: the habits due that week take less than half of what the week holds, so
-            # that sessions, their breaks and the one-a-day rule fit.
-            if reserved[monday] * 2 <= weekly_budget:
-                due = week_quota(_rhythm(task), 7, smin)
+            due = week_quota(_rhythm(task), 7, smin)
+            assert got.get(monday, 0) == due or warned, (task.key, monday, got.get(monday), due)
+            if reserved[monday] * 2 <= weekly_budget and task.key not in own_windows:
                 assert got.get(monday, 0) == due, (task.key, monday, got.get(monday), due)
             monday += dt.timedelta(days=7)
 

@@ -236,6 +236,24 @@ def test_done_on_a_habit_ends_it_and_status_shows_the_weeks_kept(
     assert "ended 2027-01-13" in line
 
 
+def test_a_habit_its_windows_cannot_hold_is_warned_about(
+    write_plan: WritePlan, run_cli: Run
+) -> None:
+    """A habit of 1h30m a week in weekend windows, where the spread budget leaves less than
+    that, is placed as far as it fits, and `check` says so and what to change."""
+    plan = write_plan(
+        HABIT_PLAN.replace(
+            "        every: 30m a week\n",
+            '        every: 1h30m a week\n        windows: {sun: "07:00-08:00"}\n',
+            1,
+        )
+    )
+    result = run_cli("check", plan, "--start", START)
+    assert result.exit_code == 0, result.stderr
+    assert "habit 'review' gets less than its 1h30m a week in " in result.stdout
+    assert "widen its windows, lower its every: or raise the weekly budget" in result.stdout
+
+
 def test_done_on_a_habit_gives_its_time_back_to_the_project() -> None:
     """Ending the bundled plan's relationships habit two weeks in frees its half hour (and the
     break beside it) every week: the first phase, and the plan, end at least a week sooner."""

@@ -1210,6 +1210,20 @@ def build_schedule(
         for session in sessions:
             if session.task in rhythms:
                 by_habit.setdefault(session.task, []).append(session)
+        for key, rhythm in rhythms.items():
+            if key in habit_first:
+                short = _habit_shortfall(
+                    key,
+                    rhythm,
+                    habit_first[key],
+                    habit_last.get(key),
+                    by_habit.get(key, []),
+                    today,
+                    smin,
+                    zone,
+                )
+                if short is not None:
+                    warnings.append(short)
     sessions.sort(key=lambda session: (session.start, session.task))
     schedule = _assemble(
         plan,
@@ -1344,6 +1358,48 @@ def _habit_span(
         last = max((s.start.astimezone(zone).date() for s in sessions), default=first)
     weeks_due, weeks_kept, due, got = past_weeks(rhythm, first, last, today, logged, smin)
     return HabitSpan(rhythm, first, last, ends, weeks_due, weeks_kept, due, got)
+
+
+def _habit_shortfall(
+    key: str,
+    rhythm: Rhythm,
+    first: dt.date,
+    last: dt.date | None,
+    sessions: Sequence[Session],
+    today: dt.date,
+    smin: int,
+    zone: ZoneInfo,
+) -> str | None:
+    """The warning for a habit that some whole week ahead gives less than its amount, or None.
+
+    The week's budget is spread over its days first (rule 3): a habit whose windows hold only
+    a small part of the week (a weekend morning) may find no room for its amount there, and
+    holidays and busy time take room too.
+    """
+    if last is None:
+        last = max((s.start.astimezone(zone).date() for s in sessions), default=first)
+    minutes: dict[dt.date, int] = {}
+    for session in sessions:
+        if not session.done:
+            monday = monday_of(session.start.astimezone(zone).date())
+            minutes[monday] = minutes.get(monday, 0) + session.minutes
+    due = week_quota(rhythm, 7, smin)
+    monday = max(monday_of(first), monday_of(today))
+    if monday < first or monday < today:
+        monday += dt.timedelta(days=7)  # whole weeks only
+    weeks = short = 0
+    while monday + dt.timedelta(days=6) <= last:
+        weeks += 1
+        short += minutes.get(monday, 0) < due
+        monday += dt.timedelta(days=7)
+    if not short:
+        return None
+    return (
+        f"habit '{key}' gets less than its {rhythm.text} in {short} of the {weeks} whole weeks "
+        "ahead: the room its windows have in those weeks (the budget is spread over the days "
+        "first, and holidays and busy time take their part) cannot hold it; widen its windows, "
+        "lower its every: or raise the weekly budget"
+    )
 
 
 def _habit_last_weeks(
