@@ -9,7 +9,7 @@ the sessions (schedule.build_schedule, "Habits"); nothing here reads a plan file
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -60,13 +60,6 @@ class HabitSpan:
     weeks_kept: int = 0
     due_so_far: int = 0
     logged_so_far: int = 0
-
-    @property
-    def weeks(self) -> int:
-        """Calendar weeks (Monday to Sunday) the span touches."""
-        if self.last_day < self.first_day:
-            return 0
-        return (monday_of(self.last_day) - monday_of(self.first_day)).days // 7 + 1
 
     def kept_text(self) -> str:
         """``kept 5 of 8 weeks (2h30m of 4h)``; ``nothing due yet`` before its first week
@@ -162,15 +155,3 @@ def week_ordinal(start: dt.date, day: dt.date, position: int) -> int:
     place in that week, so that a rerun keeps each week's sessions, and their calendar UIDs,
     where they were. A week holds at most 672 sessions (168 h of quarter-hours)."""
     return ((monday_of(day) - monday_of(start)).days // 7 + 1) * 1000 + position
-
-
-def reserved_by_phase(
-    phases: Iterable[tuple[str, Iterable[tuple[str, Rhythm]]]],
-) -> Mapping[str, tuple[int, list[str]]]:
-    """Phase id → minutes a week its own habits reserve and their ids (phases with habits)."""
-    result: dict[str, tuple[int, list[str]]] = {}
-    for phase, habits in phases:
-        listed = list(habits)
-        if listed:
-            result[phase] = (sum(r.weekly for _, r in listed), [key for key, _ in listed])
-    return result

@@ -346,18 +346,6 @@ def parse_every(value: object) -> tuple[int, Literal["week", "day"]]:
     return minutes, per
 
 
-def every_text(value: str) -> str:
-    """The rhythm in the form plan2cal writes it: ``30m a week``, ``20m a day``."""
-    minutes, per = parse_every(value)
-    return f"{duration_text(minutes)} a {per}"
-
-
-def weekly_minutes_of(value: str) -> int:
-    """How many minutes a week the rhythm asks for: a day's amount counts seven times."""
-    minutes, per = parse_every(value)
-    return minutes * 7 if per == "day" else minutes
-
-
 def _check_every(value: object) -> object:
     parse_every(value)
     return value.strip() if isinstance(value, str) else value
