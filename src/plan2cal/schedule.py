@@ -902,10 +902,14 @@ def build_schedule(
     def week_windows() -> Windows:
         """The windows a week is laid in: those of the work that can take the next slot (each
         urgent task, the task in progress, a sequential phase's next task, an interleaved
-        phase's best-priority tasks); the defaults' when that is none, or only them."""
+        phase's best-priority tasks); the defaults' when that is none, or only them.
+
+        Habits take their time out of the blocks laid for the project work: their windows
+        shape a week only when no project work is ready (a phase of habits only, or a habit
+        that outlives the work). Were a habit's wider window laid with the work's, the week's
+        blocks could open where only the habit may sit, and the rest of the week would be
+        lost to the work (a shortfall is warned about instead, _habit_shortfall)."""
         used: set[int] = set()
-        for habit in habit_live:
-            used.add(window_index.get(habit, 0))
         for entry in urgent:
             used.add(window_index.get(entry[3], 0))
         if prev is not None and to_place[prev]:
@@ -919,6 +923,8 @@ def build_schedule(
                 used.update(window_index.get(entry[2], 0) for entry in queue.ready[:end])
             else:
                 used.add(window_index.get(queue.next_in_line(), 0))
+        if not used:
+            used.update(window_index.get(habit, 0) for habit in habit_live)
         if not used or used == {0}:
             return availability.windows
         shape = frozenset(used)
