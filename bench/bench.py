@@ -297,6 +297,18 @@ def main() -> None:
             )
 
 
+def _cases(work: Path, sizes: list[int], kind: str) -> list[tuple[str, Path]]:
+    """The bundled plan (when there is one) and a synthetic plan of each size, as files."""
+    cases: list[tuple[str, Path]] = []
+    if BUNDLED.exists():
+        cases.append(("bundled plan", BUNDLED))
+    for size in sorted(sizes):
+        path = work / f"bench-{kind}-{size}.json"
+        path.write_text(json.dumps(synthetic_plan(size)))
+        cases.append((f"{size} tasks", path))
+    return cases
+
+
 def bench_busy(
     work: Path, exe: list[str], env: dict[str, str], sizes: list[int], repeat: int
 ) -> None:
@@ -310,13 +322,7 @@ def bench_busy(
         f"\n{'busy calendar (CPU s)':<22}{'sessions':>10}{'plain':>9}{'busy':>9}{'added':>9}"
         f"{'ratio':>7}"
     )
-    cases: list[tuple[str, Path]] = []
-    if BUNDLED.exists():
-        cases.append(("bundled plan", BUNDLED))
-    for size in sorted(sizes):
-        path = work / f"bench-busy-{size}.json"
-        path.write_text(json.dumps(synthetic_plan(size)))
-        cases.append((f"{size} tasks", path))
+    cases = _cases(work, sizes, "busy")
     for label, path in cases:
         times = {}
         sessions = 0
@@ -362,13 +368,7 @@ def bench_report(
         f"\n{'HTML report (CPU s)':<22}{'tasks':>10}{'report':>9}{'KB':>9}{'sched':>9}"
         f"{'+html':>9}{'added':>9}"
     )
-    cases: list[tuple[str, Path]] = []
-    if BUNDLED.exists():
-        cases.append(("bundled plan", BUNDLED))
-    for size in sorted(sizes):
-        path = work / f"bench-report-{size}.json"
-        path.write_text(json.dumps(synthetic_plan(size)))
-        cases.append((f"{size} tasks", path))
+    cases = _cases(work, sizes, "report")
     for label, path in cases:
         progress = work / f"{path.stem}.report.progress.yaml"
         out = work / "report-out"
@@ -378,7 +378,9 @@ def bench_report(
         report = [*exe, "report", str(path), "--progress", str(progress), *dates]
         costs: dict[str, list[float]] = {"schedule": [], "html": [], "report": []}
         for _ in range(repeat):
-            for name, extra in (("html", ["--format", "html"]), ("schedule", [])):
+            # The same run with and without the report beside the .ics: what html adds.
+            with_ics = ["--format", "ics"]
+            for name, extra in (("html", [*with_ics, "--format", "html"]), ("schedule", with_ics)):
                 shutil.rmtree(out, ignore_errors=True)
                 progress.unlink(missing_ok=True)
                 costs[name].append(cpu_seconds([*schedule, *extra], env))
